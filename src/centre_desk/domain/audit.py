@@ -1,0 +1,79 @@
+"""The audit chain: every entry's hash covers the previous entry's hash and its own content.
+
+Entries carry identifiers (staff id, record id) and action names, never personal data, so that
+erasing a household never needs to touch — and so never breaks — the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: datetime
+    actor: str  # staff id, or "system" / "recovery"
+    action: str  # e.g. "sign-in", "staff.add", "household.view"
+    record_ref: str | None
+    detail: str | None  # non-personal detail: a role name, a count, a form id
+    prev_hash: str
+    hash: str
+
+
+def canonical(seq: int, at: datetime, actor: str, action: str, record_ref: str | None,
+              detail: str | None) -> bytes:
+    body = {
+        "seq": seq,
+        "at": at.isoformat(),
+        "actor": actor,
+        "action": action,
+        "ref": record_ref,
+        "detail": detail,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def chain_hash(prev_hash: str, content: bytes) -> str:
+    return hashlib.sha256(bytes.fromhex(prev_hash) + content).hexdigest()
+
+
+def make_entry(prev: AuditEntry | None, at: datetime, actor: str, action: str,
+               record_ref: str | None = None, detail: str | None = None) -> AuditEntry:
+    seq = 1 if prev is None else prev.seq + 1
+    prev_hash = GENESIS_HASH if prev is None else prev.hash
+    digest = chain_hash(prev_hash, canonical(seq, at, actor, action, record_ref, detail))
+    return AuditEntry(seq, at, actor, action, record_ref, detail, prev_hash, digest)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    count: int
+    first_broken: int | None  # sequence number of the first entry that does not verify
+    reason: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.first_broken is None
+
+
+def verify(entries: list[AuditEntry]) -> ChainReport:
+    """Walk the chain in sequence order and name the first entry that does not verify."""
+    prev_hash = GENESIS_HASH
+    expected_seq = 1
+    for entry in entries:
+        if entry.seq != expected_seq:
+            return ChainReport(len(entries), expected_seq, f"entry {expected_seq} is missing")
+        if entry.prev_hash != prev_hash:
+            return ChainReport(len(entries), entry.seq, "its link to the previous entry does not match")
+        content = canonical(entry.seq, entry.at, entry.actor, entry.action, entry.record_ref, entry.detail)
+        if chain_hash(prev_hash, content) != entry.hash:
+            return ChainReport(len(entries), entry.seq, "its content does not match its hash")
+        prev_hash = entry.hash
+        expected_seq += 1
+    return ChainReport(len(entries), None)

@@ -1,0 +1,64 @@
+"""Bring an unlocked store up to the current schema, taking an encrypted copy first."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from .migrations import HEAD
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        has_table = conn.execute(
+            text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")
+        ).first()
+        if not has_table:
+            return None
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        return str(row[0]) if row else None
+
+
+def _alembic_config():  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def upgrade(engine: Engine, backup_dir: Path | None, copy_store: object = None) -> str | None:
+    """Upgrade to head when needed. Returns the path of the pre-migration copy, if one was taken.
+
+    Alembic is only imported when the store is behind, which keeps an ordinary sign-in fast.
+    ``copy_store`` is a callable(dest: Path) that writes an encrypted copy of the store.
+    """
+    rev = current_revision(engine)
+    if rev == HEAD:
+        return None
+    from alembic import command
+
+    backup_path: str | None = None
+    if rev is not None and backup_dir is not None and callable(copy_store):
+        backup_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        dest = backup_dir / f"store-before-{HEAD}-from-{rev}-{stamp}.db"
+        copy_store(dest)
+        backup_path = str(dest)
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    return backup_path

@@ -1,0 +1,64 @@
+"""Tables of the local store (SQLAlchemy 2). Changes to these go through Alembic migrations."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SettingRow(Base):
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class StaffRow(Base):
+    __tablename__ = "staff"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username_folded: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(32))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[str] = mapped_column(String(40))
+    created_by: Mapped[str] = mapped_column(String(36))
+
+
+class RecordRow(Base):
+    """A document: a small envelope the database understands plus a JSON body the forms own."""
+
+    __tablename__ = "records"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUIDv7
+    kind: Mapped[str] = mapped_column(String(40))
+    household_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    server_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[str] = mapped_column(String(40))
+    updated_by: Mapped[str] = mapped_column(String(36))
+    updated_at: Mapped[str] = mapped_column(String(40))
+    form_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    form_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    body: Mapped[str] = mapped_column(Text, default="{}")
+
+    __table_args__ = (
+        Index("ix_records_kind", "kind"),
+        Index("ix_records_household", "household_id", "kind"),
+    )
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    record_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

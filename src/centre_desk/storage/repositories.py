@@ -1,0 +1,109 @@
+"""Repositories over the SQLAlchemy session: domain objects in, domain objects out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from centre_desk.domain.audit import AuditEntry, make_entry
+from centre_desk.domain.errors import Conflict, NotFound
+from centre_desk.domain.staff import Role, StaffMember
+
+from .models import AuditRow, SettingRow, StaffRow
+
+
+def _member(row: StaffRow) -> StaffMember:
+    return StaffMember(row.id, row.username, Role(row.role), row.display_name, row.disabled)
+
+
+class SqlStaffRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, member: StaffMember, created_at: datetime, created_by: str) -> None:
+        folded = member.username.casefold()
+        if self.s.scalar(select(StaffRow.id).where(StaffRow.username_folded == folded)):
+            raise Conflict("a member of staff with that username already exists")
+        self.s.add(StaffRow(id=member.id, username=member.username, username_folded=folded,
+                            display_name=member.display_name, role=member.role.value,
+                            disabled=member.disabled, created_at=created_at.isoformat(),
+                            created_by=created_by))
+        self.s.flush()
+
+    def get(self, staff_id: str) -> StaffMember | None:
+        row = self.s.get(StaffRow, staff_id)
+        return _member(row) if row else None
+
+    def by_username(self, username: str) -> StaffMember | None:
+        row = self.s.scalar(select(StaffRow).where(StaffRow.username_folded == username.strip().casefold()))
+        return _member(row) if row else None
+
+    def list(self) -> list[StaffMember]:
+        return [_member(r) for r in self.s.scalars(select(StaffRow).order_by(StaffRow.username_folded))]
+
+    def _row(self, staff_id: str) -> StaffRow:
+        row = self.s.get(StaffRow, staff_id)
+        if row is None:
+            raise NotFound("no such member of staff")
+        return row
+
+    def set_disabled(self, staff_id: str, disabled: bool) -> None:
+        self._row(staff_id).disabled = disabled
+        self.s.flush()
+
+    def set_role(self, staff_id: str, role: Role) -> None:
+        self._row(staff_id).role = role.value
+        self.s.flush()
+
+
+class SqlSettingsRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, key: str) -> str | None:
+        row = self.s.get(SettingRow, key)
+        return row.value if row else None
+
+    def set(self, key: str, value: str) -> None:
+        row = self.s.get(SettingRow, key)
+        if row is None:
+            self.s.add(SettingRow(key=key, value=value))
+        else:
+            row.value = value
+        self.s.flush()
+
+
+def _entry(row: AuditRow) -> AuditEntry:
+    return AuditEntry(row.seq, datetime.fromisoformat(row.at), row.actor, row.action, row.record_ref,
+                      row.detail, row.prev_hash, row.hash)
+
+
+class SqlAuditLog:
+    """Appends to the hash chain. Writers hold SQLite's write lock (BEGIN IMMEDIATE), so reading
+    the last entry and appending the next cannot interleave with another writer."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def _last(self) -> AuditEntry | None:
+        row = self.s.scalar(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1))
+        return _entry(row) if row else None
+
+    def append(self, at: datetime, actor: str, action: str, record_ref: str | None = None,
+               detail: str | None = None) -> AuditEntry:
+        entry = make_entry(self._last(), at, actor, action, record_ref, detail)
+        self.s.add(AuditRow(seq=entry.seq, at=entry.at.isoformat(), actor=entry.actor,
+                            action=entry.action, record_ref=entry.record_ref, detail=entry.detail,
+                            prev_hash=entry.prev_hash, hash=entry.hash))
+        self.s.flush()
+        return entry
+
+    def entries(self) -> Iterator[AuditEntry]:
+        for row in self.s.scalars(select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=1000)):
+            yield _entry(row)
+
+    def count(self) -> int:
+        return int(self.s.scalar(select(func.count()).select_from(AuditRow)) or 0)

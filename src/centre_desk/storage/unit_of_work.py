@@ -1,0 +1,42 @@
+"""Unit of work over one SQLAlchemy session: rolls back unless ``commit()`` is called."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from .repositories import SqlAuditLog, SqlSettingsRepository, SqlStaffRepository
+
+
+class SqlUnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+        self.session: Session | None = None
+
+    def __enter__(self) -> Self:
+        self.session = self._factory()
+        self.staff = SqlStaffRepository(self.session)
+        self.settings = SqlSettingsRepository(self.session)
+        self.audit = SqlAuditLog(self.session)
+        self._extend(self.session)
+        return self
+
+    def _extend(self, session: Session) -> None:
+        """Hook for repositories added by later features (records, search, consents...)."""
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        assert self.session is not None
+        self.session.rollback()
+        self.session.close()
+        self.session = None
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.commit()
+
+    def rollback(self) -> None:
+        assert self.session is not None
+        self.session.rollback()
