@@ -10,10 +10,13 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from centre_desk import __version__
 from centre_desk.domain.errors import CentreDeskError, SignInFailed, SignInThrottled, ValidationFailed
+
+if TYPE_CHECKING:
+    from centre_desk.services.session import DeskSession
 
 PROG = "centre-desk-admin"
 PASSWORD_ENV = "CENTRE_DESK_PASSWORD"
@@ -46,9 +49,9 @@ class Context:
 
         self.args = args
         self.wiring = Wiring(resolve_data_dir(args.data_dir))
-        self._session = None
+        self._session: DeskSession | None = None
 
-    def session(self):  # type: ignore[no-untyped-def]
+    def session(self) -> DeskSession:
         """Sign in as ``--user``, once per command."""
         from centre_desk.services.auth import sign_in
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from centre_desk.domain.clock import SystemClock
+from centre_desk.domain.clock import Clock, SystemClock
 from centre_desk.storage.store import DataDirectory
 
 DATA_ENV = "CENTRE_DESK_DATA"
@@ -29,8 +29,8 @@ def resolve_data_dir(option: str | None) -> Path:
 
 
 class Wiring:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, clock: Clock | None = None) -> None:
         self.data_dir = data_dir
         self.gate = DataDirectory(data_dir)
         self.throttle = self.gate.throttle()
-        self.clock = SystemClock()
+        self.clock: Clock = clock or SystemClock()

@@ -7,10 +7,10 @@ rest of the application sees once it has been loaded and validated by ``formspec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class StartEvent(str, Enum):
+class StartEvent(StrEnum):
     """What starts a retention clock."""
 
     LAST_CONTACT = "last_contact"

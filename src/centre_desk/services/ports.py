@@ -5,7 +5,7 @@ Storage, security and the other adapters satisfy these structurally; service tes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -21,7 +21,7 @@ class StaffRepository(Protocol):
 
     def by_username(self, username: str) -> StaffMember | None: ...
 
-    def list(self) -> list[StaffMember]: ...
+    def all(self) -> list[StaffMember]: ...
 
     def set_disabled(self, staff_id: str, disabled: bool) -> None: ...
 
@@ -46,9 +46,15 @@ class AuditLog(Protocol):
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls everything back."""
 
-    staff: StaffRepository
-    settings: SettingsRepository
-    audit: AuditLog
+    # Read-only in the protocol so that implementations may narrow the types.
+    @property
+    def staff(self) -> StaffRepository: ...
+
+    @property
+    def settings(self) -> SettingsRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     def __enter__(self) -> Self: ...
 
@@ -75,7 +81,8 @@ class KeyVault(Protocol):
 class OpenStore(Protocol):
     """An unlocked store: units of work, its key slots, and a way to lock it again."""
 
-    vault: KeyVault
+    @property
+    def vault(self) -> KeyVault: ...
 
     def unit_of_work(self) -> UnitOfWork: ...
 
@@ -96,7 +103,8 @@ class StoreGate(Protocol):
 
     def unlock_with_recovery(self, recovery_key: str) -> OpenStore: ...
 
-    def create(self, admin_id: str, admin_username: str, admin_password: str) -> tuple[OpenStore, str]: ...
+    def create(self, admin_id: str, admin_username: str, admin_password: str,
+               populate: Callable[[UnitOfWork], None]) -> tuple[OpenStore, str]: ...
 
 
 class SignInThrottle(Protocol):

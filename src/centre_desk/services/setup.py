@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from centre_desk.domain.clock import Clock
 from centre_desk.domain.errors import ValidationFailed
 from centre_desk.domain.staff import Role, StaffMember, check_password, check_username
 
-from .ports import OpenStore, UnitOfWork
+from .ports import StoreGate, UnitOfWork
 from .session import DeskSession
 
 CENTRE_NAME_MAX = 200
-
-
-class CreatingGate(Protocol):
-    def exists(self) -> bool: ...
-
-    def create(self, admin_id: str, admin_username: str, admin_password: str,
-               populate: Callable[[UnitOfWork], None]) -> tuple[OpenStore, str]: ...
 
 
 @dataclass(frozen=True)
@@ -47,7 +38,7 @@ def check_centre(details: CentreDetails) -> CentreDetails:
     return CentreDetails(details.profile_id, name, details.centre_address.strip(), details.training)
 
 
-def initialise_store(gate: CreatingGate, details: CentreDetails, admin_username: str,
+def initialise_store(gate: StoreGate, details: CentreDetails, admin_username: str,
                      admin_password: str, clock: Clock) -> SetupResult:
     """Create the store with its first administrator. Returns the recovery key, shown only once."""
     details = check_centre(details)

@@ -41,7 +41,7 @@ def add_staff(session: DeskSession, username: str, role: str | Role, password: s
 def list_staff(session: DeskSession) -> list[StaffMember]:
     session.require(Permission.MANAGE_STAFF)
     with session.uow() as uow:
-        members = uow.staff.list()
+        members = uow.staff.all()
         session.audit(uow, "staff.listed", detail=str(len(members)))
         uow.commit()
     return members
@@ -70,7 +70,7 @@ def disable_staff(session: DeskSession, username: str) -> StaffMember:
         if member.id == session.actor.id:
             raise ValidationFailed.one("username", "you cannot disable your own account")
         if member.role is Role.ADMINISTRATOR:
-            admins = [m for m in uow.staff.list() if m.role is Role.ADMINISTRATOR and not m.disabled]
+            admins = [m for m in uow.staff.all() if m.role is Role.ADMINISTRATOR and not m.disabled]
             if len(admins) <= 1:
                 raise ValidationFailed.one("username", "the last administrator cannot be disabled")
         uow.staff.set_disabled(member.id, True)

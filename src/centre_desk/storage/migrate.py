@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Engine, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 from .migrations import HEAD
 
@@ -23,8 +28,9 @@ def current_revision(engine: Engine) -> str | None:
         return str(row[0]) if row else None
 
 
-def _alembic_config():  # type: ignore[no-untyped-def]
+def _alembic_config() -> Config:
     from alembic.config import Config
+
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))

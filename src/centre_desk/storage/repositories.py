@@ -41,7 +41,7 @@ class SqlStaffRepository:
         row = self.s.scalar(select(StaffRow).where(StaffRow.username_folded == username.strip().casefold()))
         return _member(row) if row else None
 
-    def list(self) -> list[StaffMember]:
+    def all(self) -> list[StaffMember]:
         return [_member(r) for r in self.s.scalars(select(StaffRow).order_by(StaffRow.username_folded))]
 
     def _row(self, staff_id: str) -> StaffRow:

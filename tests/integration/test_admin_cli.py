@@ -1,0 +1,119 @@
+"""``centre-desk-admin`` run as a real process, the way IT staff and scheduled jobs run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PASSWORD = "an admin password"
+
+
+def run(data_dir: Path, *args: str, password: str | None = PASSWORD, new_password: str | None = None,
+        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_")}
+    if password is not None:
+        env["CENTRE_DESK_PASSWORD"] = password
+    if new_password is not None:
+        env["CENTRE_DESK_NEW_PASSWORD"] = new_password
+    return subprocess.run(
+        [sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data_dir), *args],
+        capture_output=True, text=True, env=env, input=stdin, timeout=120,
+    )
+
+
+@pytest.fixture
+def cli_store(tmp_path: Path) -> tuple[Path, str]:
+    data = tmp_path / "data"
+    r = run(data, "init", "--profile", "north-somerset-children-centres", "--centre-name", "Seaside Centre",
+            "--admin", "admin")
+    assert r.returncode == 0, r.stderr
+    lines = [line for line in r.stdout.splitlines() if line.startswith("Recovery key: ")]
+    assert len(lines) == 1
+    return data, lines[0].removeprefix("Recovery key: ")
+
+
+def test_init_prints_the_recovery_key_once_and_refuses_a_second_time(cli_store) -> None:  # type: ignore[no-untyped-def]
+    data, key = cli_store
+    assert len(key.replace("-", "")) == 32
+    before = {p.name: p.stat().st_mtime_ns for p in data.iterdir()}
+    again = run(data, "init", "--profile", "north-somerset-children-centres", "--centre-name", "Other",
+                "--admin", "other")
+    assert again.returncode == 1
+    assert "already exists" in again.stderr and "Traceback" not in again.stderr
+    assert {p.name: p.stat().st_mtime_ns for p in data.iterdir()} == before
+
+
+def test_init_reads_the_password_from_standard_input(tmp_path: Path) -> None:
+    r = run(tmp_path / "d", "init", "--profile", "somerset-childrens-services", "--centre-name", "Taunton",
+            "--admin", "boss", password=None, stdin="a password from stdin\n")
+    assert r.returncode == 0, r.stderr
+    ok = run(tmp_path / "d", "--user", "boss", "staff", "list", password="a password from stdin")
+    assert ok.returncode == 0 and "boss" in ok.stdout
+
+
+def test_init_with_unknown_profile_or_short_password_changes_nothing(tmp_path: Path) -> None:
+    bad = run(tmp_path / "a", "init", "--profile", "no-such-council", "--centre-name", "X", "--admin", "a")
+    assert bad.returncode == 1 and "no-such-council" in bad.stderr
+    short = run(tmp_path / "b", "init", "--profile", "north-somerset-children-centres", "--centre-name", "X",
+                "--admin", "a", password="short")
+    assert short.returncode == 1 and "password" in short.stderr
+    for d in (tmp_path / "a", tmp_path / "b"):
+        assert not (d / "store.db").exists() and not (d / "keyslots.json").exists()
+
+
+def test_staff_lifecycle_and_permissions(cli_store) -> None:  # type: ignore[no-untyped-def]
+    data, _ = cli_store
+    added = run(data, "--user", "admin", "staff", "add", "rita", "--role", "reception",
+                new_password="reception password")
+    assert added.returncode == 0, added.stderr
+    listed = run(data, "--user", "admin", "staff", "list")
+    assert "rita" in listed.stdout and "reception" in listed.stdout
+    denied = run(data, "--user", "rita", "staff", "list", password="reception password")
+    assert denied.returncode == 1 and "may not manage staff" in denied.stderr
+    own = run(data, "--user", "rita", "staff", "passwd", "rita", password="reception password",
+              new_password="rita's new password")
+    assert own.returncode == 0, own.stderr
+    disabled = run(data, "--user", "admin", "staff", "disable", "rita")
+    assert disabled.returncode == 0
+    gone = run(data, "--user", "rita", "staff", "list", password="rita's new password")
+    assert gone.returncode == 3 and gone.stderr.strip() == "centre-desk-admin: sign-in failed"
+
+
+def test_sign_in_failure_is_the_same_for_user_and_password(cli_store) -> None:  # type: ignore[no-untyped-def]
+    data, _ = cli_store
+    wrong_pw = run(data, "--user", "admin", "staff", "list", password="wrong password")
+    wrong_user = run(data, "--user", "nobody", "staff", "list")
+    assert wrong_pw.returncode == wrong_user.returncode == 3
+    assert wrong_pw.stderr == wrong_user.stderr == "centre-desk-admin: sign-in failed\n"
+
+
+def test_back_off_message_says_how_long_to_wait(cli_store) -> None:  # type: ignore[no-untyped-def]
+    data, _ = cli_store
+    for _ in range(5):
+        run(data, "--user", "admin", "audit", "verify", password="wrong password")
+    r = run(data, "--user", "admin", "audit", "verify")
+    assert r.returncode == 3
+    assert "wait" in r.stderr and "seconds" in r.stderr
+
+
+def test_audit_verify_counts_entries_and_recover_sets_a_password(cli_store) -> None:  # type: ignore[no-untyped-def]
+    data, key = cli_store
+    ok = run(data, "--user", "admin", "audit", "verify")
+    assert ok.returncode == 0 and "intact" in ok.stdout
+    rec = run(data, "recover", "--recovery-key", key, "--user", "admin", password=None,
+              new_password="a recovered password")
+    assert rec.returncode == 0, rec.stderr
+    assert run(data, "--user", "admin", "audit", "verify", password="a recovered password").returncode == 0
+
+
+def test_usage_errors_exit_2_and_version(tmp_path: Path) -> None:
+    usage = run(tmp_path, "staff", "add")
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr
+    version = run(tmp_path, "--version")
+    assert version.returncode == 0 and "centre-desk-admin 0." in version.stdout
+    nostore = run(tmp_path / "empty", "--user", "admin", "staff", "list")
+    assert nostore.returncode == 1 and "init" in nostore.stderr
