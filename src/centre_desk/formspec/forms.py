@@ -8,6 +8,7 @@ file, the key and the line, so that a council's IT administrator can mend the YA
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -394,7 +395,6 @@ class _Builder:
         if raw.get("required") and "required_when" in raw:
             self.fail([*keys, "required_when"], "give either 'required: true' or 'required_when', not both")
         choices = self._choices(raw.get("choices", []), [*keys, "choices"])
-        item_fields: tuple[FieldDef, ...] = ()
         purpose = raw.get("purpose", parent.purposes if parent else ())
         purposes = (purpose,) if isinstance(purpose, str) else tuple(purpose)
         special = raw.get("special_category", parent.special_category if parent else False)
@@ -422,8 +422,7 @@ class _Builder:
                     self.fail([*item_keys, "id"], f"item field id '{raw_item['id']}' is used twice")
                 seen.add(raw_item["id"])
                 items.append(self._field(raw_item, item_keys, parent=made))
-            item_fields = tuple(items)
-            made = FieldDef(**{**made.__dict__, "item_fields": item_fields})
+            made = dataclasses.replace(made, item_fields=tuple(items))
         return made
 
     def _choices(self, raw: list[dict[str, str]], keys: Keys) -> tuple[Choice, ...]:

@@ -1,0 +1,3 @@
+from centre_desk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,137 @@
+"""Set-up, staff, audit and recovery commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    NEW_PASSWORD_ENV,
+    PASSWORD_ENV,
+    PROG,
+    CliError,
+    Context,
+    Parser,
+    _read_password,
+)
+
+
+def cmd_init(ctx: Context) -> int:
+    from centre_desk.formspec.profiles import load_profile
+    from centre_desk.services.auth import sign_out
+    from centre_desk.services.setup import CentreDetails, initialise_store
+
+    a = ctx.args
+    if ctx.wiring.gate.exists():
+        raise CliError(f"a store already exists in {ctx.wiring.data_dir}; nothing was changed")
+    profile = load_profile(a.profile)
+    password = _read_password(PASSWORD_ENV, "administrator password")
+    details = CentreDetails(profile.id, a.centre_name, a.centre_address or "")
+    result = initialise_store(ctx.wiring.gate, details, a.admin, password, ctx.wiring.clock)
+    sign_out(result.session)
+    print(f"Created the store for {profile.name} in {ctx.wiring.data_dir}")
+    print(f"Recovery key: {result.recovery_key}")
+    print("Keep the recovery key on paper in a locked place. It is shown only this once.")
+    return EXIT_OK
+
+
+def cmd_staff_add(ctx: Context) -> int:
+    from centre_desk.services.staff import add_staff
+
+    session = ctx.session()
+    password = _read_password(NEW_PASSWORD_ENV, "new member's password")
+    member = add_staff(session, ctx.args.username, ctx.args.role, password, ctx.args.name or "")
+    print(f"Added {member.username} ({member.role.value})")
+    return EXIT_OK
+
+
+def cmd_staff_list(ctx: Context) -> int:
+    from centre_desk.services.staff import list_staff
+
+    members = list_staff(ctx.session())
+    width = max([len(m.username) for m in members] + [8])
+    print(f"{'USERNAME':<{width}}  {'ROLE':<13}  STATUS")
+    for m in members:
+        print(f"{m.username:<{width}}  {m.role.value:<13}  {'disabled' if m.disabled else 'active'}")
+    return EXIT_OK
+
+
+def cmd_staff_passwd(ctx: Context) -> int:
+    from centre_desk.services.staff import change_password
+
+    session = ctx.session()
+    password = _read_password(NEW_PASSWORD_ENV, "new password")
+    change_password(session, ctx.args.username, password)
+    print(f"Password changed for {ctx.args.username}")
+    return EXIT_OK
+
+
+def cmd_staff_disable(ctx: Context) -> int:
+    from centre_desk.services.staff import disable_staff
+
+    member = disable_staff(ctx.session(), ctx.args.username)
+    print(f"Disabled {member.username}; their key slot is removed")
+    return EXIT_OK
+
+
+def cmd_audit_verify(ctx: Context) -> int:
+    from centre_desk.services.audit import verify_audit
+
+    report = verify_audit(ctx.session())
+    if report.intact:
+        print(f"Audit chain intact: {report.count} entries")
+        return EXIT_OK
+    print(f"{PROG}: audit chain broken at entry {report.first_broken}: {report.reason}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def cmd_recover(ctx: Context) -> int:
+    from centre_desk.services.auth import recover
+
+    if not ctx.wiring.gate.exists():
+        raise CliError(f"no store in {ctx.wiring.data_dir}")
+    username = ctx.args.recover_user or ctx.args.user
+    if not username:
+        raise CliError("--user is required for recover", EXIT_USAGE)
+    password = _read_password(NEW_PASSWORD_ENV, "new password")
+    recover(ctx.wiring.gate, ctx.wiring.clock, ctx.args.recovery_key, username, password)
+    print(f"New password set for {username}")
+    return EXIT_OK
+
+
+
+def register(sub: argparse._SubParsersAction[Parser]) -> None:
+    init = sub.add_parser("init", help="create the store with its first administrator")
+    init.add_argument("--profile", required=True, help="organisation profile id")
+    init.add_argument("--centre-name", required=True)
+    init.add_argument("--centre-address", default="")
+    init.add_argument("--admin", required=True, help="username of the first administrator")
+    init.set_defaults(handler=cmd_init)
+
+    staff = sub.add_parser("staff", help="manage staff").add_subparsers(dest="staff_command", required=True,
+                                                                        parser_class=Parser)
+    add = staff.add_parser("add", help="add a member of staff (password from CENTRE_DESK_NEW_PASSWORD)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=["reception", "outreach", "manager", "administrator"])
+    add.add_argument("--name", default="", help="display name")
+    add.set_defaults(handler=cmd_staff_add)
+    staff.add_parser("list", help="list staff").set_defaults(handler=cmd_staff_list)
+    pw = staff.add_parser("passwd", help="set a password (from CENTRE_DESK_NEW_PASSWORD)")
+    pw.add_argument("username")
+    pw.set_defaults(handler=cmd_staff_passwd)
+    dis = staff.add_parser("disable", help="disable a member of staff and remove their key slot")
+    dis.add_argument("username")
+    dis.set_defaults(handler=cmd_staff_disable)
+
+    audit = sub.add_parser("audit", help="audit chain").add_subparsers(dest="audit_command", required=True,
+                                                                       parser_class=Parser)
+    verify = audit.add_parser("verify", help="check every entry of the audit chain")
+    verify.set_defaults(handler=cmd_audit_verify)
+
+    rec = sub.add_parser("recover", help="set a new password with the recovery key")
+    rec.add_argument("--recovery-key", required=True)
+    rec.add_argument("--user", dest="recover_user", help="member of staff to recover")
+    rec.set_defaults(handler=cmd_recover)
