@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 from centre_desk.domain.clock import Clock, SystemClock
-from centre_desk.storage.store import DataDirectory
 
 DATA_ENV = "CENTRE_DESK_DATA"
 
@@ -30,6 +29,10 @@ def resolve_data_dir(option: str | None) -> Path:
 
 class Wiring:
     def __init__(self, data_dir: Path, clock: Clock | None = None) -> None:
+        # Imported here, not at the top: the desktop app calls resolve_data_dir before its first
+        # window and must not pay for SQLAlchemy and SQLCipher until that window is up.
+        from centre_desk.storage.store import DataDirectory
+
         self.data_dir = data_dir
         self.gate = DataDirectory(data_dir)
         self.throttle = self.gate.throttle()

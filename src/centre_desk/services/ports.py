@@ -5,12 +5,13 @@ Storage, security and the other adapters satisfy these structurally; service tes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from centre_desk.domain.audit import AuditEntry
+from centre_desk.domain.household import FieldChange, Household, SearchHit
 from centre_desk.domain.staff import Role, StaffMember
 
 
@@ -43,6 +44,36 @@ class AuditLog(Protocol):
     def count(self) -> int: ...
 
 
+class HouseholdRepository(Protocol):
+    def add(self, h: Household, actor: str, *, synthetic: bool = False) -> None: ...
+
+    def add_many(self, households: Sequence[Household], actor: str, *, synthetic: bool = False) -> None: ...
+
+    def update(self, h: Household, expected_version: int, actor: str) -> Household: ...
+
+    def add_changes(self, household_id: str, changes: Iterable[FieldChange], actor: str,
+                    at: datetime) -> None: ...
+
+    def add_contact(self, household_id: str, contact_id: str, on: date, kind: str, note: str,
+                    actor: str, at: datetime) -> None: ...
+
+    def exists(self, household_id: str) -> bool: ...
+
+    def get(self, household_id: str) -> Household | None: ...
+
+    def count(self) -> int: ...
+
+    def contacts(self, household_id: str) -> list[dict[str, Any]]: ...
+
+    def history(self, household_id: str) -> list[tuple[datetime, str, list[FieldChange]]]: ...
+
+    def search(self, query: str, limit: int = 50, today: date | None = None) -> list[SearchHit]: ...
+
+    def hits(self, household_ids: Sequence[str], today: date | None = None) -> list[SearchHit]: ...
+
+    def delete_everything(self, household_id: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls everything back."""
 
@@ -55,6 +86,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def households(self) -> HouseholdRepository: ...
 
     def __enter__(self) -> Self: ...
 
@@ -85,6 +119,10 @@ class OpenStore(Protocol):
     def vault(self) -> KeyVault: ...
 
     def unit_of_work(self) -> UnitOfWork: ...
+
+    def reader(self) -> UnitOfWork:
+        """A unit of work that only reads and so never waits for a writer."""
+        ...
 
     def lock(self) -> None: ...
 

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from .households import SqlHouseholdRepository
 from .repositories import SqlAuditLog, SqlSettingsRepository, SqlStaffRepository
 
 
@@ -20,6 +21,7 @@ class SqlUnitOfWork:
         self.staff = SqlStaffRepository(self.session)
         self.settings = SqlSettingsRepository(self.session)
         self.audit = SqlAuditLog(self.session)
+        self.households = SqlHouseholdRepository(self.session)
         self._extend(self.session)
         return self
 

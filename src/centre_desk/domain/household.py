@@ -1,0 +1,186 @@
+"""Households and their members, as the membership form records them.
+
+A household is a document: the form's normalised answers (``fields``) and its members, each with a
+stable person id that consents, referrals and contacts refer to. The form definition owns which
+fields exist; this module owns identity, who counts as an adult or a child, change history and the
+text that search indexes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from .text import fold, normalise_postcode
+
+MEMBERS_KEY = "members"
+ADULT_ROLES = frozenset({"parent", "carer", "partner"})
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    fields: Mapping[str, Any]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.fields.get(key, default)
+
+    @property
+    def first_name(self) -> str:
+        return str(self.fields.get("first_name", ""))
+
+    @property
+    def last_name(self) -> str:
+        return str(self.fields.get("last_name", ""))
+
+    @property
+    def full_name(self) -> str:
+        preferred = self.fields.get("preferred_name")
+        name = " ".join(p for p in (self.first_name, self.last_name) if p)
+        return f"{name} ({preferred})" if preferred and preferred != self.first_name else name
+
+    @property
+    def date_of_birth(self) -> date | None:
+        dob = self.fields.get("date_of_birth")
+        return date.fromisoformat(dob) if dob else None
+
+    @property
+    def role(self) -> str:
+        return str(self.fields.get("role", ""))
+
+    def is_child(self, today: date | None = None) -> bool:
+        if self.role == "child":
+            return True
+        if self.role in ADULT_ROLES:
+            return False
+        dob = self.date_of_birth
+        return bool(dob and today and age_on(dob, today) < 18)
+
+
+def age_on(dob: date, today: date) -> int:
+    return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+
+
+@dataclass(frozen=True)
+class Household:
+    id: str
+    version: int
+    fields: Mapping[str, Any]
+    members: tuple[Member, ...]
+    form_id: str
+    form_version: int
+    created_at: datetime
+    updated_at: datetime
+    last_contact: date | None = None
+    safeguarding_concern: bool = False
+
+    @property
+    def postcode(self) -> str:
+        return str(self.fields.get("postcode", ""))
+
+    def member(self, person_id: str) -> Member:
+        for m in self.members:
+            if m.id == person_id:
+                return m
+        raise KeyError(person_id)
+
+    def adults(self, today: date | None = None) -> list[Member]:
+        return [m for m in self.members if not m.is_child(today)]
+
+    def children(self, today: date | None = None) -> list[Member]:
+        return [m for m in self.members if m.is_child(today)]
+
+    def submission(self) -> dict[str, Any]:
+        """The household as form data again (for editing and re-validation)."""
+        data = dict(self.fields)
+        data[MEMBERS_KEY] = [{"id": m.id, **m.fields} for m in self.members]
+        return data
+
+
+def split_submission(data: Mapping[str, Any], new_id: Any) -> tuple[dict[str, Any], tuple[Member, ...]]:
+    """Household fields and members from normalised form data; new members get ``new_id()``."""
+    fields = {k: v for k, v in data.items() if k != MEMBERS_KEY}
+    members = []
+    for entry in data.get(MEMBERS_KEY) or []:
+        values = {k: v for k, v in entry.items() if k != "id"}
+        members.append(Member(str(entry.get("id") or new_id()), values))
+    return fields, tuple(members)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of one household or member changed: what the history view shows."""
+
+    field: str  # e.g. "postcode" or "member:<person id>.last_name"
+    old: Any
+    new: Any
+
+
+def diff(before: Household, fields: Mapping[str, Any], members: Iterable[Member]) -> list[FieldChange]:
+    changes: list[FieldChange] = []
+    for key in sorted(set(before.fields) | set(fields)):
+        if before.fields.get(key) != fields.get(key):
+            changes.append(FieldChange(key, before.fields.get(key), fields.get(key)))
+    old_members = {m.id: m for m in before.members}
+    new_members = {m.id: m for m in members}
+    for pid in new_members.keys() - old_members.keys():
+        changes.append(FieldChange(f"member:{pid}", None, "added"))
+    for pid in old_members.keys() - new_members.keys():
+        changes.append(FieldChange(f"member:{pid}", "present", "removed"))
+    for pid in old_members.keys() & new_members.keys():
+        a, b = old_members[pid].fields, new_members[pid].fields
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                changes.append(FieldChange(f"member:{pid}.{key}", a.get(key), b.get(key)))
+    return changes
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def search_terms(household_fields: Mapping[str, Any], member: Member) -> str:
+    """The folded words one person is found by: names, postcode (with and without its space),
+    phone numbers (digits only), email and date of birth (dd/mm/yyyy, ddmmyyyy and ISO)."""
+    words: list[str] = []
+    for key in ("first_name", "middle_names", "last_name", "preferred_name"):
+        value = member.fields.get(key)
+        if value:
+            words.append(fold(str(value)))
+    postcode = normalise_postcode(str(household_fields.get("postcode") or ""))
+    if postcode:
+        words.append(fold(postcode))
+        words.append(fold(postcode.replace(" ", "")))
+    for key in ("phone", "phone_other"):
+        value = household_fields.get(key)
+        if value:
+            digits = _digits(str(value))
+            words.append(digits)
+            if digits.startswith("44"):
+                words.append("0" + digits[2:])
+    email = household_fields.get("email")
+    if email:
+        words.append(fold(str(email)))
+    dob = member.date_of_birth
+    if dob:
+        words.append(f"{dob:%d/%m/%Y} {dob:%d%m%Y} {dob.isoformat()}")
+    return " ".join(words)
+
+
+def query_terms(query: str) -> list[str]:
+    """Folded words of a search box query. ``bs23 1aa``, ``12/03/2019`` and ``07700 900123`` keep
+    working as typed: a date is one token, a spaced postcode or phone is also tried joined."""
+    return [w for w in fold(query).replace("/", " ").split() if w]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    household_id: str
+    adults: tuple[str, ...]
+    children: tuple[str, ...]
+    postcode: str
+    last_contact: date | None
+    safeguarding_concern: bool = False
+    members: tuple[Member, ...] = field(default=())

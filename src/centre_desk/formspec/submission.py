@@ -1,0 +1,400 @@
+"""Checking and normalising what someone typed (or a CSV import supplied) against a form.
+
+Every problem is collected before anything is refused, so that staff can mend a whole form, or
+a whole import row, in one go. Problem texts are plain words for staff and never repeat what was
+typed: the value may be a name, a postcode or a date of birth, and problem texts end up in logs,
+import reports and crash reports.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from centre_desk.domain.errors import FieldProblem, ValidationFailed
+from centre_desk.domain.text import fold, normalise_postcode
+from centre_desk.formspec.model import FieldDef, FieldType, FormDefinition
+
+# Each repeated-section entry may carry the id of the record it describes (a person's id), so
+# that an edit updates that person instead of replacing everyone. It passes through unchanged.
+ENTRY_ID_KEY = "id"
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]+$")
+# Only a short single word is echoed back in "'xx' is not one of the choices": enough to show
+# a mistyped choice value, while a name with a space, a postcode, a date, a phone number or an
+# email address that ended up in a choice column (a mis-mapped CSV import) is not.
+_ECHOABLE = re.compile(r"^[A-Za-z][A-Za-z_-]{0,29}$")
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
+
+Services = Iterable[tuple[str, str]]
+
+
+def validate_submission(
+    form: FormDefinition,
+    data: Mapping[str, Any],
+    *,
+    today: date,
+    services: Services | None = None,
+) -> dict[str, Any]:
+    """A normalised copy of ``data``, or ValidationFailed listing every problem found.
+
+    ``data`` maps field ids to values, and each repeated section's key (``members``) to a list of
+    such mappings. In the copy, strings are trimmed, postcodes are ``BS23 1AA``, dates are ISO
+    ``YYYY-MM-DD``, booleans are bools, choices are choice values, empty answers are left out and
+    so are answers to fields hidden by ``shown_when`` (a stale agency name on a self-referral is
+    not kept). Problems name fields as ``postcode``, ``members[2].date_of_birth`` or
+    ``other_services[0].service``, counting entries from 0 as they were given.
+
+    ``services`` is the organisation's services as (id, name) pairs; needed (ValueError if not
+    given) when the form has a ``choices_from: services`` field.
+    """
+    service_list = list(services) if services is not None else None
+    if service_list is None and any(f.choices_from == "services" for f in form.all_fields()):
+        raise ValueError(f"form '{form.id}' offers the organisation's services as choices; pass services=")
+    checker = _Checker(today, service_list)
+    if not isinstance(data, Mapping):
+        raise ValidationFailed.one("(form)", "must be a set of fields")
+    repeat_keys = {s.repeat for s in form.sections if s.repeat is not None}
+    top, problems = checker.scope(form.top_level_fields, data, "", extra=repeat_keys)
+    out: dict[str, Any] = {}
+    for section in form.sections:
+        if section.repeat is None:
+            out.update((f.id, top[f.id]) for f in section.fields if f.id in top)
+            continue
+        entries, entry_problems = checker.entries(
+            section.fields,
+            data.get(section.repeat),
+            section.repeat,
+            min_items=section.min_items,
+            max_items=section.max_items,
+            keep_id=True,
+        )
+        problems += entry_problems
+        if entries:
+            out[section.repeat] = entries
+    if problems:
+        raise ValidationFailed(problems)
+    return out
+
+
+def validate_field(
+    form: FormDefinition,
+    field_id: str,
+    value: Any,
+    *,
+    today: date,
+    services: Services | None = None,
+) -> str | None:
+    """The problem with one value, for inline checking as it is typed; None when it is fine.
+
+    ``field_id`` may be ``postcode``, ``date_of_birth``, ``members[2].date_of_birth`` or
+    ``other_services[0].service``. Conditions are not evaluated because they depend on other
+    fields: a field is treated as shown (the screen only asks about fields it shows) and
+    ``required_when`` is left to ``validate_submission``.
+    """
+    f = _resolve(form, field_id)
+    checker = _Checker(today, list(services) if services is not None else None)
+    normalised, problems = checker.value(f, value, field_id)
+    if problems:
+        return problems[0].problem
+    if normalised is None and f.required:
+        return "is required"
+    return None
+
+
+def _resolve(form: FormDefinition, path: str) -> FieldDef:
+    parts = re.sub(r"\[\d+\]", "", path).split(".")
+    if len(parts) > 1 and any(s.repeat == parts[0] for s in form.sections):
+        parts = parts[1:]
+    f = form.field(parts[0])
+    if len(parts) == 2 and f.type is FieldType.LIST:
+        return f.item_field(parts[1])
+    if len(parts) != 1:
+        raise KeyError(path)
+    return f
+
+
+def _noun(label: str) -> str:
+    """'Date of birth' -> 'date of birth', but 'GP practice' stays as it is."""
+    if len(label) > 1 and label[1].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        # An unticked box is what a blank row looks like on screen, not an answer.
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list | tuple | Mapping):
+        return all(_is_blank(v) for v in (value.values() if isinstance(value, Mapping) else value))
+    return False
+
+
+class _Checker:
+    def __init__(self, today: date, services: list[tuple[str, str]] | None) -> None:
+        self.today = today
+        self.services = services
+
+    # --- groups of fields -----------------------------------------------------------------
+
+    def scope(
+        self,
+        fields: tuple[FieldDef, ...],
+        data: Mapping[str, Any],
+        prefix: str,
+        *,
+        extra: set[str] | frozenset[str] = frozenset(),
+    ) -> tuple[dict[str, Any], list[FieldProblem]]:
+        """Fields filled in together (the household, one member, one list item)."""
+        values: dict[str, Any] = {}
+        field_problems: dict[str, list[FieldProblem]] = {}
+        for f in fields:
+            values[f.id], field_problems[f.id] = self.value(f, data.get(f.id), prefix + f.id)
+        by_id = {f.id: f for f in fields}
+        shown: dict[str, bool] = {}
+
+        def is_shown(f: FieldDef) -> bool:
+            # Definitions are checked for cycles when loaded, so this recursion ends.
+            if f.id not in shown:
+                condition = f.shown_when
+                shown[f.id] = condition is None or (
+                    is_shown(by_id[condition.field]) and condition.holds(values[condition.field])
+                )
+            return shown[f.id]
+
+        hidden = [f.id for f in fields if not is_shown(f)]
+        for field_id in hidden:
+            # A hidden field's answer is thrown away, so whatever is wrong with it does not matter.
+            values[field_id], field_problems[field_id] = None, []
+        out: dict[str, Any] = {}
+        problems: list[FieldProblem] = []
+        for f in fields:
+            if f.id in hidden:
+                continue
+            problems += field_problems[f.id]
+            if values[f.id] is not None:
+                out[f.id] = values[f.id]
+            elif not field_problems[f.id] and self._required(f, values):
+                problems.append(FieldProblem(prefix + f.id, "is required"))
+        for key in data:
+            if key not in by_id and key not in extra:
+                problems.append(FieldProblem(prefix + str(key), "is not a field on this form"))
+        return out, problems
+
+    @staticmethod
+    def _required(f: FieldDef, values: Mapping[str, Any]) -> bool:
+        if f.required:
+            return True
+        return f.required_when is not None and f.required_when.holds(values.get(f.required_when.field))
+
+    def entries(
+        self,
+        fields: tuple[FieldDef, ...],
+        raw: Any,
+        name: str,
+        *,
+        min_items: int | None,
+        max_items: int | None,
+        keep_id: bool = False,
+    ) -> tuple[list[dict[str, Any]], list[FieldProblem]]:
+        """A list of groups: a repeated section's entries or a list field's items."""
+        if raw is None:
+            raw = []
+        if not isinstance(raw, list | tuple):
+            return [], [FieldProblem(name, "must be a list")]
+        out: list[dict[str, Any]] = []
+        problems: list[FieldProblem] = []
+        for i, entry in enumerate(raw):
+            prefix = f"{name}[{i}]."
+            if not isinstance(entry, Mapping):
+                problems.append(FieldProblem(f"{name}[{i}]", "must be a set of fields"))
+                continue
+            if _is_blank(entry):
+                # A row added on screen and never filled in.
+                continue
+            extra = {ENTRY_ID_KEY} if keep_id else set()
+            values, entry_problems = self.scope(fields, entry, prefix, extra=extra)
+            problems += entry_problems
+            if keep_id and entry.get(ENTRY_ID_KEY) is not None:
+                entry_id = entry[ENTRY_ID_KEY]
+                if isinstance(entry_id, str) and entry_id.strip():
+                    values = {ENTRY_ID_KEY: entry_id.strip(), **values}
+                else:
+                    problems.append(FieldProblem(prefix + ENTRY_ID_KEY, "must be a record id"))
+            out.append(values)
+        if min_items and len(out) < min_items:
+            problems.append(FieldProblem(name, f"needs at least {min_items} {_entries(min_items)}"))
+        if max_items is not None and len(out) > max_items:
+            problems.append(FieldProblem(name, f"has more than {max_items} {_entries(max_items)}"))
+        return out, problems
+
+    # --- single values --------------------------------------------------------------------
+
+    def value(self, f: FieldDef, raw: Any, name: str) -> tuple[Any, list[FieldProblem]]:
+        """(normalised value or None when empty, problems) for one field."""
+        if raw is None:
+            return None, []
+        if f.type is FieldType.LIST:
+            items, problems = self.entries(
+                f.item_fields, raw, name, min_items=f.validation.min_items, max_items=f.validation.max_items
+            )
+            return items or None, problems
+        if f.type is FieldType.MULTICHOICE:
+            return self._multichoice(f, raw, name)
+        if f.type is FieldType.BOOLEAN:
+            return self._boolean(raw, name)
+        if f.type is FieldType.DATE and isinstance(raw, date) and not isinstance(raw, datetime):
+            raw = raw.isoformat()
+        if not isinstance(raw, str):
+            return None, [FieldProblem(name, "must be text")]
+        text = unicodedata.normalize("NFC", raw).strip()
+        if not text:
+            return None, []
+        value, problem = self._text_value(f, text)
+        if problem is None and isinstance(value, str):
+            problem = self._length_and_pattern(f, value)
+        return (value, []) if problem is None else (None, [FieldProblem(name, problem)])
+
+    def _text_value(self, f: FieldDef, text: str) -> tuple[str | None, str | None]:
+        match f.type:
+            case FieldType.TEXT:
+                # Runs of spaces (and stray tabs or line breaks from pasting) become one space.
+                return " ".join(text.split()), None
+            case FieldType.MULTILINE:
+                lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+                return "\n".join(line.rstrip() for line in lines), None
+            case FieldType.EMAIL:
+                if not _EMAIL.match(text):
+                    return None, "is not an email address"
+                local, _, domain = text.rpartition("@")
+                # Only the domain is case-insensitive; the part before @ is left as typed.
+                return f"{local}@{domain.lower()}", None
+            case FieldType.PHONE:
+                phone = _normalise_phone(text)
+                return (phone, None) if phone else (None, "is not a phone number")
+            case FieldType.POSTCODE:
+                postcode = normalise_postcode(text)
+                return (postcode, None) if postcode else (None, "is not a UK postcode")
+            case FieldType.DATE:
+                return self._date(f, text)
+            case FieldType.CHOICE:
+                return self._choice(f, text)
+        raise AssertionError(f"unhandled field type {f.type}")
+
+    @staticmethod
+    def _length_and_pattern(f: FieldDef, value: str) -> str | None:
+        rules = f.validation
+        if rules.max_length is not None and len(value) > rules.max_length:
+            return f"is longer than {rules.max_length} characters"
+        if rules.min_length is not None and len(value) < rules.min_length:
+            return f"is shorter than {rules.min_length} characters"
+        if rules.pattern is not None and not re.fullmatch(rules.pattern, value):
+            return rules.pattern_message or "is not in the expected format"
+        return None
+
+    def _date(self, f: FieldDef, text: str) -> tuple[str | None, str | None]:
+        iso, uk = _ISO_DATE.match(text), _UK_DATE.match(text)
+        if iso:
+            year, month, day = (int(g) for g in iso.groups())
+        elif uk:
+            day, month, year = (int(g) for g in uk.groups())
+        else:
+            return None, "is not a date: use dd/mm/yyyy"
+        try:
+            value = date(year, month, day)
+        except ValueError:
+            return None, "is not a real date"
+        if f.validation.not_in_future and value > self.today:
+            return None, f"{_noun(f.label)} is in the future"
+        if f.validation.not_before is not None and value < f.validation.not_before:
+            return None, f"{_noun(f.label)} is before {f.validation.not_before:%d/%m/%Y}"
+        return value.isoformat(), None
+
+    def _choice(self, f: FieldDef, text: str) -> tuple[str | None, str | None]:
+        choices = f.choices_for(self.services)
+        for choice in choices:
+            if choice.value == text:
+                return choice.value, None
+        # Imports and older paper-form transcriptions use labels or different capitals.
+        folded = fold(text)
+        for choice in choices:
+            if folded in (fold(choice.value), fold(choice.label)):
+                return choice.value, None
+        if _ECHOABLE.match(text):
+            return None, f"'{text}' is not one of the choices"
+        return None, "is not one of the choices"
+
+    def _multichoice(self, f: FieldDef, raw: Any, name: str) -> tuple[list[str] | None, list[FieldProblem]]:
+        if isinstance(raw, str):
+            # A CSV cell holds several choices separated by semicolons (labels may contain commas).
+            raw = raw.split(";")
+        if not isinstance(raw, list | tuple):
+            return None, [FieldProblem(name, "must be a list of choices")]
+        picked: set[str] = set()
+        problems: list[FieldProblem] = []
+        for item in raw:
+            if not isinstance(item, str):
+                problems.append(FieldProblem(name, "must be a list of choices"))
+            elif item.strip():
+                value, problem = self._choice(f, unicodedata.normalize("NFC", item).strip())
+                if problem is not None:
+                    problems.append(FieldProblem(name, problem))
+                elif value is not None:
+                    picked.add(value)
+        if problems:
+            return None, problems
+        ordered = [c.value for c in f.choices_for(self.services) if c.value in picked]
+        rules = f.validation
+        if ordered and rules.min_items is not None and len(ordered) < rules.min_items:
+            return None, [FieldProblem(name, f"needs at least {rules.min_items} choices")]
+        if rules.max_items is not None and len(ordered) > rules.max_items:
+            return None, [FieldProblem(name, f"has more than {rules.max_items} choices")]
+        return ordered or None, []
+
+    @staticmethod
+    def _boolean(raw: Any, name: str) -> tuple[bool | None, list[FieldProblem]]:
+        if isinstance(raw, bool):
+            return raw, []
+        if isinstance(raw, int) and raw in (0, 1):
+            return bool(raw), []
+        if isinstance(raw, str):
+            word = raw.strip().casefold()
+            if not word:
+                return None, []
+            if word in _TRUE:
+                return True, []
+            if word in _FALSE:
+                return False, []
+        return None, [FieldProblem(name, "must be yes or no")]
+
+
+def _entries(n: int) -> str:
+    return "entry" if n == 1 else "entries"
+
+
+def _normalise_phone(text: str) -> str | None:
+    """Tidy a phone number without reformatting it: ``+44 (0)7700-900123`` -> ``+44 7700 900123``.
+
+    None when it is not plausibly a phone number (letters, too few or too many digits).
+    """
+    # "(0)" is the trunk prefix written for callers inside the country; with +44 it must go.
+    text = text.replace("(0)", " ")
+    if not _PHONE_CHARS.match(text) or "+" in text[1:]:
+        return None
+    spaced = " ".join(re.sub(r"[()./-]", " ", text).split())
+    if spaced.startswith("00"):
+        spaced = "+" + spaced[2:]
+    spaced = spaced.replace("+ ", "+")
+    digits = sum(ch.isdigit() for ch in spaced)
+    if not 10 <= digits <= 15:
+        return None
+    return spaced

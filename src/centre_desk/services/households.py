@@ -1,0 +1,146 @@
+"""Registering, viewing, editing and finding households; recording contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from centre_desk.domain.errors import NotFound, ValidationFailed
+from centre_desk.domain.household import FieldChange, Household, SearchHit, diff, split_submission
+from centre_desk.domain.ids import uuid7
+from centre_desk.domain.staff import Permission
+from centre_desk.formspec.submission import validate_submission
+
+from .profile import form, profile_of, service_choices
+from .session import DeskSession
+
+MEMBERSHIP = "membership"
+CONTACT_TYPES = ("session", "phone-call", "home-visit", "drop-in")
+CONTACT_TYPE_LABELS = {
+    "session": "Session attended",
+    "phone-call": "Phone call",
+    "home-visit": "Home visit",
+    "drop-in": "Drop-in",
+}
+
+
+def validate_household(session: DeskSession, data: Mapping[str, Any]) -> dict[str, Any]:
+    definition = form(MEMBERSHIP)
+    org = profile_of(session)
+    return validate_submission(definition, data, today=session.clock.today(), services=service_choices(org))
+
+
+def build_household(data: Mapping[str, Any], now: datetime, household_id: str | None = None,
+                    version: int = 1, created_at: datetime | None = None) -> Household:
+    definition = form(MEMBERSHIP)
+    fields, members = split_submission(data, uuid7)
+    if not members:
+        raise ValidationFailed.one("members", "a household needs at least one member")
+    return Household(household_id or uuid7(), version, fields, members, definition.id, definition.version,
+                     created_at or now, now)
+
+
+def register_household(session: DeskSession, data: Mapping[str, Any]) -> Household:
+    """Validate the membership form and save a new household in one unit of work."""
+    session.require(Permission.REGISTER_HOUSEHOLD)
+    clean = validate_household(session, data)
+    household = build_household(clean, session.clock.now())
+    with session.uow() as uow:
+        uow.households.add(household, session.actor.id)
+        session.audit(uow, "household.created", household.id, f"{len(household.members)} members")
+        uow.commit()
+    return household
+
+
+def open_household(session: DeskSession, household_id: str) -> Household:
+    """Fetch a household for a member of staff to look at; every view is audited."""
+    session.require(Permission.VIEW_HOUSEHOLD)
+    with session.uow() as uow:
+        household = uow.households.get(household_id)
+        if household is None:
+            raise NotFound("no such household")
+        session.audit(uow, "household.viewed", household_id)
+        uow.commit()
+    return household
+
+
+def update_household(session: DeskSession, household_id: str, data: Mapping[str, Any],
+                     expected_version: int) -> tuple[Household, list[FieldChange]]:
+    """Save an edit. Refused if someone else saved a newer version meanwhile (nothing lost)."""
+    session.require(Permission.EDIT_HOUSEHOLD)
+    clean = validate_household(session, data)
+    now = session.clock.now()
+    with session.uow() as uow:
+        before = uow.households.get(household_id)
+        if before is None:
+            raise NotFound("no such household")
+        after = build_household(clean, now, household_id, before.version, before.created_at)
+        changes = diff(before, after.fields, after.members)
+        if not changes:
+            return before, []
+        saved = uow.households.update(after, expected_version, session.actor.id)
+        uow.households.add_changes(household_id, changes, session.actor.id, now)
+        session.audit(uow, "household.changed", household_id, f"{len(changes)} fields")
+        uow.commit()
+    return saved, changes
+
+
+def household_history(session: DeskSession, household_id: str) -> list[tuple[datetime, str, list[FieldChange]]]:
+    """Who changed what and when; actor ids are turned into usernames."""
+    session.require(Permission.VIEW_HOUSEHOLD)
+    with session.store.reader() as uow:
+        names = {m.id: m.username for m in uow.staff.all()}
+        return [(at, names.get(actor, actor), changes) for at, actor, changes in uow.households.history(household_id)]
+
+
+def search_households(session: DeskSession, query: str, limit: int = 50) -> list[SearchHit]:
+    """Search as you type. Not audited per keystroke: opening a result is what gets audited."""
+    session.require(Permission.VIEW_HOUSEHOLD)
+    if not query.strip():
+        return []
+    with session.store.reader() as uow:
+        return uow.households.search(query, limit, session.clock.today())
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: str
+    household_id: str
+    on: date
+    type: str
+    note: str
+
+
+def record_contact(session: DeskSession, household_id: str, contact_type: str, on: date,
+                   note: str = "") -> Contact:
+    session.require(Permission.RECORD_CONTACT)
+    problems = []
+    if contact_type not in CONTACT_TYPES:
+        problems.append(("type", f"must be one of {', '.join(CONTACT_TYPES)}"))
+    if on > session.clock.today():
+        problems.append(("date", "is in the future"))
+    if problems:
+        from centre_desk.domain.errors import FieldProblem
+
+        raise ValidationFailed([FieldProblem(f, p) for f, p in problems])
+    contact = Contact(uuid7(), household_id, on, contact_type, note.strip())
+    with session.uow() as uow:
+        if not uow.households.exists(household_id):
+            raise NotFound("no such household")
+        uow.households.add_contact(household_id, contact.id, on, contact_type, contact.note,
+                                   session.actor.id, session.clock.now())
+        session.audit(uow, "contact.recorded", household_id, contact_type)
+        uow.commit()
+    return contact
+
+
+def household_contacts(session: DeskSession, household_id: str) -> list[dict[str, Any]]:
+    session.require(Permission.VIEW_HOUSEHOLD)
+    with session.store.reader() as uow:
+        names = {m.id: m.username for m in uow.staff.all()}
+        contacts = uow.households.contacts(household_id)
+    for c in contacts:
+        c["recorded_by"] = names.get(c["recorded_by"], c["recorded_by"])
+    return contacts

@@ -1,0 +1,246 @@
+"""Households, their change history and contacts as records, plus the FTS5 search index.
+
+Every write keeps the search index in step inside the same transaction, so a crash can never
+leave a household that search cannot find, or search entries for one that is gone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from centre_desk.domain.errors import Conflict, NotFound
+from centre_desk.domain.household import (
+    FieldChange,
+    Household,
+    Member,
+    SearchHit,
+    query_terms,
+    search_terms,
+)
+from centre_desk.domain.ids import uuid7
+
+from .models import RecordRow
+
+HOUSEHOLD = "household"
+CHANGE = "change"
+CONTACT = "contact"
+SEARCH_LIMIT_ROWS = 400
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _body(h: Household, synthetic: bool) -> str:
+    body: dict[str, Any] = {
+        "fields": dict(h.fields),
+        "members": [{"id": m.id, "fields": dict(m.fields)} for m in h.members],
+    }
+    if synthetic:
+        body["synthetic"] = True
+    return _dumps(body)
+
+
+def _household(row: RecordRow, last_contact: date | None, flagged: bool) -> Household:
+    body = json.loads(row.body)
+    members = tuple(Member(m["id"], m["fields"]) for m in body.get("members", []))
+    return Household(
+        id=row.id,
+        version=row.version,
+        fields=body.get("fields", {}),
+        members=members,
+        form_id=row.form_id or "membership",
+        form_version=row.form_version or 1,
+        created_at=datetime.fromisoformat(row.created_at),
+        updated_at=datetime.fromisoformat(row.updated_at),
+        last_contact=last_contact,
+        safeguarding_concern=flagged,
+    )
+
+
+def fts_query(query: str) -> str | None:
+    """An FTS5 MATCH expression: every word as a prefix; a spaced postcode or phone number is
+    also tried with its parts joined, because both forms are indexed."""
+    words = query_terms(query)
+    if not words:
+        return None
+    quoted = " ".join(f'"{w.replace(chr(34), "")}"*' for w in words)
+    if len(words) > 1 and all(w.isalnum() for w in words) and any(c.isdigit() for c in "".join(words)):
+        return f'({quoted}) OR "{"".join(words)}"*'
+    return quoted
+
+
+class SqlHouseholdRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    # -- writes ----------------------------------------------------------------------------------
+    def add(self, h: Household, actor: str, *, synthetic: bool = False) -> None:
+        at = h.created_at.isoformat()
+        self.s.add(RecordRow(id=h.id, kind=HOUSEHOLD, household_id=h.id, version=h.version,
+                             created_by=actor, created_at=at, updated_by=actor, updated_at=at,
+                             form_id=h.form_id, form_version=h.form_version, deleted=False,
+                             body=_body(h, synthetic)))
+        self.s.flush()
+        self._index(h)
+
+    def add_many(self, households: Sequence[Household], actor: str, *, synthetic: bool = False) -> None:
+        """Bulk insert for imports and demo data: one executemany per table."""
+        rows = [
+            {"id": h.id, "kind": HOUSEHOLD, "household_id": h.id, "version": h.version,
+             "server_seq": None, "created_by": actor, "created_at": h.created_at.isoformat(),
+             "updated_by": actor, "updated_at": h.updated_at.isoformat(), "form_id": h.form_id,
+             "form_version": h.form_version, "deleted": False, "body": _body(h, synthetic)}
+            for h in households
+        ]
+        if rows:
+            self.s.execute(insert(RecordRow), rows)
+        index = [
+            {"h": h.id, "p": m.id, "t": search_terms(h.fields, m)} for h in households for m in h.members
+        ]
+        if index:
+            self.s.execute(
+                text("INSERT INTO search_index(household_id, person_id, terms) VALUES (:h, :p, :t)"), index
+            )
+
+    def update(self, h: Household, expected_version: int, actor: str) -> Household:
+        row = self.s.get(RecordRow, h.id)
+        if row is None or row.deleted or row.kind != HOUSEHOLD:
+            raise NotFound("no such household")
+        if row.version != expected_version:
+            raise Conflict("this household was changed by someone else since you opened it; "
+                           "reopen it to see their changes")
+        row.version = expected_version + 1
+        row.body = _body(h, bool(json.loads(row.body).get("synthetic")))
+        row.updated_at = h.updated_at.isoformat()
+        row.updated_by = actor
+        self.s.flush()
+        self._unindex(h.id)
+        self._index(h)
+        return self.get(h.id) or h
+
+    def _index(self, h: Household) -> None:
+        for m in h.members:
+            self.s.execute(
+                text("INSERT INTO search_index(household_id, person_id, terms) VALUES (:h, :p, :t)"),
+                {"h": h.id, "p": m.id, "t": search_terms(h.fields, m)},
+            )
+
+    def _unindex(self, household_id: str) -> None:
+        self.s.execute(text("DELETE FROM search_index WHERE household_id = :h"), {"h": household_id})
+
+    def add_changes(self, household_id: str, changes: Iterable[FieldChange], actor: str,
+                    at: datetime) -> None:
+        items = [{"field": c.field, "old": c.old, "new": c.new} for c in changes]
+        if not items:
+            return
+        stamp = at.isoformat()
+        self.s.add(RecordRow(id=uuid7(), kind=CHANGE, household_id=household_id, version=1,
+                             created_by=actor, created_at=stamp, updated_by=actor, updated_at=stamp,
+                             deleted=False, body=_dumps({"changes": items})))
+        self.s.flush()
+
+    def add_contact(self, household_id: str, contact_id: str, on: date, kind: str, note: str,
+                    actor: str, at: datetime) -> None:
+        stamp = at.isoformat()
+        self.s.add(RecordRow(id=contact_id, kind=CONTACT, household_id=household_id, version=1,
+                             created_by=actor, created_at=stamp, updated_by=actor, updated_at=stamp,
+                             deleted=False,
+                             body=_dumps({"date": on.isoformat(), "type": kind, "note": note})))
+        self.s.flush()
+
+    # -- reads -----------------------------------------------------------------------------------
+    def exists(self, household_id: str) -> bool:
+        row = self.s.get(RecordRow, household_id)
+        return row is not None and row.kind == HOUSEHOLD and not row.deleted
+
+    def get(self, household_id: str) -> Household | None:
+        row = self.s.get(RecordRow, household_id)
+        if row is None or row.kind != HOUSEHOLD or row.deleted:
+            return None
+        return _household(row, self.last_contacts([household_id]).get(household_id), False)
+
+    def count(self) -> int:
+        return int(self.s.scalar(select(func.count()).select_from(RecordRow).where(
+            RecordRow.kind == HOUSEHOLD, RecordRow.deleted.is_(False))) or 0)
+
+    def last_contacts(self, household_ids: Sequence[str]) -> dict[str, date]:
+        if not household_ids:
+            return {}
+        rows = self.s.execute(
+            select(RecordRow.household_id, func.max(func.json_extract(RecordRow.body, "$.date")))
+            .where(RecordRow.kind == CONTACT, RecordRow.household_id.in_(household_ids),
+                   RecordRow.deleted.is_(False))
+            .group_by(RecordRow.household_id)
+        ).all()
+        return {str(h): date.fromisoformat(d) for h, d in rows if d}
+
+    def contacts(self, household_id: str) -> list[dict[str, Any]]:
+        rows = self.s.scalars(
+            select(RecordRow).where(RecordRow.kind == CONTACT, RecordRow.household_id == household_id,
+                                    RecordRow.deleted.is_(False))
+        ).all()
+        out = [{**json.loads(r.body), "id": r.id, "recorded_by": r.created_by, "recorded_at": r.created_at}
+               for r in rows]
+        return sorted(out, key=lambda c: (c["date"], c["recorded_at"]), reverse=True)
+
+    def history(self, household_id: str) -> list[tuple[datetime, str, list[FieldChange]]]:
+        rows = self.s.scalars(
+            select(RecordRow).where(RecordRow.kind == CHANGE, RecordRow.household_id == household_id)
+            .order_by(RecordRow.created_at.desc(), RecordRow.id.desc())
+        ).all()
+        return [
+            (datetime.fromisoformat(r.created_at), r.created_by,
+             [FieldChange(c["field"], c["old"], c["new"]) for c in json.loads(r.body)["changes"]])
+            for r in rows
+        ]
+
+    def search(self, query: str, limit: int = 50, today: date | None = None) -> list[SearchHit]:
+        match = fts_query(query)
+        if match is None:
+            return []
+        found: list[Row[Any]] = list(self.s.execute(
+            text("SELECT household_id FROM search_index WHERE search_index MATCH :q LIMIT :n"),
+            {"q": match, "n": SEARCH_LIMIT_ROWS},
+        ))
+        ids: list[str] = []
+        for (hid,) in found:
+            if hid not in ids:
+                ids.append(hid)
+                if len(ids) >= limit:
+                    break
+        return self.hits(ids, today)
+
+    def hits(self, household_ids: Sequence[str], today: date | None = None) -> list[SearchHit]:
+        if not household_ids:
+            return []
+        rows = {r.id: r for r in self.s.scalars(
+            select(RecordRow).where(RecordRow.id.in_(household_ids), RecordRow.deleted.is_(False)))}
+        contacts = self.last_contacts(household_ids)
+        hits = []
+        for hid in household_ids:
+            row = rows.get(hid)
+            if row is None:
+                continue
+            h = _household(row, contacts.get(hid), False)
+            hits.append(SearchHit(
+                household_id=hid,
+                adults=tuple(m.full_name for m in h.adults(today)),
+                children=tuple(m.full_name for m in h.children(today)),
+                postcode=h.postcode,
+                last_contact=h.last_contact,
+                members=h.members,
+            ))
+        return hits
+
+    def delete_everything(self, household_id: str) -> None:
+        """Hard delete of a household and every record that hangs off it (erasure)."""
+        self._unindex(household_id)
+        self.s.execute(delete(RecordRow).where(RecordRow.household_id == household_id))
+        self.s.flush()

@@ -1,0 +1,133 @@
+"""What the windows are given instead of reaching for globals: the parts behind the services' ports,
+the organisation profiles, the background-task helper, and a few settings tests may override.
+
+The composition root (``centre_desk.app``) builds one of these; tests build their own around a
+temporary data directory. Nothing here imports storage or security: the UI sees only Protocols.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from centre_desk.domain.clock import Clock
+from centre_desk.domain.errors import CentreDeskError
+from centre_desk.domain.organisation import Organisation
+from centre_desk.services.ports import SignInThrottle, StoreGate
+from centre_desk.services.session import DeskSession
+
+if TYPE_CHECKING:
+    from .tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+DEFAULT_IDLE_LOCK_MINUTES = 5
+"""Used when the store's organisation profile cannot be read: lock early rather than never."""
+
+
+@dataclass(frozen=True)
+class StoreParts:
+    """The adapters the sign-in and set-up services need."""
+
+    gate: StoreGate
+    throttle: SignInThrottle
+    clock: Clock
+
+
+class ProfileSource(Protocol):
+    def list_profiles(self) -> list[tuple[str, str]]: ...
+
+    def load_profile(self, profile_id: str) -> Organisation: ...
+
+
+class FormspecProfiles:
+    """The organisation profiles shipped in ``resources/``.
+
+    ``formspec.profiles`` pulls in YAML and JSON Schema, so it is imported on first use rather than
+    while the first window is being drawn.
+    """
+
+    def list_profiles(self) -> list[tuple[str, str]]:
+        from centre_desk.formspec.profiles import list_profiles
+
+        return list_profiles()
+
+    def load_profile(self, profile_id: str) -> Organisation:
+        from centre_desk.formspec.profiles import load_profile
+
+        return load_profile(profile_id)
+
+
+class AppContext:
+    """Everything a window needs from outside the UI.
+
+    ``parts`` may be given ready-made (tests) or as a factory (the app, where building them imports
+    SQLAlchemy and SQLCipher). The factory runs once, on whichever thread first asks; the windows
+    only ask from background tasks, so the GUI thread never waits for it.
+    """
+
+    def __init__(self, data_dir: Path, parts: StoreParts | Callable[[], StoreParts], tasks: TaskRunner,
+                 profiles: ProfileSource | None = None, *,
+                 idle_lock_seconds: float | None = None) -> None:
+        self.data_dir = data_dir
+        self.tasks = tasks
+        self.profiles: ProfileSource = profiles or FormspecProfiles()
+        self.idle_lock_seconds = idle_lock_seconds
+        self._parts: StoreParts | None = parts if isinstance(parts, StoreParts) else None
+        self._factory: Callable[[], StoreParts] | None = None if isinstance(parts, StoreParts) else parts
+        self._lock = threading.Lock()
+
+    def parts(self) -> StoreParts:
+        if self._parts is None:
+            with self._lock:
+                if self._parts is None:
+                    assert self._factory is not None
+                    self._parts = self._factory()
+        return self._parts
+
+
+@dataclass(frozen=True)
+class Workplace:
+    """What the main window shows about where it is: none of it is personal data."""
+
+    centre_name: str
+    organisation: Organisation | None
+    training: bool
+
+    @property
+    def organisation_name(self) -> str:
+        return self.organisation.name if self.organisation is not None else ""
+
+    @property
+    def idle_lock_seconds(self) -> float:
+        minutes = self.organisation.idle_lock_minutes if self.organisation is not None else None
+        return 60.0 * (minutes or DEFAULT_IDLE_LOCK_MINUTES)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The result of signing in or setting up: an open session and where it is."""
+
+    session: DeskSession
+    workplace: Workplace
+
+
+def read_workplace(session: DeskSession, profiles: ProfileSource) -> Workplace:
+    """Read the centre's settings and its organisation profile. Run it off the GUI thread."""
+    with session.uow() as uow:
+        centre_name = uow.settings.get("centre_name") or ""
+        profile_id = uow.settings.get("profile_id") or ""
+        training = uow.settings.get("training") == "1"
+    organisation: Organisation | None = None
+    if profile_id:
+        try:
+            organisation = profiles.load_profile(profile_id)
+        except CentreDeskError as exc:
+            # The desk still works without its profile (the lock falls back to the default); the
+            # administrator learns about the broken profile from centre-desk-admin.
+            log.warning("organisation profile could not be loaded: %s", type(exc).__name__)
+    return Workplace(centre_name, organisation, training)

@@ -1,0 +1,226 @@
+"""Idle lock: one application-wide event filter, one single-shot timer, and the unlock prompt.
+
+Any keyboard, mouse, wheel or touch input anywhere in the application restarts the timer; when it
+runs out the main window locks (see ``MainWindow.lock``), which drops the store's key and puts the
+lock screen in place of the person's work.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from centre_desk.domain.errors import SignInFailed, SignInThrottled
+
+from .errors import describe
+from .widgets import Countdown, MessageLabel, heading, line_edit, named, throttle_message
+
+UNLOCK_FAILED = "Unlock failed. Check your password and try again."
+
+_T = QEvent.Type
+ACTIVITY = frozenset({
+    _T.KeyPress, _T.KeyRelease, _T.ShortcutOverride,
+    _T.MouseButtonPress, _T.MouseButtonRelease, _T.MouseButtonDblClick, _T.MouseMove, _T.HoverMove,
+    _T.Wheel, _T.TouchBegin, _T.TouchUpdate, _T.TouchEnd, _T.TabletPress, _T.TabletMove,
+    _T.InputMethod,
+})
+
+
+class IdleLock(QObject):
+    """Emits ``idle`` once when no input has arrived for the armed number of seconds."""
+
+    idle = Signal()
+
+    def __init__(self, app: QCoreApplication, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._app = app
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.CoarseTimer)
+        self._timer.timeout.connect(self._timed_out)
+        self._armed = False
+        self._last_restart = 0.0
+        self._granularity = 1.0
+        app.installEventFilter(self)
+
+    @property
+    def armed(self) -> bool:
+        return self._armed
+
+    @property
+    def timeout_seconds(self) -> float:
+        return self._timer.interval() / 1000.0
+
+    def arm(self, seconds: float) -> None:
+        self._timer.setInterval(max(1, round(seconds * 1000)))
+        # Restarting a timer on every mouse move is wasted work; restarting at most a few times
+        # per timeout keeps the lock within a few percent of its nominal time.
+        self._granularity = min(1.0, seconds / 20.0)
+        self._armed = True
+        self._restart()
+
+    def disarm(self) -> None:
+        self._armed = False
+        self._timer.stop()
+
+    def remove(self) -> None:
+        self.disarm()
+        self._app.removeEventFilter(self)
+
+    def _restart(self) -> None:
+        self._last_restart = time.monotonic()
+        self._timer.start()
+
+    def _timed_out(self) -> None:
+        if self._armed:
+            self._armed = False
+            self.idle.emit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self._armed and event.type() in ACTIVITY and time.monotonic() - self._last_restart >= self._granularity:
+            self._restart()
+        return False
+
+
+class LockScreen(QWidget):
+    """Password only, for the person who was signed in; or sign out and let someone else in."""
+
+    unlock_requested = Signal(str)
+    sign_out_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lockScreen")
+        self.setAccessibleName("Locked")
+        self._busy = False
+
+        self.title = heading("Centre Desk is locked", 20, "lockTitle")
+        self.reason = QLabel()
+        self.reason.setObjectName("lockReason")
+        self.reason.setWordWrap(True)
+        self.who = QLabel()
+        self.who.setObjectName("lockUser")
+        self.who.setTextFormat(Qt.TextFormat.PlainText)
+        self.password = line_edit("unlockPassword", "Password", password=True, max_length=1024)
+        self.password.returnPressed.connect(self._submit)
+        self.message = MessageLabel("unlockMessage")
+        self.busy = QProgressBar()
+        self.busy.setObjectName("unlockBusy")
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumHeight(6)
+        self.busy.setVisible(False)
+        self.unlock_button = named(QPushButton("Unlock"), "unlockButton", "Unlock")
+        self.unlock_button.setDefault(True)
+        self.unlock_button.clicked.connect(self._submit)
+        self.sign_out_button = named(QPushButton("Sign out instead"), "signOutInsteadButton",
+                                     "Sign out instead",
+                                     "Sign out so that someone else can sign in at this desk")
+        self.sign_out_button.clicked.connect(self.sign_out_requested)
+        for button in (self.unlock_button, self.sign_out_button):
+            button.setMinimumHeight(36)
+        self._countdown = Countdown(self._tick, self._wait_over, self)
+        self._build()
+        self.setTabOrder(self.password, self.unlock_button)
+        self.setTabOrder(self.unlock_button, self.sign_out_button)
+
+    def _build(self) -> None:
+        card = QFrame()
+        card.setObjectName("lockCard")
+        card.setFrameShape(QFrame.Shape.StyledPanel)
+        card.setMaximumWidth(520)
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(28, 24, 28, 24)
+        inner.setSpacing(12)
+        inner.addWidget(self.title)
+        inner.addWidget(self.reason)
+        inner.addWidget(self.who)
+        label = QLabel("&Password")
+        label.setBuddy(self.password)
+        inner.addWidget(label)
+        inner.addWidget(self.password)
+        inner.addWidget(self.busy)
+        inner.addWidget(self.message)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.sign_out_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.unlock_button)
+        inner.addLayout(buttons)
+
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(card, 3)
+        row.addStretch(1)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+
+    def prepare(self, username: str, reason: str) -> None:
+        """Reset for a new lock: empty password, the right words, focus in the password field."""
+        self.who.setText(f"Signed in as {username}. Enter your password to carry on where you left off.")
+        self.reason.setText(
+            "It locked itself after a time without use, so that nobody passing can read the records."
+            if reason == "idle" else "You locked it. The records stay hidden until you unlock."
+        )
+        self.password.clear()
+        if not self._countdown.running:
+            self.message.clear_message()
+        self.set_busy(False)
+        self.password.setFocus()
+
+    def _submit(self) -> None:
+        if self._busy or self._countdown.running:
+            return
+        password = self.password.text()
+        if not password:
+            self.message.show_problem("Enter your password.")
+            return
+        self.password.clear()
+        self.set_busy(True)
+        self.unlock_requested.emit(password)
+
+    def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.busy.setVisible(busy)
+        self.password.setEnabled(not busy)
+        self.unlock_button.setEnabled(not busy and not self._countdown.running)
+        self.sign_out_button.setEnabled(not busy)
+        if busy:
+            self.message.show_info("Unlocking…")
+
+    def show_failure(self, error: BaseException) -> None:
+        self.set_busy(False)
+        if isinstance(error, SignInThrottled):
+            self._countdown.start(error.wait_seconds)
+        elif isinstance(error, SignInFailed):
+            self.message.show_problem(UNLOCK_FAILED)
+        else:
+            self.message.show_problem(describe(error))
+        self.password.setFocus()
+
+    def _tick(self, remaining: int) -> None:
+        self.message.show_problem(throttle_message(remaining))
+        self.unlock_button.setEnabled(False)
+
+    def _wait_over(self) -> None:
+        self.message.clear_message()
+        self.unlock_button.setEnabled(not self._busy)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.password.clear()
+            event.accept()
+            return
+        super().keyPressEvent(event)
