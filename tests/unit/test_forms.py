@@ -28,22 +28,60 @@ SERVICES = [("early-help", "Early Help"), ("contact-and-referral", "Contact and 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 
 HOUSEHOLD_FIELDS = {
-    "address_line1", "address_line2", "town", "postcode", "phone", "phone_other", "email",
-    "gp_practice", "gp_phone", "other_services", "family_needs", "support_wanted",
-}  # fmt: skip
+    "address_line1",
+    "address_line2",
+    "town",
+    "postcode",
+    "phone",
+    "phone_other",
+    "email",
+    "gp_practice",
+    "gp_phone",
+    "other_services",
+    "family_needs",
+    "support_wanted",
+}
 MEMBER_FIELDS = {
-    "first_name", "middle_names", "last_name", "preferred_name", "date_of_birth", "gender",
-    "gender_self_described", "role", "lives_at_address", "relationship_status", "ethnicity",
-    "languages", "interpreter_needed", "disabilities",
-}  # fmt: skip
+    "first_name",
+    "middle_names",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "gender",
+    "gender_self_described",
+    "role",
+    "lives_at_address",
+    "relationship_status",
+    "ethnicity",
+    "languages",
+    "interpreter_needed",
+    "disabilities",
+}
 REFERRAL_FIELDS = {
-    "source", "agency_organisation", "referrer_name", "referrer_role", "referrer_phone",
-    "referrer_secure_email", "date_received", "received_via", "service", "reasons", "needs",
-    "urgency", "safeguarding_concern", "safeguarding_details", "family_aware", "family_agrees",
-}  # fmt: skip
+    "source",
+    "agency_organisation",
+    "referrer_name",
+    "referrer_role",
+    "referrer_phone",
+    "referrer_secure_email",
+    "date_received",
+    "received_via",
+    "service",
+    "reasons",
+    "needs",
+    "urgency",
+    "safeguarding_concern",
+    "safeguarding_details",
+    "family_aware",
+    "family_agrees",
+}
 PURPOSES = {
-    "service-delivery", "statutory-reporting", "reach-statistics", "safeguarding", "email-contact",
-}  # fmt: skip
+    "service-delivery",
+    "statutory-reporting",
+    "reach-statistics",
+    "safeguarding",
+    "email-contact",
+}
 
 
 @pytest.fixture(scope="module")
@@ -166,9 +204,19 @@ def test_referral_fields_and_status_values(referral: FormDefinition) -> None:
 
 def test_member_choices(membership: FormDefinition) -> None:
     assert [c.value for c in membership.field("gender").choices] == [
-        "female", "male", "non-binary", "self-described", "prefer-not-to-say",
-    ]  # fmt: skip
-    assert [c.value for c in membership.field("role").choices] == ["parent", "carer", "partner", "child", "other"]
+        "female",
+        "male",
+        "non-binary",
+        "self-described",
+        "prefer-not-to-say",
+    ]
+    assert [c.value for c in membership.field("role").choices] == [
+        "parent",
+        "carer",
+        "partner",
+        "child",
+        "other",
+    ]
 
 
 def test_ethnicity_offers_the_19_census_groups_under_5_headings(membership: FormDefinition) -> None:
@@ -227,19 +275,40 @@ def test_schema_rejects_a_broken_copy_naming_file_and_key(tmp_path: Path) -> Non
         ),
         ("id: phone_other", "id: phone", "sections[0].fields[5].id", "already used"),
         ("value: male,", "value: female,", "sections[1].fields[5].choices[1].value", "used twice"),
-        ("shown_when: {field: gender,", "shown_when: {field: gendr,", "sections[1].fields[6].shown_when.field",
-         "no field 'gendr'"),
-        ("equals: self-described}", "equals: self-describd}", "sections[1].fields[6].shown_when",
-         "not one of the choices of 'gender'"),
-        ("shown_when: {field: gender,", "shown_when: {field: town,", "sections[1].fields[6].shown_when.field",
-         "another part of the form"),
-        ("validation: {max_length: 60}", "validation: {not_in_future: true}",
-         "sections[0].fields[2].validation.not_in_future", "does not apply to a text field"),
+        (
+            "shown_when: {field: gender,",
+            "shown_when: {field: gendr,",
+            "sections[1].fields[6].shown_when.field",
+            "no field 'gendr'",
+        ),
+        (
+            "equals: self-described}",
+            "equals: self-describd}",
+            "sections[1].fields[6].shown_when",
+            "not one of the choices of 'gender'",
+        ),
+        (
+            "shown_when: {field: gender,",
+            "shown_when: {field: town,",
+            "sections[1].fields[6].shown_when.field",
+            "another part of the form",
+        ),
+        (
+            "validation: {max_length: 60}",
+            "validation: {not_in_future: true}",
+            "sections[0].fields[2].validation.not_in_future",
+            "does not apply to a text field",
+        ),
         ("id: membership", "id: members-form", "id", "the name of the file"),
-        ("        purpose: [service-delivery, email-contact]\n", "", "sections[0].fields[6].purpose", "missing"),
+        (
+            "        purpose: [service-delivery, email-contact]\n",
+            "",
+            "sections[0].fields[6].purpose",
+            "missing",
+        ),
         ("        type: phone\n", "        type: phone\n        type: text\n", "(file)", "appears twice"),
     ],
-)  # fmt: skip
+)
 def test_definition_mistakes_are_named(tmp_path: Path, old: str, new: str, key: str, problem: str) -> None:
     with pytest.raises(DefinitionError) as caught:
         load_form("membership", root=broken_copy(tmp_path, old, new))
@@ -249,14 +318,15 @@ def test_definition_mistakes_are_named(tmp_path: Path, old: str, new: str, key: 
 
 def test_conditions_that_go_round_in_a_circle_are_refused(tmp_path: Path) -> None:
     root = broken_copy(
-        tmp_path, "shown_when: {field: role, in: [parent, carer, partner, other]}",
+        tmp_path,
+        "shown_when: {field: role, in: [parent, carer, partner, other]}",
         "shown_when: {field: gender, equals: female}",
-    )  # fmt: skip
+    )
     text = (root / "membership.yaml").read_text(encoding="utf-8")
+    gender_purpose = "        purpose: [service-delivery, reach-statistics]\n        choices:"
+    assert gender_purpose in text
     text = text.replace(
-        "        special_category: false\n        purpose: [service-delivery, reach-statistics]\n        choices:",
-        "        shown_when: {field: relationship_status, equals: single}\n"
-        "        special_category: false\n        purpose: [service-delivery, reach-statistics]\n        choices:",
+        gender_purpose, "        shown_when: {field: relationship_status, equals: single}\n" + gender_purpose
     )
     (root / "membership.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(DefinitionError) as caught:
@@ -267,9 +337,11 @@ def test_conditions_that_go_round_in_a_circle_are_refused(tmp_path: Path) -> Non
 
 def test_conditions_need_a_choice_or_yes_no_field(tmp_path: Path) -> None:
     root = broken_copy(
-        tmp_path, "shown_when: {field: family_aware, equals: true}",
-        "shown_when: {field: agency_organisation, equals: x}", form_id="referral",
-    )  # fmt: skip
+        tmp_path,
+        "shown_when: {field: family_aware, equals: true}",
+        "shown_when: {field: agency_organisation, equals: x}",
+        form_id="referral",
+    )
     with pytest.raises(DefinitionError) as caught:
         load_form("referral", root=root)
     assert "'agency_organisation' is a text field" in caught.value.problem
@@ -359,9 +431,14 @@ def test_postcodes_are_normalised(membership: FormDefinition, typed: str, stored
 
 @pytest.mark.parametrize(
     ("typed", "stored"),
-    [("1991-03-14", "1991-03-14"), ("14/03/1991", "1991-03-14"), ("4/3/1991", "1991-03-04"),
-     (date(1991, 3, 14), "1991-03-14"), ("2025-06-01", "2025-06-01")],
-)  # fmt: skip
+    [
+        ("1991-03-14", "1991-03-14"),
+        ("14/03/1991", "1991-03-14"),
+        ("4/3/1991", "1991-03-04"),
+        (date(1991, 3, 14), "1991-03-14"),
+        ("2025-06-01", "2025-06-01"),
+    ],
+)
 def test_dates_are_stored_as_iso(membership: FormDefinition, typed: object, stored: str) -> None:
     data = household()
     data["members"][0]["date_of_birth"] = typed
@@ -387,9 +464,19 @@ def test_bad_dates(membership: FormDefinition, typed: str, problem: str) -> None
 
 @pytest.mark.parametrize(
     ("typed", "stored"),
-    [("yes", True), ("Y", True), ("TRUE", True), ("1", True), (1, True),
-     ("no", False), ("N", False), ("false", False), ("0", False), (0, False)],
-)  # fmt: skip
+    [
+        ("yes", True),
+        ("Y", True),
+        ("TRUE", True),
+        ("1", True),
+        (1, True),
+        ("no", False),
+        ("N", False),
+        ("false", False),
+        ("0", False),
+        (0, False),
+    ],
+)
 def test_booleans_from_csv_imports(membership: FormDefinition, typed: object, stored: bool) -> None:
     data = household()
     data["members"][0]["interpreter_needed"] = typed
@@ -409,10 +496,15 @@ def test_choices_accept_labels_and_other_capitals(membership: FormDefinition) ->
 
 @pytest.mark.parametrize(
     ("typed", "stored"),
-    [("01934 888888", "01934 888888"), ("01934-888-888", "01934 888 888"), ("(01934) 888888", "01934 888888"),
-     ("+44 (0)7700 900123", "+44 7700 900123"), ("0044 7700 900123", "+44 7700 900123"),
-     ("07700900123", "07700900123")],
-)  # fmt: skip
+    [
+        ("01934 888888", "01934 888888"),
+        ("01934-888-888", "01934 888 888"),
+        ("(01934) 888888", "01934 888888"),
+        ("+44 (0)7700 900123", "+44 7700 900123"),
+        ("0044 7700 900123", "+44 7700 900123"),
+        ("07700900123", "07700900123"),
+    ],
+)
 def test_phone_numbers_are_tidied(membership: FormDefinition, typed: str, stored: str) -> None:
     assert validate_submission(membership, household() | {"phone": typed}, today=TODAY)["phone"] == stored
 
@@ -477,7 +569,15 @@ def test_member_record_ids_pass_through(membership: FormDefinition) -> None:
 
 
 def test_no_personal_value_appears_in_any_problem(membership: FormDefinition) -> None:
-    personal = ["Wójcik", "Jane Smith", "BS23 9ZZZ", "2031-07-04", "jane.smith@", "07700 9OO123", "Graham Road"]
+    personal = [
+        "Wójcik",
+        "Jane Smith",
+        "BS23 9ZZZ",
+        "2031-07-04",
+        "jane.smith@",
+        "07700 9OO123",
+        "Graham Road",
+    ]
     data = household()
     data["postcode"] = "BS23 9ZZZ"
     data["email"] = "jane.smith@"
@@ -516,8 +616,9 @@ def test_safeguarding_details_are_required_with_a_concern(referral: FormDefiniti
 
 
 def test_referral_service_comes_from_the_organisation(referral: FormDefinition) -> None:
-    by_name = validate_submission(referral, agency_referral() | {"service": "Early Help"}, today=TODAY,
-                                  services=SERVICES)  # fmt: skip
+    by_name = validate_submission(
+        referral, agency_referral() | {"service": "Early Help"}, today=TODAY, services=SERVICES
+    )
     assert by_name["service"] == "early-help"
     assert problems_of(referral, agency_referral() | {"service": "adoption"}, services=SERVICES) == [
         FieldProblem("service", "'adoption' is not one of the choices")
@@ -600,8 +701,9 @@ def test_multichoice_and_patterns(tmp_path: Path) -> None:
     (tmp_path / "activities.yaml").write_text(SMALL_FORM, encoding="utf-8")
     form = load_form("activities", root=tmp_path)
     assert form.version == 2
-    out = validate_submission(form, {"sessions": "Cooking, on a budget; stay-and-play", "cooking_diet": "Halal"},
-                              today=TODAY)  # fmt: skip
+    out = validate_submission(
+        form, {"sessions": "Cooking, on a budget; stay-and-play", "cooking_diet": "Halal"}, today=TODAY
+    )
     assert out == {"sessions": ["stay-and-play", "cooking"], "cooking_diet": "Halal"}
     assert validate_submission(form, {"sessions": ["baby-massage"], "cooking_diet": "x"}, today=TODAY) == {
         "sessions": ["baby-massage"]
@@ -610,8 +712,31 @@ def test_multichoice_and_patterns(tmp_path: Path) -> None:
         validate_submission(form, {"sessions": ["cooking", "baby-massage", "stay-and-play"]}, today=TODAY)
     assert caught.value.problems == [FieldProblem("sessions", "has more than 2 choices")]
     with pytest.raises(ValidationFailed) as caught:
-        validate_submission(form, {"sessions": ["cooking", "yoga"], "cooking_diet": "Nut allergy 2"}, today=TODAY)
+        validate_submission(
+            form, {"sessions": ["cooking", "yoga"], "cooking_diet": "Nut allergy 2"}, today=TODAY
+        )
     assert caught.value.problems == [FieldProblem("sessions", "'yoga' is not one of the choices")]
     with pytest.raises(ValidationFailed) as caught:
         validate_submission(form, {"sessions": "cooking", "cooking_diet": "Nut allergy 2"}, today=TODAY)
     assert caught.value.problems == [FieldProblem("cooking_diet", "use letters only")]
+
+
+# --- agreement with the organisation profiles -----------------------------------------------------
+
+
+def test_every_purpose_a_form_names_exists_in_every_shipped_profile() -> None:
+    from centre_desk.formspec.profiles import list_profiles, load_profile
+
+    for profile_id, _ in list_profiles():
+        organisation = load_profile(profile_id)
+        known = {p.id for p in organisation.purposes}
+        for form_id in ("membership", "referral"):
+            used = {p for f in load_form(form_id).all_fields() for p in f.purposes}
+            assert used <= known, (profile_id, form_id, used - known)
+        services = [(s.id, s.name) for s in organisation.services]
+        first = services[0][0]
+        data = agency_referral() | {"service": first}
+        assert (
+            validate_submission(load_form("referral"), data, today=TODAY, services=services)["service"]
+            == first
+        )

@@ -7,19 +7,19 @@ with :func:`require` before touching data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from .errors import PermissionDenied, ValidationFailed
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     RECEPTION = "reception"
     OUTREACH = "outreach"
     MANAGER = "manager"
     ADMINISTRATOR = "administrator"
 
 
-class Permission(str, Enum):
+class Permission(StrEnum):
     VIEW_HOUSEHOLD = "view_household"
     EDIT_HOUSEHOLD = "edit_household"
     REGISTER_HOUSEHOLD = "register_household"

@@ -60,7 +60,7 @@ class _Builder:
         if raw["id"] != self.form_id:
             self.fail(["id"], f"must be '{self.form_id}', the name of the file")
         sections = self._sections(raw["sections"])
-        self._check_conditions(raw["sections"], sections)
+        self._check_conditions(sections)
         return FormDefinition(
             id=raw["id"],
             version=raw["version"],
@@ -200,7 +200,7 @@ class _Builder:
         if low in raw and high in raw and raw[low] > raw[high]:
             self.fail([*keys, low], f"is more than {high}")
 
-    def _check_conditions(self, raw_sections: list[dict[str, Any]], sections: tuple[Section, ...]) -> None:
+    def _check_conditions(self, sections: tuple[Section, ...]) -> None:
         # A condition may only look at fields filled in alongside it: a member's fields at the
         # same member, a household field at the household. Anything else has no single answer.
         top_scope = {f.id: f for s in sections if not s.repeated for f in s.fields}

@@ -97,7 +97,8 @@ def validate_field(
     ``field_id`` may be ``postcode``, ``date_of_birth``, ``members[2].date_of_birth`` or
     ``other_services[0].service``. Conditions are not evaluated because they depend on other
     fields: a field is treated as shown (the screen only asks about fields it shows) and
-    ``required_when`` is left to ``validate_submission``.
+    ``required_when`` is left to ``validate_submission``. KeyError for a field the form does not
+    have; ValueError, as there, for a services field without ``services``.
     """
     f = _resolve(form, field_id)
     checker = _Checker(today, list(services) if services is not None else None)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from centre_desk.domain.errors import NotFound, ValidationFailed
+from centre_desk.domain.duplicates import LikelyDuplicate, likely_duplicates
+from centre_desk.domain.errors import FieldProblem, NotFound, ValidationFailed
 from centre_desk.domain.household import FieldChange, Household, SearchHit, diff, split_submission
 from centre_desk.domain.ids import uuid7
 from centre_desk.domain.staff import Permission
@@ -104,6 +105,17 @@ def search_households(session: DeskSession, query: str, limit: int = 50) -> list
         return uow.households.search(query, limit, session.clock.today())
 
 
+def find_likely_duplicates(session: DeskSession, data: Mapping[str, Any],
+                           household_id: str | None = None) -> list[LikelyDuplicate]:
+    """Before saving: people already on the system who look like the ones on this form."""
+    session.require(Permission.REGISTER_HOUSEHOLD)
+    members = [m for m in (data.get("members") or []) if isinstance(m, Mapping)]
+    postcode = data.get("postcode")
+    with session.store.reader() as uow:
+        candidates = uow.households.candidates(members, str(postcode) if postcode else None)
+    return likely_duplicates(members, str(postcode) if postcode else None, candidates, household_id)
+
+
 @dataclass(frozen=True)
 class Contact:
     id: str
@@ -122,8 +134,6 @@ def record_contact(session: DeskSession, household_id: str, contact_type: str, o
     if on > session.clock.today():
         problems.append(("date", "is in the future"))
     if problems:
-        from centre_desk.domain.errors import FieldProblem
-
         raise ValidationFailed([FieldProblem(f, p) for f, p in problems])
     contact = Contact(uuid7(), household_id, on, contact_type, note.strip())
     with session.uow() as uow:

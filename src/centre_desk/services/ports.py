@@ -5,7 +5,7 @@ Storage, security and the other adapters satisfy these structurally; service tes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -57,6 +57,8 @@ class HouseholdRepository(Protocol):
     def add_contact(self, household_id: str, contact_id: str, on: date, kind: str, note: str,
                     actor: str, at: datetime) -> None: ...
 
+    def add_contacts_many(self, contacts: Sequence[tuple[str, date, str]], actor: str, at: datetime) -> None: ...
+
     def exists(self, household_id: str) -> bool: ...
 
     def get(self, household_id: str) -> Household | None: ...
@@ -70,6 +72,11 @@ class HouseholdRepository(Protocol):
     def search(self, query: str, limit: int = 50, today: date | None = None) -> list[SearchHit]: ...
 
     def hits(self, household_ids: Sequence[str], today: date | None = None) -> list[SearchHit]: ...
+
+    def get_many(self, household_ids: Sequence[str]) -> list[Household]: ...
+
+    def candidates(self, members: Sequence[Mapping[str, Any]], postcode: str | None,
+                   limit: int = 200) -> list[Household]: ...
 
     def delete_everything(self, household_id: str) -> None: ...
 

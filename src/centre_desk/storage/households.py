@@ -7,7 +7,7 @@ leave a household that search cannot find, or search entries for one that is gon
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from centre_desk.domain.household import (
     search_terms,
 )
 from centre_desk.domain.ids import uuid7
+from centre_desk.domain.text import fold, normalise_postcode
 
 from .models import RecordRow
 
@@ -155,6 +156,18 @@ class SqlHouseholdRepository:
                              body=_dumps({"date": on.isoformat(), "type": kind, "note": note})))
         self.s.flush()
 
+    def add_contacts_many(self, contacts: Sequence[tuple[str, date, str]], actor: str, at: datetime) -> None:
+        stamp = at.isoformat()
+        rows = [
+            {"id": uuid7(), "kind": CONTACT, "household_id": hid, "version": 1, "server_seq": None,
+             "created_by": actor, "created_at": stamp, "updated_by": actor, "updated_at": stamp,
+             "form_id": None, "form_version": None, "deleted": False,
+             "body": _dumps({"date": on.isoformat(), "type": kind, "note": ""})}
+            for hid, on, kind in contacts
+        ]
+        if rows:
+            self.s.execute(insert(RecordRow), rows)
+
     # -- reads -----------------------------------------------------------------------------------
     def exists(self, household_id: str) -> bool:
         row = self.s.get(RecordRow, household_id)
@@ -238,6 +251,39 @@ class SqlHouseholdRepository:
                 members=h.members,
             ))
         return hits
+
+    def get_many(self, household_ids: Sequence[str]) -> list[Household]:
+        rows = self.s.scalars(select(RecordRow).where(
+            RecordRow.id.in_(household_ids), RecordRow.kind == HOUSEHOLD, RecordRow.deleted.is_(False)))
+        return [_household(r, None, False) for r in rows]
+
+    def candidates(self, members: Sequence[Mapping[str, Any]], postcode: str | None,
+                   limit: int = 200) -> list[Household]:
+        """Households worth comparing with a new registration: same surname, same date of birth,
+        same postcode, or surname starting alike with the same first initial."""
+        queries: list[str] = []
+        for m in members:
+            last = "".join(c for c in fold(str(m.get("last_name") or "")) if c.isalnum())
+            first = "".join(c for c in fold(str(m.get("first_name") or "")) if c.isalnum())
+            if last:
+                queries.append(f'"{last}"')
+                if first:
+                    queries.append(f'"{last[:3]}"* AND "{first[:1]}"*')
+            dob = m.get("date_of_birth")
+            if dob:
+                queries.append(f'"{dob}"')
+        pc = normalise_postcode(postcode or "") if postcode else None
+        if pc:
+            queries.append(f'"{fold(pc.replace(" ", ""))}"')
+        ids: list[str] = []
+        for q in queries:
+            for (hid,) in self.s.execute(
+                text("SELECT household_id FROM search_index WHERE search_index MATCH :q LIMIT :n"),
+                {"q": q, "n": limit},
+            ):
+                if hid not in ids:
+                    ids.append(hid)
+        return self.get_many(ids[:limit])
 
     def delete_everything(self, household_id: str) -> None:
         """Hard delete of a household and every record that hangs off it (erasure)."""

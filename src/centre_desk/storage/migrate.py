@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
 
-if TYPE_CHECKING:
-    from alembic.config import Config
+from centre_desk.domain.errors import StoreError
 
 from .migrations import HEAD
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -31,7 +32,6 @@ def current_revision(engine: Engine) -> str | None:
 def _alembic_config() -> Config:
     from alembic.config import Config
 
-
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
@@ -45,6 +45,26 @@ def head_revision() -> str:
     return head
 
 
+def revisions() -> list[str]:
+    """Every revision this version of the code knows, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    return [s.revision for s in reversed(list(script.walk_revisions()))]
+
+
+def check_known(rev: str | None) -> None:
+    """Refuse a store (or a backup of one) written by a newer version of the application.
+
+    Alembic would only say "Can't locate revision"; staff and IT need to be told what to do.
+    """
+    if rev is not None and rev != HEAD and rev not in revisions():
+        raise StoreError(
+            f"this store was written by a newer version of Centre Desk (schema {rev}); "
+            "install that version or a later one to open it"
+        )
+
+
 def upgrade(engine: Engine, backup_dir: Path | None, copy_store: object = None) -> str | None:
     """Upgrade to head when needed. Returns the path of the pre-migration copy, if one was taken.
 
@@ -54,6 +74,7 @@ def upgrade(engine: Engine, backup_dir: Path | None, copy_store: object = None) 
     rev = current_revision(engine)
     if rev == HEAD:
         return None
+    check_known(rev)
     from alembic import command
 
     backup_path: str | None = None

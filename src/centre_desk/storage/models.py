@@ -62,3 +62,22 @@ class AuditRow(Base):
     detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class DraftRow(Base):
+    """An unfinished form, autosaved for the member of staff filling it in (revision 0002).
+
+    Not a record: never synced or searched; deleted when the form is submitted or abandoned.
+    """
+
+    __tablename__ = "drafts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    form_id: Mapped[str] = mapped_column(String(64))
+    form_version: Mapped[int] = mapped_column(Integer)
+    household_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    staff_id: Mapped[str] = mapped_column(String(36))
+    updated_at: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text, default="{}")
+
+    __table_args__ = (Index("ix_drafts_staff", "staff_id", "updated_at"),)

@@ -191,14 +191,21 @@ class LockScreen(QWidget):
         self.set_busy(True)
         self.unlock_requested.emit(password)
 
-    def set_busy(self, busy: bool) -> None:
+    def set_busy(self, busy: bool, doing: str = "Unlocking…") -> None:
         self._busy = busy
         self.busy.setVisible(busy)
         self.password.setEnabled(not busy)
         self.unlock_button.setEnabled(not busy and not self._countdown.running)
         self.sign_out_button.setEnabled(not busy)
         if busy:
-            self.message.show_info("Unlocking…")
+            self.message.show_info(doing)
+
+    def show_leaving(self) -> None:
+        self.title.setText("Signing out…")
+        self.reason.clear()
+        self.who.clear()
+        self._countdown.stop()
+        self.set_busy(True, "Signing out…")
 
     def show_failure(self, error: BaseException) -> None:
         self.set_busy(False)

@@ -19,8 +19,8 @@ from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool
 
 from centre_desk.domain.errors import CentreDeskError
 
-ResultCallback = Callable[[Any], None]
-ErrorCallback = Callable[[BaseException], None]
+ResultCallback = Callable[[Any], object]
+ErrorCallback = Callable[[BaseException], object]
 
 
 class _Call(QObject):

@@ -113,6 +113,9 @@ class Countdown(QObject):
         self._tick(self._remaining)
         self._timer.start()
 
+    def stop(self) -> None:
+        self._timer.stop()
+
     def _step(self) -> None:
         self._remaining -= 1
         if self._remaining <= 0:

@@ -1,0 +1,125 @@
+"""Household commands: import, search, demo data, contacts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from centre_desk.domain.errors import ValidationFailed
+
+from .common import EXIT_OK, CliError, Context, Parser
+
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+
+
+def cmd_import(ctx: Context) -> int:
+    from centre_desk.services.importing import import_households, parse_csv, parse_json
+
+    path = Path(ctx.args.file)
+    if ctx.args.form != "membership":
+        raise CliError("only --form membership can be imported")
+    try:
+        if path.stat().st_size > MAX_IMPORT_BYTES:
+            raise CliError(f"{path.name}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+        raw = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise CliError(f"{path.name}: not UTF-8 text; save the spreadsheet as CSV UTF-8") from None
+    except OSError as exc:
+        raise CliError(f"{path}: cannot be read ({exc.strerror})") from None
+    kind = ctx.args.format or ("csv" if path.suffix.lower() == ".csv" else "json")
+    records = parse_csv(raw) if kind == "csv" else parse_json(raw)
+    session = ctx.session()
+    try:
+        result = import_households(session, records)
+    except ValidationFailed as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        raise CliError(f"nothing was imported: {len(exc.problems)} problem(s) in {path.name}") from None
+    print(f"Imported {result.households} households ({result.members} people, {result.contacts} contacts)")
+    return EXIT_OK
+
+
+def cmd_search(ctx: Context) -> int:
+    from centre_desk.services.households import search_households
+
+    session = ctx.session()
+    hits = search_households(session, ctx.args.query, limit=ctx.args.limit)
+    with session.uow() as uow:
+        session.audit(uow, "household.searched", detail=f"{len(hits)} results")
+        uow.commit()
+    for hit in hits:
+        if ctx.args.json:
+            print(json.dumps({
+                "household_id": hit.household_id,
+                "postcode": hit.postcode,
+                "last_contact": hit.last_contact.isoformat() if hit.last_contact else None,
+                "members": [
+                    {"person_id": m.id, "first_name": m.first_name, "last_name": m.last_name,
+                     "date_of_birth": m.get("date_of_birth"), "role": m.role}
+                    for m in hit.members
+                ],
+            }, ensure_ascii=False))
+        else:
+            adults = ", ".join(hit.adults) or "-"
+            children = ", ".join(hit.children) or "-"
+            last = hit.last_contact.strftime("%d/%m/%Y") if hit.last_contact else "never"
+            print(f"{hit.household_id}  {hit.postcode:<9} adults: {adults}; children: {children}; "
+                  f"last contact {last}")
+    if not hits and not ctx.args.json:
+        print("No households match.")
+    return EXIT_OK
+
+
+def cmd_demo_data(ctx: Context) -> int:
+    from centre_desk.services.demo_data import make_demo_households
+
+    if ctx.args.households < 1 or ctx.args.households > 1_000_000:
+        raise CliError("--households must be between 1 and 1000000")
+    made = make_demo_households(ctx.session(), ctx.args.households, ctx.args.seed)
+    print(f"Added {made} synthetic households (marked synthetic)")
+    return EXIT_OK
+
+
+def cmd_contact_add(ctx: Context) -> int:
+    from centre_desk.services.households import record_contact
+
+    try:
+        on = date.fromisoformat(ctx.args.date)
+    except ValueError:
+        raise CliError("--date: must be a date as YYYY-MM-DD") from None
+    contact = record_contact(ctx.session(), ctx.args.household_id, ctx.args.type, on, ctx.args.note or "")
+    print(f"Recorded {contact.type} on {contact.on:%d/%m/%Y} ({contact.id})")
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction[Parser]) -> None:
+    imp = sub.add_parser("import", help="import households from JSON or CSV (all or nothing)")
+    imp.add_argument("--form", required=True, choices=["membership"])
+    imp.add_argument("--format", choices=["json", "csv"], help="default: from the file name")
+    imp.add_argument("file")
+    imp.set_defaults(handler=cmd_import)
+
+    search = sub.add_parser("search", help="find households by name, postcode, phone, email or date of birth")
+    search.add_argument("query")
+    search.add_argument("--json", action="store_true", help="one JSON object per household per line")
+    search.add_argument("--limit", type=int, default=50)
+    search.set_defaults(handler=cmd_search)
+
+    demo = sub.add_parser("demo-data", help="add synthetic households (for training and benchmarks)")
+    demo.add_argument("--households", type=int, required=True)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.set_defaults(handler=cmd_demo_data)
+
+    contact = sub.add_parser("contact", help="contacts and attendance").add_subparsers(
+        dest="contact_command", required=True, parser_class=Parser)
+    add = contact.add_parser("add", help="record a session, phone call, home visit or drop-in")
+    add.add_argument("household_id")
+    add.add_argument("--type", required=True, choices=["session", "phone-call", "home-visit", "drop-in"])
+    add.add_argument("--date", required=True, help="YYYY-MM-DD")
+    add.add_argument("--note", default="")
+    add.set_defaults(handler=cmd_contact_add)

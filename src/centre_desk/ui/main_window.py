@@ -1,0 +1,408 @@
+"""The main window: menus, a toolbar, a status bar saying who is signed in, and a stack of pages.
+
+Later features plug their pages in with ``add_page(name, widget)``. While the desk is locked the
+whole page stack is swapped for the lock screen and every action that could reach records is
+disabled; unlocking swaps the same stack back, so the person returns to exactly where they were.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from PySide6.QtCore import Qt, Signal, SignalInstance
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from centre_desk import __version__
+from centre_desk.domain.staff import Permission, StaffMember
+from centre_desk.services import auth
+from centre_desk.services.session import DeskSession
+
+from .context import AppContext, SignedIn, Workplace
+from .idle_lock import IdleLock, LockScreen
+from .widgets import APP_NAME, heading, named
+
+log = logging.getLogger(__name__)
+
+START_PAGE = "start"
+
+# What each permission lets a person do, in the words the start page uses, grouped as staff think
+# of their work rather than as the permission table is ordered.
+_WHAT_YOU_CAN_DO: tuple[tuple[str, tuple[tuple[Permission, str], ...]], ...] = (
+    ("Families", (
+        (Permission.VIEW_HOUSEHOLD, "find and view households"),
+        (Permission.REGISTER_HOUSEHOLD, "register new households"),
+        (Permission.EDIT_HOUSEHOLD, "update household details"),
+        (Permission.RECORD_CONTACT, "record contacts and attendance"),
+        (Permission.RECORD_REFERRAL, "record referrals"),
+        (Permission.RECORD_CONSENT, "record and withdraw consent"),
+        (Permission.PRINT, "print notices, consent receipts and blank forms"),
+    )),
+    ("Data protection", (
+        (Permission.RIGHTS_REQUESTS, "handle subject access and other rights requests"),
+        (Permission.LOG_DISCLOSURE, "log disclosures to partners"),
+        (Permission.RETENTION_REVIEW, "run the retention review"),
+        (Permission.ERASE, "erase records"),
+        (Permission.VIEW_AUDIT, "check the audit trail"),
+        (Permission.VIEW_STATISTICS, "see reach statistics"),
+    )),
+    ("Running the desk", (
+        (Permission.SYNC, "sync with the central store"),
+        (Permission.RESOLVE_CONFLICT, "resolve sync conflicts"),
+        (Permission.EXPORT, "export data"),
+        (Permission.IMPORT, "import data"),
+        (Permission.MANAGE_STAFF, "manage staff accounts"),
+        (Permission.BACKUP, "take backups"),
+    )),
+)
+
+
+def _minutes(seconds: float) -> str:
+    if seconds < 60:
+        whole = max(1, round(seconds))
+        return f"{whole} second{'s' if whole != 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+class StartPage(QWidget):
+    """Welcome, and what this person's role lets them do. Feature pages replace it as they land."""
+
+    def __init__(self, member: StaffMember, workplace: Workplace, idle_seconds: float,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("startPage")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 32, 40, 24)
+        layout.setSpacing(14)
+        layout.addWidget(heading(f"Welcome, {member.display_name or member.username}", 22, "welcomeHeading"))
+        where = " · ".join(p for p in (workplace.centre_name, workplace.organisation_name) if p)
+        if where:
+            place = QLabel(where)
+            place.setObjectName("welcomeCentre")
+            place.setTextFormat(Qt.TextFormat.PlainText)
+            place.setWordWrap(True)
+            layout.addWidget(place)
+
+        layout.addSpacing(6)
+        layout.addWidget(heading("What you can do at this desk", 14, "whatYouCanDoHeading"))
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(16)
+        column = 0
+        for title, entries in _WHAT_YOU_CAN_DO:
+            allowed = [words for permission, words in entries if member.may(permission)]
+            if not allowed:
+                continue
+            grid.addWidget(self._card(title, allowed), 0, column)
+            grid.setColumnStretch(column, 1)
+            column += 1
+        layout.addLayout(grid)
+
+        layout.addSpacing(6)
+        layout.addWidget(heading("Keeping records safe", 14, "safetyHeading"))
+        safety = QLabel(
+            f"Lock the desk with Ctrl+L whenever you step away; it also locks itself after "
+            f"{_minutes(idle_seconds)} without use. Sign out when you finish, so that the next person "
+            f"signs in as themselves."
+        )
+        safety.setObjectName("safetyText")
+        safety.setWordWrap(True)
+        layout.addWidget(safety)
+        layout.addStretch(1)
+
+    @staticmethod
+    def _card(title: str, lines: list[str]) -> QFrame:
+        card = QFrame()
+        card.setObjectName(f"canDo{title.replace(' ', '')}")
+        card.setFrameShape(QFrame.Shape.StyledPanel)
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(16, 12, 16, 14)
+        inner.addWidget(heading(title, 12))
+        body = QLabel("\n".join(f"•  {line[0].upper()}{line[1:]}" for line in lines))
+        body.setTextFormat(Qt.TextFormat.PlainText)
+        body.setWordWrap(True)
+        body.setAlignment(Qt.AlignmentFlag.AlignTop)
+        inner.addWidget(body, 1)
+        return card
+
+
+def _drop_key(session: DeskSession, reason: str) -> None:
+    """Audit the lock, and drop the key even if the audit entry cannot be written."""
+    try:
+        auth.lock(session, reason)
+    finally:
+        if not session.store.locked:
+            session.store.lock()
+
+
+class MainWindow(QMainWindow):
+    sign_out_requested = Signal()
+    quit_requested = Signal()
+    session_changed = Signal(object)
+    locked_changed = Signal(bool)
+
+    def __init__(self, context: AppContext, signed_in: SignedIn, idle: IdleLock,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._session = signed_in.session
+        self.workplace = signed_in.workplace
+        self._idle = idle
+        self._locked = False
+        self._leaving = False
+        self._focus_before: QWidget | None = None
+        self._disabled_by_lock: list[QAction] = []
+        self.idle_seconds = (context.idle_lock_seconds if context.idle_lock_seconds is not None
+                             else self.workplace.idle_lock_seconds)
+
+        self.setObjectName("mainWindow")
+        self.setAccessibleName(APP_NAME)
+        title = f"{APP_NAME} — {self.workplace.centre_name}" if self.workplace.centre_name else APP_NAME
+        self.setWindowTitle(f"TRAINING — {title}" if self.workplace.training else title)
+
+        self._make_actions()
+        self._make_menus()
+        self._make_toolbar()
+        self._make_central()
+        self._make_status_bar()
+        self.add_page(START_PAGE, StartPage(self._session.actor, self.workplace, self.idle_seconds))
+        self._idle.idle.connect(self._on_idle)
+        self._idle.arm(self.idle_seconds)
+
+    # -- building -----------------------------------------------------------------------------
+
+    def _action(self, text: str, name: str, accessible: str, slot: object,
+                shortcut: QKeySequence | None = None) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setToolTip(accessible)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        return action
+
+    def _make_actions(self) -> None:
+        self.lock_action = self._action("&Lock", "lockAction", "Lock the desk (Ctrl+L)",
+                                        partial(self.lock, "manual"), QKeySequence("Ctrl+L"))
+        self.sign_out_action = self._action("Sign &out", "signOutAction", "Sign out", self._ask_sign_out)
+        self.quit_action = self._action("&Quit", "quitAction", "Quit", self._ask_quit,
+                                        QKeySequence(QKeySequence.StandardKey.Quit))
+        self.about_action = self._action("&About Centre Desk", "aboutAction", "About Centre Desk", self._about)
+        self._always_available = {self.sign_out_action, self.quit_action, self.about_action}
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        bar.setObjectName("menuBar")
+        bar.setAccessibleName("Menu bar")
+        file_menu = named(QMenu("&File", self), "fileMenu", "File")
+        file_menu.addAction(self.lock_action)
+        file_menu.addAction(self.sign_out_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        help_menu = named(QMenu("&Help", self), "helpMenu", "Help")
+        help_menu.addAction(self.about_action)
+        bar.addMenu(file_menu)
+        bar.addMenu(help_menu)
+
+    def _make_toolbar(self) -> None:
+        bar = named(QToolBar("Desk", self), "deskToolbar", "Desk toolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.toggleViewAction().setObjectName("deskToolbarToggle")
+        for action, name, accessible in ((self.lock_action, "lockButton", "Lock"),
+                                         (self.sign_out_action, "signOutButton", "Sign out")):
+            bar.addAction(action)
+            button = bar.widgetForAction(action)
+            named(button, name, accessible)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.toolbar = bar
+
+    def _make_central(self) -> None:
+        central = QWidget()
+        central.setObjectName("centralArea")
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        if self.workplace.training:
+            banner = QLabel("TRAINING DESK — practice records only. Do not enter real families' details.")
+            banner.setObjectName("trainingBanner")
+            banner.setAccessibleName("Training desk")
+            banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            banner.setStyleSheet("background: #f2b134; color: #222; font-weight: bold; padding: 8px;")
+            layout.addWidget(banner)
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("pages")
+        self.lock_screen = LockScreen()
+        self.lock_screen.unlock_requested.connect(self._unlock)
+        self.lock_screen.sign_out_requested.connect(self._sign_out_from_lock)
+        self._outer = QStackedWidget()
+        self._outer.setObjectName("workOrLock")
+        self._outer.addWidget(self.pages)
+        self._outer.addWidget(self.lock_screen)
+        layout.addWidget(self._outer, 1)
+        self.setCentralWidget(central)
+
+    def _make_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setObjectName("statusBar")
+        actor = self._session.actor
+        self.user_label = QLabel(f"Signed in as {actor.username} ({actor.role.value})")
+        self.user_label.setObjectName("signedInUser")
+        self.user_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.centre_label = QLabel(self.workplace.centre_name)
+        self.centre_label.setObjectName("centreName")
+        self.centre_label.setTextFormat(Qt.TextFormat.PlainText)
+        bar.addWidget(self.user_label)
+        bar.addPermanentWidget(self.centre_label)
+
+    # -- pages --------------------------------------------------------------------------------
+
+    @property
+    def session(self) -> DeskSession:
+        """The current session. It is a new object after each unlock: ask, do not keep it."""
+        return self._session
+
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+    def add_page(self, name: str, widget: QWidget) -> None:
+        if self.page(name) is not None:
+            raise ValueError(f"a page called {name!r} is already there")
+        widget.setProperty("pageName", name)
+        self.pages.addWidget(widget)
+
+    def page(self, name: str) -> QWidget | None:
+        for i in range(self.pages.count()):
+            widget = self.pages.widget(i)
+            if widget is not None and widget.property("pageName") == name:
+                return widget
+        return None
+
+    def show_page(self, name: str) -> None:
+        widget = self.page(name)
+        if widget is None:
+            raise KeyError(name)
+        self.pages.setCurrentWidget(widget)
+
+    def current_page_name(self) -> str:
+        current = self.pages.currentWidget()
+        return str(current.property("pageName")) if current is not None else ""
+
+
+    # -- locking ------------------------------------------------------------------------------
+
+    def _on_idle(self) -> None:
+        self.lock("idle")
+
+    def lock(self, reason: str = "manual") -> None:
+        """Hide everything at once, then drop the key in the background (after any running task)."""
+        if self._locked or self._leaving:
+            return
+        self._locked = True
+        self._idle.disarm()
+        focus = QApplication.focusWidget()
+        self._focus_before = focus if focus is not None and self.pages.isAncestorOf(focus) else None
+        self._outer.setCurrentWidget(self.lock_screen)
+        self._set_actions_locked(True)
+        self.lock_screen.prepare(self._session.actor.username, reason)
+        self._context.tasks.run(partial(_drop_key, self._session, reason), on_error=self._lock_not_audited,
+                                owner=self)
+        self.locked_changed.emit(True)
+
+    def _lock_not_audited(self, error: BaseException) -> None:
+        # The key is gone whatever happened; only the audit entry for the lock may be missing.
+        log.warning("lock was not audited: %s", type(error).__name__)
+
+    def _set_actions_locked(self, locked: bool) -> None:
+        if locked:
+            menus = {menu.menuAction() for menu in self.findChildren(QMenu)}
+            self._disabled_by_lock = [
+                action for action in self.findChildren(QAction)
+                if action.isEnabled() and action not in self._always_available and action not in menus
+            ]
+            for action in self._disabled_by_lock:
+                action.setEnabled(False)
+        else:
+            for action in self._disabled_by_lock:
+                action.setEnabled(True)
+            self._disabled_by_lock = []
+
+    def _unlock(self, password: str) -> None:
+        member = self._session.actor
+        context = self._context
+
+        def work() -> DeskSession:
+            parts = context.parts()
+            return auth.unlock_again(parts.gate, parts.throttle, parts.clock, member, password)
+
+        context.tasks.run(work, self._unlocked, self.lock_screen.show_failure, owner=self)
+
+    def _unlocked(self, session: DeskSession) -> None:
+        self._session = session
+        self._locked = False
+        self.lock_screen.set_busy(False)
+        self._outer.setCurrentWidget(self.pages)
+        self._set_actions_locked(False)
+        if self._focus_before is not None:
+            self._focus_before.setFocus()
+        elif (current := self.pages.currentWidget()) is not None:
+            current.setFocus()
+        self._focus_before = None
+        self._idle.arm(self.idle_seconds)
+        self.session_changed.emit(session)
+        self.locked_changed.emit(False)
+
+    # -- leaving ------------------------------------------------------------------------------
+
+    def _sign_out_from_lock(self) -> None:
+        self._leave(self.sign_out_requested)
+
+    def _ask_sign_out(self) -> None:
+        self._leave(self.sign_out_requested)
+
+    def _ask_quit(self) -> None:
+        self._leave(self.quit_requested)
+
+    def _leave(self, signal: SignalInstance) -> None:
+        if self._leaving:
+            return
+        self._leaving = True
+        self._idle.disarm()
+        self._idle.idle.disconnect(self._on_idle)
+        # Hide the records before anything else happens; the shell signs out and closes us.
+        self._outer.setCurrentWidget(self.lock_screen)
+        self.lock_screen.show_leaving()
+        signal.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._leaving:
+            # Closing the window is quitting: sign out first, then the shell closes everything.
+            event.ignore()
+            self._ask_quit()
+            return
+        super().closeEvent(event)
+
+    def _about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, f"About {APP_NAME}",
+                          f"{APP_NAME} {__version__}\n\nMembership, referral and consent records for "
+                          "children's centres and early help teams, kept in an encrypted store on this "
+                          "device.", QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("aboutBox")
+        box.setAccessibleName(f"About {APP_NAME}")
+        box.exec()
+

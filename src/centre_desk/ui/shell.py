@@ -1,0 +1,126 @@
+"""Which window is up: set-up on first run, else sign-in; the main window once signed in; back to
+sign-in after signing out. The shell owns the one idle-lock filter and hands it to each main window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QWidget
+
+from centre_desk.services import auth
+from centre_desk.services.session import DeskSession
+
+from .context import AppContext, SignedIn
+from .idle_lock import IdleLock
+from .main_window import MainWindow
+from .setup_wizard import SetupWizard
+from .signin import SignInWindow
+
+MAIN_WINDOW_SIZE = (1280, 780)
+
+
+def _end_session(session: DeskSession) -> None:
+    """Sign out (audited), and drop the key even if the audit entry cannot be written."""
+    try:
+        auth.sign_out(session)
+    finally:
+        if not session.store.locked:
+            session.store.lock()
+
+
+def place(window: QWidget, size: tuple[int, int] | None = None) -> None:
+    """Size the window to fit the screen it will appear on, and centre it there."""
+    screen = window.screen() or QApplication.primaryScreen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    if size is not None:
+        window.resize(min(size[0], area.width() - 24), min(size[1], area.height() - 48))
+    else:
+        window.adjustSize()
+    frame = window.frameGeometry()
+    frame.moveCenter(area.center())
+    window.move(frame.topLeft())
+
+
+class AppShell(QObject):
+    window_changed = Signal(QWidget)
+
+    def __init__(self, context: AppContext, *, idle: IdleLock | None = None,
+                 quit_app: Callable[[], None] | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication), "create the QApplication first"
+        self.context = context
+        self.idle = idle or IdleLock(app, self)
+        self._quit_app = quit_app or app.quit
+        self.window: QWidget | None = None
+        self.main_window: MainWindow | None = None
+        self._quitting = False
+
+    def start(self, first_run: bool) -> QWidget:
+        return self.show_setup() if first_run else self.show_sign_in()
+
+    def show_setup(self) -> SetupWizard:
+        wizard = SetupWizard(self.context)
+        wizard.completed.connect(self.open_main)
+        wizard.rejected.connect(self.quit)
+        self._switch_to(wizard)
+        return wizard
+
+    def show_sign_in(self) -> SignInWindow:
+        window = SignInWindow(self.context)
+        window.signed_in.connect(self.open_main)
+        window.rejected.connect(self.quit)
+        self._switch_to(window)
+        return window
+
+    def open_main(self, signed_in: SignedIn) -> MainWindow:
+        window = MainWindow(self.context, signed_in, self.idle)
+        window.sign_out_requested.connect(self._sign_out)
+        window.quit_requested.connect(self.quit)
+        self.main_window = window
+        self._switch_to(window, MAIN_WINDOW_SIZE)
+        return window
+
+    def _switch_to(self, window: QWidget, size: tuple[int, int] | None = None) -> None:
+        old, self.window = self.window, window
+        place(window, size)
+        window.show()
+        if QGuiApplication.platformName() not in ("offscreen", "minimal"):
+            window.raise_()
+        window.activateWindow()
+        if old is not None:
+            # Shown before the old one goes, so there is never a moment with no window at all.
+            old.blockSignals(True)
+            old.hide()
+            old.deleteLater()
+        self.window_changed.emit(window)
+
+    def _finish_session(self, then: Callable[[], object]) -> None:
+        main, self.main_window = self.main_window, None
+        if main is None:
+            then()
+            return
+        session = main.session
+        self.context.tasks.run(lambda: _end_session(session), lambda _none: then(), lambda _error: then())
+
+    def _sign_out(self) -> None:
+        self._finish_session(self.show_sign_in)
+
+    def quit(self) -> None:
+        if self._quitting:
+            return
+        self._quitting = True
+        self._finish_session(self._quit_app)
+
+    def shutdown(self) -> None:
+        """At exit: let running work finish, and make sure no session is left unlocked."""
+        self.context.tasks.wait()
+        main, self.main_window = self.main_window, None
+        if main is not None:
+            _end_session(main.session)
+        self.idle.remove()

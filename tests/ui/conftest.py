@@ -1,0 +1,95 @@
+"""UI fixtures: a context around the test's own data directory, and a shell that does not quit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+
+from centre_desk.ui.context import AppContext, SignedIn, StoreParts, read_workplace
+from centre_desk.ui.shell import AppShell
+from centre_desk.ui.tasks import TaskRunner
+
+
+def make_context(data_dir: Path, tasks: TaskRunner, **options: float) -> AppContext:
+    from centre_desk.wiring import Wiring
+
+    wiring = Wiring(data_dir)
+    return AppContext(data_dir, StoreParts(wiring.gate, wiring.throttle, wiring.clock), tasks,
+                      idle_lock_seconds=options.get("idle_lock_seconds"))
+
+
+@pytest.fixture
+def tasks(qtbot) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
+    runner = TaskRunner()
+    yield runner
+    runner.wait(20_000)
+
+
+class QuitRecorder:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+def quits() -> QuitRecorder:
+    return QuitRecorder()
+
+
+def build_shell(qtbot, context: AppContext, quits: QuitRecorder) -> AppShell:  # type: ignore[no-untyped-def]
+    shell = AppShell(context, quit_app=quits)
+    return shell
+
+
+@pytest.fixture
+def shell_factory(qtbot, quits: QuitRecorder) -> Iterator:  # type: ignore[no-untyped-def]
+    shells: list[AppShell] = []
+
+    def make(context: AppContext) -> AppShell:
+        shell = AppShell(context, quit_app=quits)
+        shells.append(shell)
+        return shell
+
+    yield make
+    for shell in shells:
+        shell.shutdown()
+        if shell.window is not None:
+            shell.window.hide()
+            shell.window.deleteLater()
+    QApplication.processEvents()
+
+
+def sign_in_directly(context: AppContext, username: str, password: str) -> SignedIn:
+    from centre_desk.services.auth import sign_in
+
+    parts = context.parts()
+    session = sign_in(parts.gate, parts.throttle, parts.clock, username, password)
+    return SignedIn(session, read_workplace(session, context.profiles))
+
+
+# -- driving the app as a person would: keys go to whatever has the focus -------------------------
+
+def focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has the keyboard focus"
+    return widget
+
+
+def type_text(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClicks(focused(), text)
+
+
+def press(qtbot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClick(focused(), key, modifier)
+
+
+def show_and_focus(qtbot, window: QWidget) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
