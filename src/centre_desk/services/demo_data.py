@@ -126,7 +126,8 @@ class DemoGenerator:
         origin = rng.choices(ORIGINS, self._origin_weights)[0]
         surname = rng.choice(origin.surnames)
         town, districts = rng.choice(TOWNS)
-        postcode = f"{rng.choice(districts)} {rng.randint(1, 9)}{rng.choice(POSTCODE_LETTERS)}{rng.choice(POSTCODE_LETTERS)}"
+        inward = f"{rng.randint(1, 9)}{rng.choice(POSTCODE_LETTERS)}{rng.choice(POSTCODE_LETTERS)}"
+        postcode = f"{rng.choice(districts)} {inward}"
         members = [self._person(origin, surname, "parent", True, self._dob(19, 42))]
         if rng.random() < 0.7:
             members.append(self._person(origin, surname, rng.choice(("parent", "partner")), False,

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from centre_desk.domain.audit import AuditEntry
+from centre_desk.domain.consent import ConsentEvent
 from centre_desk.domain.household import FieldChange, Household, SearchHit
 from centre_desk.domain.staff import Role, StaffMember
 
@@ -81,6 +83,14 @@ class HouseholdRepository(Protocol):
     def delete_everything(self, household_id: str) -> None: ...
 
 
+class ConsentRepository(Protocol):
+    def add(self, e: ConsentEvent) -> None: ...
+
+    def for_household(self, household_id: str) -> list[ConsentEvent]: ...
+
+    def for_purpose(self, purpose_id: str) -> list[ConsentEvent]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls everything back."""
 
@@ -96,6 +106,9 @@ class UnitOfWork(Protocol):
 
     @property
     def households(self) -> HouseholdRepository: ...
+
+    @property
+    def consents(self) -> ConsentRepository: ...
 
     def __enter__(self) -> Self: ...
 
@@ -164,6 +177,60 @@ class SignInThrottle(Protocol):
     def pending_events(self) -> list[tuple[datetime, str, str]]: ...
 
     def clear_pending(self, count: int) -> None: ...
+
+
+class BackupManifest(Protocol):
+    """What a backup archive says about itself. Holds no personal data."""
+
+    @property
+    def store_id(self) -> str: ...
+
+    @property
+    def schema_revision(self) -> str: ...
+
+    @property
+    def created_at(self) -> str: ...  # ISO 8601, UTC
+
+    @property
+    def app_version(self) -> str: ...
+
+    @property
+    def size(self) -> int: ...  # bytes of the encrypted members
+
+
+class StagedRestore(Protocol):
+    """A backup unpacked beside the data directory, unlocked and brought up to the current schema,
+    not yet put in place."""
+
+    @property
+    def store(self) -> OpenStore: ...
+
+    @property
+    def staff_id(self) -> str | None: ...  # None when opened with the recovery key
+
+    @property
+    def manifest(self) -> BackupManifest: ...
+
+
+class BackupArchives(Protocol):
+    """Encrypted backup archives of one data directory: written from an open store, restored into
+    the data directory. Nothing they write is ever plaintext."""
+
+    def write(self, store: OpenStore, dest: Path, created_at: datetime) -> BackupManifest: ...
+
+    def discard(self, dest: Path) -> None: ...
+
+    def target_exists(self) -> bool: ...
+
+    def inspect(self, archive: Path) -> BackupManifest: ...
+
+    def stage(self, archive: Path, username: str, password: str) -> StagedRestore: ...
+
+    def stage_with_recovery(self, archive: Path, recovery_key: str) -> StagedRestore: ...
+
+    def commit(self, staged: StagedRestore, *, replace: bool) -> Path | None: ...
+
+    def abandon(self, staged: StagedRestore) -> None: ...
 
 
 JSONDict = dict[str, Any]

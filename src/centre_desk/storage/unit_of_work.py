@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from .consents import SqlConsentRepository
 from .households import SqlHouseholdRepository
 from .repositories import SqlAuditLog, SqlSettingsRepository, SqlStaffRepository
 
@@ -22,6 +23,7 @@ class SqlUnitOfWork:
         self.settings = SqlSettingsRepository(self.session)
         self.audit = SqlAuditLog(self.session)
         self.households = SqlHouseholdRepository(self.session)
+        self.consents = SqlConsentRepository(self.session)
         self._extend(self.session)
         return self
 
