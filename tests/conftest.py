@@ -6,11 +6,11 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
 ADMIN = "admin"
 ADMIN_PASSWORD = "correct horse battery"

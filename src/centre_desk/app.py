@@ -139,7 +139,7 @@ def _parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
     return parser.parse_known_args(argv)
 
 
-def _when_painted(window: QWidget, then: Callable[[], None]) -> None:
+def when_painted(window: QWidget, then: Callable[[], None]) -> None:
     """Call ``then`` once, after the window's first paint: when a person could see it."""
     from PySide6.QtCore import QEvent, QObject, QTimer
 
@@ -197,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tasks.run(lambda: warm_up(context), on_error=lambda error: log.warning(
             "warm-up failed: %s", type(error).__name__))
 
-    _when_painted(window, shown)
+    when_painted(window, shown)
     try:
         return app.exec()
     finally:

@@ -42,11 +42,6 @@ def quits() -> QuitRecorder:
     return QuitRecorder()
 
 
-def build_shell(qtbot, context: AppContext, quits: QuitRecorder) -> AppShell:  # type: ignore[no-untyped-def]
-    shell = AppShell(context, quit_app=quits)
-    return shell
-
-
 @pytest.fixture
 def shell_factory(qtbot, quits: QuitRecorder) -> Iterator:  # type: ignore[no-untyped-def]
     shells: list[AppShell] = []

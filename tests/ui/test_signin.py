@@ -61,7 +61,8 @@ def test_a_wrong_password_or_username_gives_the_same_calm_message(qtbot, store, 
         press(qtbot, Qt.Key.Key_Tab)
         type_text(qtbot, "not the password")
         press(qtbot, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: message.text() == SIGN_IN_FAILED, timeout=10_000)
+        qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
+        assert message.text() == SIGN_IN_FAILED
         assert window.password.text() == ""
         assert focused() is window.password
         assert shell.window is window

@@ -14,12 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from .consent import Decision, Method
 from .organisation import LawfulBasis, RetentionRule, StartEvent
-
-ConsentDecision = Literal["given", "refused", "withdrawn"]
-ConsentMethod = Literal["signed", "verbal"]
-CONSENT_DECISIONS: tuple[str, ...] = ("given", "refused", "withdrawn")
-CONSENT_METHODS: tuple[str, ...] = ("signed", "verbal")
 
 # --- privacy notice template ---------------------------------------------------------------------
 
@@ -90,23 +86,25 @@ class ReceiptPerson:
 
 @dataclass(frozen=True)
 class ReceiptConsent:
-    """One decision by one person about one purpose (and, for per-partner purposes, one partner)."""
+    """One decision by one person about one purpose (and, for per-partner purposes, one partner).
+
+    ``decision`` and ``method`` also accept their plain values ("given", "verbal"), converted here;
+    anything else is a ValueError.
+    """
 
     person_name: str
     purpose_name: str
     lawful_basis_text: str  # e.g. from lawful_basis_text(purpose.basis)
     partner_name: str | None
-    decision: ConsentDecision
-    method: ConsentMethod
+    decision: Decision
+    method: Method
     recorded_at: datetime
     recorded_by: str  # the member of staff's display name
     notice_version: str  # the privacy notice version the family had been given
 
     def __post_init__(self) -> None:
-        if self.decision not in CONSENT_DECISIONS:
-            raise ValueError(f"decision must be one of {', '.join(CONSENT_DECISIONS)}")
-        if self.method not in CONSENT_METHODS:
-            raise ValueError(f"method must be one of {', '.join(CONSENT_METHODS)}")
+        object.__setattr__(self, "decision", Decision(self.decision))
+        object.__setattr__(self, "method", Method(self.method))
 
 
 @dataclass(frozen=True)
@@ -185,7 +183,7 @@ def lawful_basis_text(basis: LawfulBasis) -> str:
     plain = _ARTICLE6_PLAIN.get(basis.article6, _sentence_case(basis.article6_name))
     parts = [f"{plain} (UK GDPR Article {basis.article6})."]
     if basis.article9:
-        name = _sentence_case(basis.article9_name or "")
+        name = basis.article9_name or "a special category condition"
         parts.append(f"For sensitive information, such as health: {name} (Article {basis.article9}).")
     if basis.legislation:
         parts.append("The law: " + "; ".join(basis.legislation) + ".")
@@ -226,7 +224,12 @@ def long_date(day: date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
+def local_time(moment: datetime) -> datetime:
+    """An aware time in the computer's local time zone (UK time on a centre's desk); naive as given."""
+    return moment.astimezone() if moment.tzinfo is not None else moment
+
+
 def long_datetime(moment: datetime) -> str:
     """``'5 January 2026 at 14:05'`` in the computer's local time (aware times are converted)."""
-    local = moment.astimezone() if moment.tzinfo is not None else moment
+    local = local_time(moment)
     return f"{long_date(local.date())} at {local:%H:%M}"

@@ -13,6 +13,7 @@ from typing import Any, Protocol, Self
 
 from centre_desk.domain.audit import AuditEntry
 from centre_desk.domain.consent import ConsentEvent
+from centre_desk.domain.drafts import Draft
 from centre_desk.domain.household import FieldChange, Household, SearchHit
 from centre_desk.domain.staff import Role, StaffMember
 
@@ -91,6 +92,16 @@ class ConsentRepository(Protocol):
     def for_purpose(self, purpose_id: str) -> list[ConsentEvent]: ...
 
 
+class DraftRepository(Protocol):
+    def put(self, draft: Draft) -> None: ...
+
+    def get(self, draft_id: str) -> Draft | None: ...
+
+    def for_staff(self, staff_id: str) -> list[Draft]: ...
+
+    def delete(self, draft_id: str) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls everything back."""
 
@@ -106,6 +117,9 @@ class UnitOfWork(Protocol):
 
     @property
     def households(self) -> HouseholdRepository: ...
+
+    @property
+    def drafts(self) -> DraftRepository: ...
 
     @property
     def consents(self) -> ConsentRepository: ...

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from centre_desk.domain.errors import Conflict, NotFound
@@ -102,13 +102,7 @@ class SqlHouseholdRepository:
         ]
         if rows:
             self.s.execute(insert(RecordRow), rows)
-        index = [
-            {"h": h.id, "p": m.id, "t": search_terms(h.fields, m)} for h in households for m in h.members
-        ]
-        if index:
-            self.s.execute(
-                text("INSERT INTO search_index(household_id, person_id, terms) VALUES (:h, :p, :t)"), index
-            )
+        self._index_many(households)
 
     def update(self, h: Household, expected_version: int, actor: str) -> Household:
         row = self.s.get(RecordRow, h.id)
@@ -127,14 +121,29 @@ class SqlHouseholdRepository:
         return self.get(h.id) or h
 
     def _index(self, h: Household) -> None:
-        for m in h.members:
-            self.s.execute(
-                text("INSERT INTO search_index(household_id, person_id, terms) VALUES (:h, :p, :t)"),
-                {"h": h.id, "p": m.id, "t": search_terms(h.fields, m)},
-            )
+        self._index_many([h])
+
+    def _index_many(self, households: Sequence[Household]) -> None:
+        """Search rows and their household map share rowids. Writers hold the write lock (BEGIN
+        IMMEDIATE), so numbering from the current maximum cannot collide with another writer."""
+        start = int(self.s.scalar(text("SELECT coalesce(max(rowid), 0) FROM search_rows")) or 0)
+        rows = []
+        for h in households:
+            for m in h.members:
+                start += 1
+                rows.append({"r": start, "h": h.id, "p": m.id, "t": search_terms(h.fields, m)})
+        if not rows:
+            return
+        self.s.execute(text("INSERT INTO search_rows(rowid, household_id) VALUES (:r, :h)"), rows)
+        self.s.execute(
+            text("INSERT INTO search_index(rowid, household_id, person_id, terms) VALUES (:r, :h, :p, :t)"), rows
+        )
 
     def _unindex(self, household_id: str) -> None:
-        self.s.execute(text("DELETE FROM search_index WHERE household_id = :h"), {"h": household_id})
+        params = {"h": household_id}
+        self.s.execute(text("DELETE FROM search_index WHERE rowid IN "
+                            "(SELECT rowid FROM search_rows WHERE household_id = :h)"), params)
+        self.s.execute(text("DELETE FROM search_rows WHERE household_id = :h"), params)
 
     def add_changes(self, household_id: str, changes: Iterable[FieldChange], actor: str,
                     at: datetime) -> None:
@@ -218,12 +227,12 @@ class SqlHouseholdRepository:
         match = fts_query(query)
         if match is None:
             return []
-        found: list[Row[Any]] = list(self.s.execute(
+        found = self.s.execute(
             text("SELECT household_id FROM search_index WHERE search_index MATCH :q LIMIT :n"),
             {"q": match, "n": SEARCH_LIMIT_ROWS},
-        ))
+        )
         ids: list[str] = []
-        for (hid,) in found:
+        for (hid,) in found:  # streamed: stop reading as soon as there are enough households
             if hid not in ids:
                 ids.append(hid)
                 if len(ids) >= limit:
@@ -253,9 +262,10 @@ class SqlHouseholdRepository:
         return hits
 
     def get_many(self, household_ids: Sequence[str]) -> list[Household]:
-        rows = self.s.scalars(select(RecordRow).where(
-            RecordRow.id.in_(household_ids), RecordRow.kind == HOUSEHOLD, RecordRow.deleted.is_(False)))
-        return [_household(r, None, False) for r in rows]
+        # Filter the kind here, not in SQL: with "kind = 'household'" in the WHERE clause SQLite
+        # prefers the kind index and scans every household instead of using the primary key.
+        rows = self.s.scalars(select(RecordRow).where(RecordRow.id.in_(household_ids)))
+        return [_household(r, None, False) for r in rows if r.kind == HOUSEHOLD and not r.deleted]
 
     def candidates(self, members: Sequence[Mapping[str, Any]], postcode: str | None,
                    limit: int = 200) -> list[Household]:

@@ -81,3 +81,13 @@ class DraftRow(Base):
     body: Mapped[str] = mapped_column(Text, default="{}")
 
     __table_args__ = (Index("ix_drafts_staff", "staff_id", "updated_at"),)
+
+
+class SearchRowMap(Base):
+    """Which household each full-text search row belongs to (revision 0003); same rowid."""
+
+    __tablename__ = "search_rows"
+    rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(36))
+
+    __table_args__ = (Index("ix_search_rows_household", "household_id"),)

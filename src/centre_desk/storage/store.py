@@ -5,14 +5,16 @@ Layout of a data directory (nothing here is readable without a staff password or
 - ``store.db`` (+ ``-wal``/``-shm`` while open): the SQLCipher database;
 - ``keyslots.json``: the database key wrapped once per member of staff and once for recovery;
 - ``signin-state.json``: failed sign-in counts and not-yet-audited failures, by opaque handle;
-- ``backups/``: encrypted copies taken before a migration.
+- ``backups/``: encrypted copies taken before a migration, and stores moved aside by a restore.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlcipher3
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +26,9 @@ from centre_desk.security.throttle import FileThrottle
 from . import migrate
 from .engine import KeyHolder, connect_raw, make_engine
 from .unit_of_work import SqlUnitOfWork
+
+if TYPE_CHECKING:
+    from .archive import Manifest
 
 STORE_FILE = "store.db"
 SLOTS_FILE = "keyslots.json"
@@ -119,6 +124,12 @@ class LocalStore:
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, dest)
+
+    def write_backup(self, dest: Path, created_at: datetime) -> Manifest:
+        """A backup archive of this store (database, key slots, manifest): see ``archive.py``."""
+        from .archive import write_archive
+
+        return write_archive(self, self._key, dest, created_at)
 
     def lock(self) -> None:
         self.engine.dispose()

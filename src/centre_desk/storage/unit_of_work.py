@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.orm import Session, sessionmaker
 
 from .consents import SqlConsentRepository
+from .drafts import SqlDraftRepository
 from .households import SqlHouseholdRepository
 from .repositories import SqlAuditLog, SqlSettingsRepository, SqlStaffRepository
 
@@ -23,6 +24,7 @@ class SqlUnitOfWork:
         self.settings = SqlSettingsRepository(self.session)
         self.audit = SqlAuditLog(self.session)
         self.households = SqlHouseholdRepository(self.session)
+        self.drafts = SqlDraftRepository(self.session)
         self.consents = SqlConsentRepository(self.session)
         self._extend(self.session)
         return self

@@ -112,6 +112,7 @@ class LockScreen(QWidget):
         self.who = QLabel()
         self.who.setObjectName("lockUser")
         self.who.setTextFormat(Qt.TextFormat.PlainText)
+        self.who.setWordWrap(True)
         self.password = line_edit("unlockPassword", "Password", password=True, max_length=1024)
         self.password.returnPressed.connect(self._submit)
         self.message = MessageLabel("unlockMessage")

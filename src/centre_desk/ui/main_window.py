@@ -7,6 +7,7 @@ disabled; unlocking swaps the same stack back, so the person returns to exactly 
 
 from __future__ import annotations
 
+import html
 import logging
 from functools import partial
 
@@ -131,8 +132,10 @@ class StartPage(QWidget):
         inner = QVBoxLayout(card)
         inner.setContentsMargins(16, 12, 16, 14)
         inner.addWidget(heading(title, 12))
-        body = QLabel("\n".join(f"•  {line[0].upper()}{line[1:]}" for line in lines))
-        body.setTextFormat(Qt.TextFormat.PlainText)
+        # Rich text for a list with hanging indents; the words are ours, never a person's data.
+        items = "".join(f"<li>{html.escape(line[0].upper() + line[1:])}</li>" for line in lines)
+        body = QLabel(f"<ul style='margin-left: 0px; -qt-list-indent: 1;'>{items}</ul>")
+        body.setTextFormat(Qt.TextFormat.RichText)
         body.setWordWrap(True)
         body.setAlignment(Qt.AlignmentFlag.AlignTop)
         inner.addWidget(body, 1)

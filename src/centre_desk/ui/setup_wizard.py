@@ -121,7 +121,7 @@ class CentrePage(QWizardPage):
         self.training = named(QCheckBox("This is a &training desk: practice records only"),
                               "trainingDesk", "Training desk",
                               "A training desk shows a banner so that nobody mistakes it for real records")
-        form = QFormLayout(self)
+        form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setVerticalSpacing(10)
         name_label = QLabel("Centre &name")
@@ -132,6 +132,9 @@ class CentrePage(QWizardPage):
         form.addRow(address_label, self.address)
         form.addRow("", note("Optional. Use a new line for each part of the address."))
         form.addRow("", self.training)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addStretch(1)
         self.setTabOrder(self.name, self.address)
         self.setTabOrder(self.address, self.training)
 
@@ -175,7 +178,7 @@ class AdminPage(QWizardPage):
         for edit in (self.username, self.password, self.confirm):
             edit.textChanged.connect(self._changed)
 
-        form = QFormLayout(self)
+        form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setVerticalSpacing(6)
         for text, edit in (("&Username", self.username), ("&Password", self.password),
@@ -191,6 +194,9 @@ class AdminPage(QWizardPage):
                 form.addRow("", self.confirm_problem)
         form.addRow(self.busy)
         form.addRow(self.message)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addStretch(1)
         self.setTabOrder(self.username, self.password)
         self.setTabOrder(self.password, self.confirm)
 
@@ -278,13 +284,14 @@ class AdminPage(QWizardPage):
         self.busy.setVisible(busy)
         for edit in (self.username, self.password, self.confirm):
             edit.setEnabled(not busy)
+        if busy:
+            self.message.show_info("Creating the encrypted store. This takes a few seconds…")
+        # After completeChanged, which makes QWizard refresh its buttons (and re-enable Back).
+        self.completeChanged.emit()
         wizard = self.wizard()
         if wizard is not None:
             wizard.button(QWizard.WizardButton.BackButton).setEnabled(not busy)
             wizard.button(QWizard.WizardButton.CancelButton).setEnabled(not busy)
-        if busy:
-            self.message.show_info("Creating the encrypted store. This takes a few seconds…")
-        self.completeChanged.emit()
 
     def _created_store(self, outcome: tuple[SignedIn, str]) -> None:
         signed_in, recovery_key = outcome
@@ -312,9 +319,10 @@ class RecoveryKeyPage(QWizardPage):
         self.setTitle("Store the recovery key")
         self.setSubTitle("It is shown only this once.")
         warning = QLabel(
-            "Print this page or write the key down now, and keep it in a locked place away from this "
-            "computer. If every administrator forgets their password, the recovery key is the only way "
-            "back into the records. Anyone who has both the key and this computer can read them."
+            "Write the key down or print it now, and keep it in a locked place away from this computer "
+            "(or in your organisation's password safe). If every administrator forgets their password, "
+            "the recovery key is the only way back into the records. Anyone who has both the key and "
+            "this computer can read them."
         )
         warning.setObjectName("recoveryKeyWarning")
         warning.setWordWrap(True)
@@ -328,7 +336,7 @@ class RecoveryKeyPage(QWizardPage):
         self.key.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.key.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setPointSize(20)
+        font.setPointSize(18)
         font.setWeight(QFont.Weight.DemiBold)
         font.setStyleHint(QFont.StyleHint.Monospace)
         self.key.setFont(font)

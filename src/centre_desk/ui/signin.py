@@ -109,7 +109,7 @@ class SignInWindow(QDialog):
         folder = note(f"Data folder: {friendly_path(self._context.data_dir)}", "dataFolderLabel")
         folder.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         outer.addWidget(folder)
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(520)
 
     # -- signing in ---------------------------------------------------------------------------
 
@@ -172,6 +172,7 @@ class SignInWindow(QDialog):
         self.username.setEnabled(not busy)
         self.password.setEnabled(not busy)
         self.sign_in_button.setEnabled(not busy and not self._countdown.running)
+        self.sign_in_button.setDefault(True)
         if busy:
             self.message.show_info("Signing in…")
 
@@ -180,6 +181,12 @@ class SignInWindow(QDialog):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Esc empties the password rather than closing the window: a stray Esc at a busy desk
         # should not quit the app. Closing the window (or Esc on empty fields) does.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            # Handled here rather than left to QDialog's default-button search, which loses track
+            # of the default button after it has been disabled and enabled again during a sign-in.
+            self.submit()
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Escape and (self.password.text() or self.message.text()):
             self.password.clear()
             if not self._countdown.running:

@@ -1,0 +1,42 @@
+"""Training stores: a separate store full of synthetic families for practising on.
+
+A training store lives in its own data directory beside the real one, ``<data dir>-training``
+(for example ``~/.local/share/CentreDesk-training``), so that practice records can never end up
+in the real store and a real store can still be set up later. ``centre-desk --training`` opens it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from centre_desk.domain.clock import Clock
+
+from .demo_data import make_demo_households
+from .ports import StoreGate
+from .setup import CentreDetails, SetupResult, initialise_store
+
+TRAINING_SUFFIX = "-training"
+TRAINING_HOUSEHOLDS = 200
+
+
+def training_data_dir(data_dir: Path) -> Path:
+    """Where the training store of the desk whose data directory is ``data_dir`` lives."""
+    data_dir = Path(data_dir)
+    if data_dir.name.endswith(TRAINING_SUFFIX):
+        return data_dir
+    return data_dir.with_name(data_dir.name + TRAINING_SUFFIX)
+
+
+def create_training_store(gate: StoreGate, details: CentreDetails, admin_username: str, admin_password: str,
+                          clock: Clock, households: int = TRAINING_HOUSEHOLDS, seed: int = 1) -> SetupResult:
+    """Set up a store marked as training (``gate`` must be the training directory's) and fill it
+    with ``households`` synthetic households, so that search and duplicate checks have something
+    to find from the first minute."""
+    result = initialise_store(gate, replace(details, training=True), admin_username, admin_password, clock)
+    try:
+        make_demo_households(result.session, households, seed)
+    except BaseException:
+        result.session.store.lock()
+        raise
+    return result

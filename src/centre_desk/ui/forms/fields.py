@@ -1,0 +1,478 @@
+"""One editor per field type, each made from the field's definition: a label (with * when
+required), the input, a problem line that appears under the input, and the help text.
+
+Every input's objectName is its path in the submission (``postcode``, ``members[0].first_name``)
+and its accessibleName the words a person would use for it (``Person 1 first name``), so tests and
+screen readers find fields the same way.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QFont, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from centre_desk.domain.text import normalise_postcode
+from centre_desk.formspec.model import Choice, FieldDef, FieldType
+
+from ..widgets import named
+from .values import DATE_FORMAT_HINT, lower_first, tidy_date
+
+PROBLEM_COLOUR = "#a4161a"
+REQUIRED_MARK = f' <span style="color:{PROBLEM_COLOUR}">*</span>'
+_IGNORED_FOCUS_REASONS = (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason)
+# Characters wide: enough for the longest sensible answer, so short fields look short.
+_WIDTH_IN_CHARS = {FieldType.POSTCODE: 12, FieldType.DATE: 14, FieldType.PHONE: 22}
+
+
+class FieldRow(QFrame):
+    """A field on screen. ``changed`` on every edit; ``left`` when the focus leaves the input."""
+
+    changed = Signal()
+    left = Signal(object)
+
+    def __init__(self, field: FieldDef, path: str, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = field
+        self.path = path
+        self.accessible_name = accessible_name
+        self.problem_text = ""
+        self._required = field.required
+        self.setProperty("problem", False)
+        self.setStyleSheet(f'FieldRow[problem="true"] {{ border-left: 4px solid {PROBLEM_COLOUR}; }}')
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 4, 4, 6)
+        layout.setSpacing(3)
+        self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setWordWrap(True)
+        self.input = self.make_input()
+        self.label.setBuddy(self.input)
+        self.problem = QLabel()
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet(f"color: {PROBLEM_COLOUR}; font-weight: bold;")
+        self.problem.setVisible(False)
+        layout.addWidget(self.label)
+        layout.addWidget(self.input)
+        layout.addWidget(self.problem)
+        if field.help:
+            self.help = QLabel(field.help)
+            self.help.setWordWrap(True)
+            self.help.setTextFormat(Qt.TextFormat.PlainText)
+            self.help.setStyleSheet("color: palette(placeholder-text);")
+            layout.addWidget(self.help)
+        self.rename(path, accessible_name)
+        self._paint_label()
+        self.input.installEventFilter(self)
+
+    # -- for subclasses ---------------------------------------------------------------------------
+
+    def make_input(self) -> QWidget:
+        raise NotImplementedError
+
+    def value(self) -> Any:
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def focus_chain(self) -> list[QWidget]:
+        """The widgets Tab visits in this row, in order."""
+        return [self.input]
+
+    def tidy(self) -> None:
+        """Put what was typed into its usual shape once the person moves on."""
+
+    # -- common -----------------------------------------------------------------------------------
+
+    def is_blank(self) -> bool:
+        value = self.value()
+        return value is None or value == "" or value == [] or value == {}
+
+    def rename(self, path: str, accessible_name: str) -> None:
+        self.path = path
+        self.accessible_name = accessible_name
+        named(self.input, path, accessible_name)
+        self._describe()
+
+    def set_required(self, required: bool) -> None:
+        if required != self._required:
+            self._required = required
+            self._paint_label()
+            self._describe()
+
+    @property
+    def required(self) -> bool:
+        return self._required
+
+    def _paint_label(self) -> None:
+        text = html.escape(self.field.label)
+        self.label.setText(text + REQUIRED_MARK if self._required else text)
+
+    def _describe(self) -> None:
+        parts = [self.problem_text] if self.problem_text else []
+        if self._required:
+            parts.append("Required.")
+        if self.field.help:
+            parts.append(self.field.help)
+        self.input.setAccessibleDescription(" ".join(parts))
+
+    def show_problem(self, text: str) -> None:
+        self.problem_text = text
+        self.problem.setText(text)
+        self.problem.setVisible(bool(text))
+        self.setProperty("problem", bool(text))
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self._describe()
+
+    def clear_problem(self) -> None:
+        if self.problem_text:
+            self.show_problem("")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.input and event.type() == QEvent.Type.FocusOut
+                and isinstance(event, QFocusEvent) and event.reason() not in _IGNORED_FOCUS_REASONS):
+            self.tidy()
+            self.left.emit(self)
+        return super().eventFilter(watched, event)
+
+    def _edited(self, *_args: object) -> None:
+        self.clear_problem()
+        self.changed.emit()
+
+
+class TextRow(FieldRow):
+    """Text, email, phone, postcode and date fields: one line each."""
+
+    input: QLineEdit
+
+    def make_input(self) -> QWidget:
+        edit = QLineEdit()
+        rules = self.field.validation
+        edit.setMaxLength(rules.max_length or 200)
+        kind = self.field.type
+        if kind in _WIDTH_IN_CHARS:
+            edit.setMaximumWidth(edit.fontMetrics().horizontalAdvance("0") * _WIDTH_IN_CHARS[kind] + 24)
+        if kind is FieldType.DATE:
+            edit.setPlaceholderText(DATE_FORMAT_HINT)
+            edit.setInputMethodHints(Qt.InputMethodHint.ImhDate)
+        elif kind is FieldType.EMAIL:
+            edit.setInputMethodHints(Qt.InputMethodHint.ImhEmailCharactersOnly)
+        elif kind is FieldType.PHONE:
+            edit.setInputMethodHints(Qt.InputMethodHint.ImhDialableCharactersOnly)
+        elif kind is FieldType.POSTCODE:
+            edit.setInputMethodHints(Qt.InputMethodHint.ImhPreferUppercase)
+        edit.textEdited.connect(self._edited)
+        return edit
+
+    def value(self) -> str:
+        return self.input.text()
+
+    def set_value(self, value: Any) -> None:
+        self.input.setText("" if value is None else str(value))
+
+    def tidy(self) -> None:
+        text = self.input.text()
+        if self.field.type is FieldType.DATE:
+            tidied = tidy_date(text)
+        elif self.field.type is FieldType.POSTCODE:
+            tidied = normalise_postcode(text) or text
+        else:
+            return
+        if tidied != text:
+            self.input.setText(tidied)
+            self.changed.emit()
+
+
+class MultilineRow(FieldRow):
+    input: QPlainTextEdit
+
+    def make_input(self) -> QWidget:
+        edit = QPlainTextEdit()
+        # Tab moves on, as in every other field; a new line is Enter.
+        edit.setTabChangesFocus(True)
+        edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 3 + 18)
+        edit.textChanged.connect(self._edited)
+        return edit
+
+    def value(self) -> str:
+        return self.input.toPlainText()
+
+    def set_value(self, value: Any) -> None:
+        self.input.setPlainText("" if value is None else str(value))
+
+
+def _choice_model(choices: tuple[Choice, ...], blank: str = "") -> QStandardItemModel:
+    """A blank first entry, then the choices, with any group headings as entries that cannot be
+    picked (the ONS ethnic groups are listed under their high-level group)."""
+    model = QStandardItemModel()
+    first = QStandardItem(blank)
+    first.setData("", Qt.ItemDataRole.UserRole)
+    first.setData("Not answered", Qt.ItemDataRole.AccessibleTextRole)
+    model.appendRow(first)
+    group: str | None = None
+    for choice in choices:
+        if choice.group and choice.group != group:
+            heading = QStandardItem(choice.group)
+            heading.setFlags(Qt.ItemFlag.NoItemFlags)
+            font = QFont()
+            font.setBold(True)
+            heading.setFont(font)
+            model.appendRow(heading)
+        group = choice.group
+        item = QStandardItem(f"    {choice.label}" if choice.group else choice.label)
+        item.setData(choice.value, Qt.ItemDataRole.UserRole)
+        item.setData(choice.label, Qt.ItemDataRole.AccessibleTextRole)
+        item.setToolTip(f"{choice.group}: {choice.label}" if choice.group else choice.label)
+        model.appendRow(item)
+    return model
+
+
+class ChoiceRow(FieldRow):
+    input: QComboBox
+
+    def __init__(self, field: FieldDef, path: str, accessible_name: str, choices: tuple[Choice, ...],
+                 parent: QWidget | None = None) -> None:
+        self._choices = choices
+        super().__init__(field, path, accessible_name, parent)
+
+    def make_input(self) -> QWidget:
+        combo = QComboBox()
+        combo.setModel(_choice_model(self._choices))
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        combo.setMinimumContentsLength(12)
+        # As wide as its longest choice, not as wide as the column: a short list looks short.
+        combo.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        combo.currentIndexChanged.connect(self._edited)
+        return combo
+
+    def rename(self, path: str, accessible_name: str) -> None:
+        super().rename(path, accessible_name)
+        # The drop-down list is a widget of its own that takes the focus while open.
+        named(self.input.view(), f"{path}:choices", f"{accessible_name} choices")
+
+    def value(self) -> Any:
+        data = self.input.currentData(Qt.ItemDataRole.UserRole)
+        return "" if data is None else data
+
+    def set_value(self, value: Any) -> None:
+        index = self.input.findData("" if value is None else value, Qt.ItemDataRole.UserRole)
+        self.input.setCurrentIndex(max(index, 0))
+
+
+class BooleanRow(ChoiceRow):
+    """Yes, No, or left blank (not known): a tick box cannot say "not known"."""
+
+    def __init__(self, field: FieldDef, path: str, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(field, path, accessible_name, (), parent)
+
+    def make_input(self) -> QWidget:
+        combo = QComboBox()
+        for text, value in (("", None), ("Yes", True), ("No", False)):
+            combo.addItem(text, value)
+        combo.setItemData(0, "Not answered", Qt.ItemDataRole.AccessibleTextRole)
+        combo.setMinimumContentsLength(6)
+        combo.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        combo.currentIndexChanged.connect(self._edited)
+        return combo
+
+    def value(self) -> bool | None:
+        data = self.input.currentData(Qt.ItemDataRole.UserRole)
+        return data if isinstance(data, bool) else None
+
+    def set_value(self, value: Any) -> None:
+        if isinstance(value, str):
+            value = {"yes": True, "true": True, "no": False, "false": False}.get(value.strip().lower())
+        self.input.setCurrentIndex({True: 1, False: 2}.get(value, 0) if isinstance(value, bool) else 0)
+
+
+class MultiChoiceRow(FieldRow):
+    """Several choices: a list of tick boxes (Space ticks the one with the focus)."""
+
+    input: QListView
+
+    def __init__(self, field: FieldDef, path: str, accessible_name: str, choices: tuple[Choice, ...],
+                 parent: QWidget | None = None) -> None:
+        self._choices = choices
+        self._model = QStandardItemModel()
+        super().__init__(field, path, accessible_name, parent)
+
+    def make_input(self) -> QWidget:
+        for choice in self._choices:
+            item = QStandardItem(choice.label)
+            item.setData(choice.value, Qt.ItemDataRole.UserRole)
+            item.setCheckable(True)
+            item.setEditable(False)
+            self._model.appendRow(item)
+        view = QListView()
+        view.setModel(self._model)
+        rows = max(1, min(len(self._choices), 8))
+        view.setFixedHeight(view.sizeHintForRow(0) * rows + 8 if self._choices else 40)
+        self._model.itemChanged.connect(self._edited)
+        return view
+
+    def value(self) -> list[str]:
+        return [str(self._model.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self._model.rowCount())
+                if self._model.item(i).checkState() == Qt.CheckState.Checked]
+
+    def set_value(self, value: Any) -> None:
+        chosen = set(value) if isinstance(value, list | tuple) else set()
+        for i in range(self._model.rowCount()):
+            item = self._model.item(i)
+            item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in chosen
+                               else Qt.CheckState.Unchecked)
+
+
+class ListRow(FieldRow):
+    """A list of small groups inside one field (other services: a name and a contact each).
+
+    Items are FieldRows of their own, so their problems (``other_services[0].service``) appear
+    beside them like any other field's. ``rows_changed`` tells the form to find them again.
+    """
+
+    rows_changed = Signal()
+
+    def make_input(self) -> QWidget:
+        box = QWidget()
+        self._items_layout = QVBoxLayout(box)
+        self._items_layout.setContentsMargins(0, 0, 0, 0)
+        self._items_layout.setSpacing(2)
+        self._items: list[tuple[QWidget, list[FieldRow], QPushButton]] = []
+        self.empty = QLabel("None added.")
+        self.empty.setStyleSheet("color: palette(placeholder-text);")
+        self._items_layout.addWidget(self.empty)
+        noun = lower_first(self.field.item_fields[0].label) if self.field.item_fields else "item"
+        self.add_button = QPushButton(f"Add {noun}")
+        self.add_button.setAutoDefault(True)
+        self.add_button.clicked.connect(lambda: self.add_item(focus=True))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addStretch(1)
+        self._items_layout.addLayout(buttons)
+        box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        return box
+
+    def rename(self, path: str, accessible_name: str) -> None:
+        self.path = path
+        self.accessible_name = accessible_name
+        self.input.setObjectName(f"{path}:items")
+        self.input.setAccessibleName(accessible_name)
+        noun = lower_first(self.field.item_fields[0].label) if self.field.item_fields else "item"
+        named(self.add_button, f"{path}:add", f"Add {noun} to {lower_first(accessible_name)}")
+        self._renumber()
+
+    def item_rows(self) -> list[FieldRow]:
+        return [row for _box, rows, _button in self._items for row in rows]
+
+    def focus_chain(self) -> list[QWidget]:
+        chain: list[QWidget] = []
+        for _box, rows, button in self._items:
+            chain += [r.input for r in rows]
+            chain.append(button)
+        chain.append(self.add_button)
+        return chain
+
+    def add_item(self, values: dict[str, Any] | None = None, *, focus: bool = False) -> None:
+        if self.field.validation.max_items is not None and len(self._items) >= self.field.validation.max_items:
+            return
+        box = QWidget()
+        line = QHBoxLayout(box)
+        line.setContentsMargins(0, 0, 0, 0)
+        rows: list[FieldRow] = []
+        for item_field in self.field.item_fields:
+            row = make_row(item_field, "", "", ())
+            row.set_value((values or {}).get(item_field.id))
+            row.changed.connect(self.changed)
+            row.left.connect(self.left)
+            line.addWidget(row, 1)
+            rows.append(row)
+        remove = QPushButton("Remove")
+        remove.setAutoDefault(True)
+        remove.clicked.connect(lambda: self.remove_item(box))
+        line.addWidget(remove, 0, Qt.AlignmentFlag.AlignBottom)
+        self._items.append((box, rows, remove))
+        self._items_layout.insertWidget(len(self._items), box)
+        self._renumber()
+        self.rows_changed.emit()
+        if focus and rows:
+            rows[0].input.setFocus(Qt.FocusReason.OtherFocusReason)
+        if values is None:
+            self.changed.emit()
+
+    def remove_item(self, box: QWidget) -> None:
+        index = next((i for i, (b, _r, _x) in enumerate(self._items) if b is box), None)
+        if index is None:
+            return
+        self._items.pop(index)
+        box.hide()
+        box.deleteLater()
+        self._renumber()
+        self.rows_changed.emit()
+        self.changed.emit()
+        if self._items:
+            self._items[min(index, len(self._items) - 1)][1][0].input.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.add_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _renumber(self) -> None:
+        self.empty.setVisible(not self._items)
+        for n, (box, rows, remove) in enumerate(self._items):
+            first = self.field.item_fields[0].label if self.field.item_fields else "Item"
+            prefix = f"{first} {n + 1}"
+            box.setObjectName(f"{self.path}[{n}]")
+            for row in rows:
+                words = prefix if row is rows[0] else f"{prefix} {lower_first(row.field.label)}"
+                row.rename(f"{self.path}[{n}].{row.field.id}", words)
+            named(remove, f"{self.path}[{n}]:remove", f"Remove {lower_first(prefix)}")
+
+    def value(self) -> list[dict[str, Any]]:
+        return [{row.field.id: row.value() for row in rows} for _box, rows, _button in self._items]
+
+    def set_value(self, value: Any) -> None:
+        for box, _rows, _button in self._items:
+            box.hide()
+            box.deleteLater()
+        self._items = []
+        for item in value if isinstance(value, list) else []:
+            if isinstance(item, dict):
+                self.add_item(item)
+        self._renumber()
+        self.rows_changed.emit()
+
+    def is_blank(self) -> bool:
+        return all(row.is_blank() for row in self.item_rows())
+
+
+def make_row(field: FieldDef, path: str, accessible_name: str, services: tuple[Choice, ...]) -> FieldRow:
+    """The editor for ``field``; ``services`` are the choices of a ``choices_from: services`` field."""
+    match field.type:
+        case FieldType.MULTILINE:
+            return MultilineRow(field, path, accessible_name)
+        case FieldType.CHOICE:
+            return ChoiceRow(field, path, accessible_name, services if field.choices_from else field.choices)
+        case FieldType.MULTICHOICE:
+            return MultiChoiceRow(field, path, accessible_name, services if field.choices_from else field.choices)
+        case FieldType.BOOLEAN:
+            return BooleanRow(field, path, accessible_name)
+        case FieldType.LIST:
+            return ListRow(field, path, accessible_name)
+        case _:
+            return TextRow(field, path, accessible_name)

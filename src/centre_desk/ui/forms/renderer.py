@@ -1,0 +1,405 @@
+"""The Qt form renderer: any form definition on screen, with no widget written by hand per field.
+
+On the left, the sections (a list: arrow keys or a click choose one, Enter goes into it); on the
+right, the chosen section's page. Each answer is checked when the person moves on from it, using
+the same validator that checks the whole form on saving; problems appear in red under the field,
+are read out through its accessible description, and are counted beside the section's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from centre_desk.domain.errors import FieldProblem
+from centre_desk.formspec.model import Choice, FormDefinition
+from centre_desk.formspec.submission import validate_field
+
+from ..widgets import named
+from .fields import PROBLEM_COLOUR, FieldRow
+from .sections import EntriesPage, EntryGroup, FieldsPage, SectionPage
+from .values import problem_sentence
+
+_Index = QModelIndex | QPersistentModelIndex
+NAV_WIDTH = 250
+ADD_ENTRY_KEYS = "Ctrl+M"
+REMOVE_ENTRY_KEYS = "Ctrl+Shift+M"
+
+
+class SectionListModel(QAbstractListModel):
+    """The sections' titles, each with how many of its answers need checking."""
+
+    def __init__(self, titles: Sequence[str], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._titles = list(titles)
+        self._problems = [0] * len(self._titles)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._titles)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._titles):
+            return None
+        title, problems = self._titles[index.row()], self._problems[index.row()]
+        note = f"{problems} to check" if problems else ""
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{title}\n{note}" if note else title
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{title}, {note}" if note else title
+        if role == Qt.ItemDataRole.ForegroundRole and problems:
+            return QBrush(QColor(PROBLEM_COLOUR))
+        return None
+
+    def set_problems(self, counts: Sequence[int]) -> None:
+        if list(counts) != self._problems:
+            self._problems = list(counts)
+            self.dataChanged.emit(self.index(0), self.index(len(self._titles) - 1))
+
+    def problems(self, row: int) -> int:
+        return self._problems[row]
+
+
+class FormView(QWidget):
+    """``changed`` after every edit. ``values()`` gives the answers as typed, in the shape
+    ``validate_submission`` takes; ``show_problems`` puts its problems beside their fields."""
+
+    changed = Signal()
+
+    def __init__(self, form: FormDefinition, *, today: Callable[[], date],
+                 services: Sequence[tuple[str, str]] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.form = form
+        self._today = today
+        self._services = list(services) if services is not None else None
+        self._loading = False
+        self._dirty = False
+        self._tail: list[QWidget] = []
+        self.setObjectName(f"form:{form.id}")
+        self.setAccessibleName(form.title)
+        choices = tuple(Choice(sid, name) for sid, name in self._services or [])
+
+        self.summary = QLabel()
+        self.summary.setObjectName("formProblems")
+        self.summary.setAccessibleName("Problems to check")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setStyleSheet(f"border: 2px solid {PROBLEM_COLOUR}; color: {PROBLEM_COLOUR}; "
+                                   "padding: 8px; font-weight: bold;")
+        self.summary.setVisible(False)
+
+        self.pages: list[SectionPage] = []
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("formSectionPages")
+        for section in form.sections:
+            page: SectionPage
+            if section.repeated:
+                entries = EntriesPage(section, choices)
+                entries.changed.connect(self._edited)
+                entries.left.connect(self._check_row)
+                entries.remove_requested.connect(self.ask_remove_entry)
+                page = entries
+            else:
+                fields = FieldsPage(section, choices)
+                for row in fields.rows:
+                    row.changed.connect(self._edited)
+                    row.left.connect(self._check_row)
+                page = fields
+            page.structure_changed.connect(self._retab)
+            self.pages.append(page)
+            self.stack.addWidget(page)
+        for i, page in enumerate(self.pages[:-1]):
+            page.add_next_button(form.sections[i + 1].title, lambda i=i: self.go_to_section(i + 1, focus=True))
+        for page in self.pages:
+            page.finish()
+
+        self.sections = SectionListModel([s.title for s in form.sections], self)
+        self.nav = named(QListView(), "formSections", "Sections of the form",
+                         "Up and Down choose a section; Enter goes into it")
+        self.nav.setModel(self.sections)
+        self.nav.setFixedWidth(NAV_WIDTH)
+        self.nav.setSpacing(3)
+        self.nav.setWordWrap(True)
+        self.nav.setStyleSheet("QListView { padding: 6px; } QListView::item { padding: 8px 6px; }")
+        self.nav.selectionModel().currentChanged.connect(lambda current, _previous: self._show(current.row()))
+        self.nav.installEventFilter(self)
+        self.nav.setCurrentIndex(self.sections.index(0))
+
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(self.summary)
+        right.addWidget(self.stack, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addLayout(right, 1)
+
+        for keys, slot in ((ADD_ENTRY_KEYS, self.add_entry), (REMOVE_ENTRY_KEYS, self.remove_focused_entry),
+                           ("Ctrl+PgDown", lambda: self.go_to_section(self.current_section() + 1, focus=True)),
+                           ("Ctrl+PgUp", lambda: self.go_to_section(self.current_section() - 1, focus=True))):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        self.set_values({})
+
+    # -- values -------------------------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def mark_clean(self) -> None:
+        self._dirty = False
+
+    def mark_dirty(self) -> None:
+        """For answers that were never saved, such as a resumed draft."""
+        self._dirty = True
+
+    def values(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for page in self.pages:
+            data.update(page.values())
+        return data
+
+    def set_values(self, data: Mapping[str, Any]) -> None:
+        """Fill the form (answers as the editors take them: see ``values.display_values``)."""
+        self._loading = True
+        try:
+            for page in self.pages:
+                page.set_values(data)
+        finally:
+            self._loading = False
+        self._dirty = False
+        self.clear_problems()
+        self._retab()
+        self.go_to_section(0)
+
+    def _edited(self) -> None:
+        if not self._loading:
+            self._dirty = True
+            self.changed.emit()
+
+    def set_tail(self, widgets: Sequence[QWidget]) -> None:
+        """Widgets after the form (the Save button) that Tab should reach after the last field."""
+        self._tail = list(widgets)
+        self._retab()
+
+    # -- finding fields -----------------------------------------------------------------------------
+
+    def rows(self) -> dict[str, FieldRow]:
+        return {row.path: row for page in self.pages for row in page.field_rows()}
+
+    def row(self, path: str) -> FieldRow:
+        return self.rows()[path]
+
+    def entries_page(self) -> EntriesPage | None:
+        return next((p for p in self.pages if isinstance(p, EntriesPage)), None)
+
+    def current_section(self) -> int:
+        return self.stack.currentIndex()
+
+    def _page_of(self, widget: QWidget) -> int:
+        for i, page in enumerate(self.pages):
+            if page.isAncestorOf(widget):
+                return i
+        return -1
+
+    # -- moving around ------------------------------------------------------------------------------
+
+    def _show(self, index: int) -> None:
+        if 0 <= index < len(self.pages):
+            self.stack.setCurrentIndex(index)
+
+    def go_to_section(self, index: int, *, focus: bool = False) -> None:
+        if not 0 <= index < len(self.pages):
+            return
+        self.nav.setCurrentIndex(self.sections.index(index))
+        self._show(index)
+        if focus:
+            self.focus_section(index)
+
+    def focus_section(self, index: int) -> None:
+        chain = [w for w in self.pages[index].focus_chain() if w.isEnabled() and not w.isHidden()]
+        if chain:
+            chain[0].setFocus(Qt.FocusReason.TabFocusReason)
+
+    def focus_first(self) -> None:
+        self.go_to_section(0, focus=True)
+
+    def focus_row(self, row: FieldRow) -> None:
+        index = self._page_of(row)
+        if index >= 0:
+            self.go_to_section(index)
+            self.pages[index].ensureWidgetVisible(row)
+        row.input.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.nav and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            self.focus_section(self.current_section())
+            return True
+        return super().eventFilter(watched, event)
+
+    def _retab(self) -> None:
+        """Tab follows what the eye follows: sections list, then each page top to bottom, then the
+        buttons after the form. Entries added later would otherwise be visited last of all."""
+        chain: list[QWidget] = [self.nav]
+        for page in self.pages:
+            chain += page.focus_chain()
+        chain += self._tail
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+
+    # -- entries (people in the household) ----------------------------------------------------------
+
+    def add_entry(self) -> None:
+        page = self.entries_page()
+        if page is None:
+            return
+        self.go_to_section(self.pages.index(page))
+        page.add_entry(focus=True)
+
+    def remove_focused_entry(self) -> None:
+        page = self.entries_page()
+        group = page.group_of(self.focusWidget()) if page is not None else None
+        if group is not None:
+            self.ask_remove_entry(group)
+
+    def ask_remove_entry(self, group: EntryGroup) -> None:
+        page = self.entries_page()
+        if page is None:
+            return
+        if group.is_blank():
+            page.remove_entry(group)
+            return
+        name = " ".join(str(group.values().get(k) or "") for k in ("first_name", "last_name")).strip()
+        title = group.title()
+        box = QMessageBox(QMessageBox.Icon.Question, f"Remove {title.lower()}?",
+                          f"Remove {title.lower()}{f' ({name})' if name else ''} and everything entered for "
+                          "them from this form?", QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("removeEntryQuestion")
+        box.setAccessibleName(f"Remove {title.lower()}?")
+        remove = box.addButton(f"Remove {title.lower()}", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep", QMessageBox.ButtonRole.RejectRole)
+        named(remove, "removeEntryButton", f"Remove {title.lower()}")
+        named(keep, "keepEntryButton", "Keep")
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+
+        def done(_result: int) -> None:
+            if box.clickedButton() is remove:
+                page.remove_entry(group)
+            else:
+                group.rows[0].input.setFocus(Qt.FocusReason.OtherFocusReason)
+
+        box.finished.connect(done)
+        box.open()
+
+    # -- problems -----------------------------------------------------------------------------------
+
+    def check_row(self, row: FieldRow) -> str | None:
+        """Check one answer as the person leaves it. A blank answer is left until saving: being
+        told "is required" while tabbing past a field is noise."""
+        if row.isHidden() or row.is_blank():
+            return None
+        try:
+            problem = validate_field(self.form, row.path, row.value(), today=self._today(),
+                                     services=self._services)
+        except (KeyError, ValueError):
+            return None
+        if problem:
+            row.show_problem(problem_sentence(row.field.label, problem))
+        else:
+            row.clear_problem()
+        self._count_problems()
+        return problem
+
+    def _check_row(self, row: object) -> None:
+        if isinstance(row, FieldRow):
+            self.check_row(row)
+
+    def clear_problems(self) -> None:
+        for row in self.rows().values():
+            row.clear_problem()
+        for page in self.pages:
+            if isinstance(page, EntriesPage):
+                page.show_problem("")
+        self.summary.setVisible(False)
+        self.summary.clear()
+        self._count_problems()
+
+    def _count_problems(self) -> None:
+        counts = []
+        for page in self.pages:
+            n = sum(1 for row in page.field_rows() if row.problem_text)
+            if isinstance(page, EntriesPage) and page.problem.text():
+                n += 1
+            counts.append(n)
+        self.sections.set_problems(counts)
+        if not any(counts):
+            self.summary.setVisible(False)
+
+    def show_problems(self, problems: Sequence[FieldProblem]) -> None:
+        """Put each problem beside its field, list them above the form, focus the first."""
+        self.clear_problems()
+        rows = self.rows()
+        lines: list[str] = []
+        for problem in problems:
+            row = rows.get(problem.field)
+            if row is not None:
+                row.show_problem(problem_sentence(row.field.label, problem.problem))
+                group = row.parentWidget()
+                while group is not None and not isinstance(group, EntryGroup):
+                    group = group.parentWidget()
+                where = f"{group.title()}: " if isinstance(group, EntryGroup) else ""
+                lines.append(where + row.problem_text)
+                continue
+            page = next((p for p in self.pages if isinstance(p, EntriesPage)
+                         and problem.field.split("[")[0] == p.section.repeat), None)
+            if page is not None:
+                page.show_problem(problem_sentence(page.section.title, problem.problem))
+                lines.append(page.problem.text())
+            else:
+                lines.append(problem_sentence(problem.field.replace("_", " ").capitalize(), problem.problem))
+        self._count_problems()
+        if lines:
+            shown = lines[:4] + ([f"…and {len(lines) - 4} more."] if len(lines) > 4 else [])
+            heading = "Please check this answer before saving:" if len(lines) == 1 else \
+                f"Please check these {len(lines)} answers before saving:"
+            self.summary.setText("\n".join([heading, *shown]))
+            self.summary.setAccessibleDescription(self.summary.text())
+            self.summary.setVisible(True)
+        self.focus_first_problem()
+
+    def focus_first_problem(self) -> bool:
+        for page in self.pages:
+            for row in page.field_rows():
+                if row.problem_text:
+                    self.focus_row(row)
+                    return True
+            if isinstance(page, EntriesPage) and page.problem.text():
+                self.go_to_section(self.pages.index(page))
+                page.add_button.setFocus(Qt.FocusReason.OtherFocusReason)
+                return True
+        return False

@@ -1,0 +1,399 @@
+"""The pages of a form: one per section, and for a repeated section (the people in a household) a
+titled group per entry with "Add" and "Remove" buttons.
+
+Fields sit in two columns in the order the definition gives them, read left to right; long answers
+(several lines, lists) take a whole row. Tab follows the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from centre_desk.formspec.model import Choice, FieldDef, FieldType, Section
+
+from ..widgets import heading, named
+from .fields import PROBLEM_COLOUR, FieldRow, ListRow, make_row
+from .values import lower_first
+
+_WIDE = (FieldType.MULTILINE, FieldType.LIST, FieldType.MULTICHOICE)
+MAX_FORM_WIDTH = 1040
+
+
+class FieldScope(QObject):
+    """Fields answered together (the household, or one person): ``shown_when`` and
+    ``required_when`` look at siblings in the same scope, and are re-applied on every change."""
+
+    def __init__(self, rows: Iterable[FieldRow], grid: FieldGrid | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.grid = grid
+        self.rows = {row.field.id: row for row in rows}
+        for row in self.rows.values():
+            row.changed.connect(self.refresh)
+
+    def refresh(self) -> None:
+        values = {field_id: row.value() for field_id, row in self.rows.items()}
+        shown: dict[str, bool] = {}
+
+        def is_shown(f: FieldDef) -> bool:
+            # Definitions are checked for cycles when loaded, so this ends.
+            if f.id not in shown:
+                condition = f.shown_when
+                shown[f.id] = condition is None or (
+                    condition.field in self.rows
+                    and is_shown(self.rows[condition.field].field)
+                    and condition.holds(values.get(condition.field))
+                )
+            return shown[f.id]
+
+        moved = False
+        for row in self.rows.values():
+            visible = is_shown(row.field)
+            if row.isHidden() == visible:
+                row.setVisible(visible)
+                moved = True
+            when = row.field.required_when
+            row.set_required(row.field.required or (when is not None and when.holds(values.get(when.field))))
+        if moved and self.grid is not None:
+            self.grid.relayout()
+
+
+class FieldGrid(QGridLayout):
+    """Two columns, read across; long answers take a row to themselves.
+
+    Laid out again whenever a field appears or disappears, so that a hidden field leaves no hole
+    and the fields after it keep reading left to right.
+    """
+
+    def __init__(self, rows: list[FieldRow]) -> None:
+        super().__init__()
+        self.field_rows = rows
+        self.setHorizontalSpacing(18)
+        self.setVerticalSpacing(4)
+        self.setColumnStretch(0, 1)
+        self.setColumnStretch(1, 1)
+        self.relayout()
+
+    def relayout(self) -> None:
+        for row in self.field_rows:
+            self.removeWidget(row)
+        r = c = 0
+        for row in self.field_rows:
+            if row.isHidden():
+                # Still parented here, so that showing it later needs no re-parenting.
+                self.addWidget(row, 1000 + self.field_rows.index(row), 0)
+                continue
+            if row.field.type in _WIDE:
+                if c:
+                    r, c = r + 1, 0
+                self.addWidget(row, r, 0, 1, 2, Qt.AlignmentFlag.AlignTop)
+                r += 1
+                continue
+            self.addWidget(row, r, c, Qt.AlignmentFlag.AlignTop)
+            c += 1
+            if c == 2:
+                r, c = r + 1, 0
+
+
+def chain_of(rows: Iterable[FieldRow]) -> list[QWidget]:
+    return [w for row in rows for w in row.focus_chain()]
+
+
+class SectionPage(QScrollArea):
+    """A page with a heading, the section's help, its content and a button on to the next section.
+
+    ``structure_changed`` when fields come or go (an entry or a list item added or removed).
+    """
+
+    structure_changed = Signal()
+
+    def __init__(self, section: Section, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.section = section
+        self.setObjectName(f"section:{section.id}")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        inner = QWidget()
+        inner.setMaximumWidth(MAX_FORM_WIDTH)
+        self.body = QVBoxLayout(inner)
+        self.body.setContentsMargins(24, 16, 24, 24)
+        self.body.setSpacing(8)
+        self.body.addWidget(heading(section.title, 16, f"section:{section.id}:title"))
+        if section.help:
+            help_text = QLabel(section.help)
+            help_text.setWordWrap(True)
+            help_text.setStyleSheet("color: palette(placeholder-text);")
+            self.body.addWidget(help_text)
+        self.next_button: QPushButton | None = None
+        outer = QWidget()
+        holder = QHBoxLayout(outer)
+        holder.setContentsMargins(0, 0, 0, 0)
+        holder.addWidget(inner, 1)
+        holder.addStretch(0)
+        self.setWidget(outer)
+
+    def add_next_button(self, title: str, go: Callable[[], None]) -> None:
+        button = named(QPushButton(f"Next: {title}"), f"section:{self.section.id}:next", f"Next section: {title}")
+        button.setAutoDefault(True)
+        button.clicked.connect(go)
+        line = QHBoxLayout()
+        line.addStretch(1)
+        line.addWidget(button)
+        self.body.addSpacing(8)
+        self.body.addLayout(line)
+        self.next_button = button
+
+    def finish(self) -> None:
+        self.body.addStretch(1)
+
+    # -- overridden by the two kinds of page ------------------------------------------------------
+
+    def field_rows(self) -> list[FieldRow]:
+        raise NotImplementedError
+
+    def focus_chain(self) -> list[QWidget]:
+        raise NotImplementedError
+
+    def values(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def set_values(self, data: Mapping[str, Any]) -> None:
+        raise NotImplementedError
+
+
+def _all_rows(rows: Iterable[FieldRow]) -> list[FieldRow]:
+    out: list[FieldRow] = []
+    for row in rows:
+        out.append(row)
+        if isinstance(row, ListRow):
+            out += row.item_rows()
+    return out
+
+
+class FieldsPage(SectionPage):
+    """A section answered once (the household's address and contact details)."""
+
+    def __init__(self, section: Section, services: tuple[Choice, ...], parent: QWidget | None = None) -> None:
+        super().__init__(section, parent)
+        self.rows = [make_row(f, f.id, f.label, services) for f in section.fields]
+        grid = FieldGrid(self.rows)
+        self.body.addLayout(grid)
+        self.scope = FieldScope(self.rows, grid, self)
+        for row in self.rows:
+            if isinstance(row, ListRow):
+                row.rows_changed.connect(self.structure_changed)
+        self.scope.refresh()
+
+    def field_rows(self) -> list[FieldRow]:
+        return _all_rows(self.rows)
+
+    def focus_chain(self) -> list[QWidget]:
+        chain = chain_of(self.rows)
+        return chain + ([self.next_button] if self.next_button else [])
+
+    def values(self) -> dict[str, Any]:
+        return {row.field.id: row.value() for row in self.rows}
+
+    def set_values(self, data: Mapping[str, Any]) -> None:
+        for row in self.rows:
+            row.set_value(data.get(row.field.id))
+        self.scope.refresh()
+
+
+class EntryGroup(QGroupBox):
+    """One entry of a repeated section: "Person 2" and that person's fields."""
+
+    remove_requested = Signal(object)
+
+    def __init__(self, section: Section, services: tuple[Choice, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.section = section
+        self.setStyleSheet(
+            "EntryGroup { font-weight: bold; font-size: 13pt; border: 1px solid palette(mid); border-radius: 6px;"
+            " margin-top: 16px; padding-top: 8px; background: palette(base); }"
+            " EntryGroup::title { subcontrol-origin: margin; left: 12px; padding: 0 6px; }")
+        self.entry_id: str | None = None
+        self.number = 0
+        self.rows = [make_row(f, "", "", services) for f in section.fields]
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        grid = FieldGrid(self.rows)
+        layout.addLayout(grid)
+        self.remove_button = QPushButton()
+        self.remove_button.setAutoDefault(True)
+        self.remove_button.clicked.connect(lambda: self.remove_requested.emit(self))
+        line = QHBoxLayout()
+        line.addStretch(1)
+        line.addWidget(self.remove_button)
+        layout.addLayout(line)
+        self.scope = FieldScope(self.rows, grid, self)
+        self.scope.refresh()
+
+    @property
+    def noun(self) -> str:
+        return self.section.entry_label or "Entry"
+
+    def renumber(self, index: int) -> None:
+        self.number = index + 1
+        title = f"{self.noun} {self.number}"
+        self.setTitle(title)
+        self.setObjectName(f"{self.section.repeat}[{index}]")
+        self.setAccessibleName(title)
+        for row in self.rows:
+            row.rename(f"{self.section.repeat}[{index}].{row.field.id}", f"{title} {lower_first(row.field.label)}")
+        named(self.remove_button, f"{self.section.repeat}[{index}]:remove", f"Remove {lower_first(title)}")
+        self.remove_button.setText(f"Remove {lower_first(title)}")
+
+    def values(self) -> dict[str, Any]:
+        values = {row.field.id: row.value() for row in self.rows}
+        if self.entry_id:
+            values["id"] = self.entry_id
+        return values
+
+    def set_values(self, data: Mapping[str, Any]) -> None:
+        self.entry_id = str(data["id"]) if data.get("id") else None
+        for row in self.rows:
+            row.set_value(data.get(row.field.id))
+        self.scope.refresh()
+
+    def is_blank(self) -> bool:
+        return all(row.is_blank() for row in self.rows)
+
+
+class EntriesPage(SectionPage):
+    """A repeated section: at least ``min_items`` entries, at most ``max_items``."""
+
+    changed = Signal()
+    left = Signal(object)
+    remove_requested = Signal(object)
+
+    def __init__(self, section: Section, services: tuple[Choice, ...], parent: QWidget | None = None) -> None:
+        super().__init__(section, parent)
+        self._services = services
+        self.groups: list[EntryGroup] = []
+        self.problem = QLabel()
+        self.problem.setObjectName(f"{section.repeat}:problem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet(f"color: {PROBLEM_COLOUR}; font-weight: bold;")
+        self.problem.setVisible(False)
+        self.body.addWidget(self.problem)
+        self.entries = QVBoxLayout()
+        self.entries.setSpacing(14)
+        self.body.addLayout(self.entries)
+        noun = lower_first(self.noun)
+        self.add_button = named(QPushButton(f"Add {noun}"), f"{section.repeat}:add", f"Add {noun}",
+                                "Shortcut: Ctrl+M")
+        self.add_button.setToolTip("Ctrl+M")
+        self.add_button.setAutoDefault(True)
+        self.add_button.clicked.connect(lambda: self.add_entry(focus=True))
+        line = QHBoxLayout()
+        line.addWidget(self.add_button)
+        hint = QLabel("Ctrl+M adds a person; Ctrl+Shift+M removes the one you are in."
+                      if noun == "person" else f"Ctrl+M adds a {noun}.")
+        hint.setStyleSheet("color: palette(placeholder-text);")
+        line.addWidget(hint)
+        line.addStretch(1)
+        self.body.addLayout(line)
+
+    @property
+    def noun(self) -> str:
+        return self.section.entry_label or "Entry"
+
+    @property
+    def full(self) -> bool:
+        return self.section.max_items is not None and len(self.groups) >= self.section.max_items
+
+    def add_entry(self, values: Mapping[str, Any] | None = None, *, focus: bool = False) -> EntryGroup | None:
+        if self.full:
+            return None
+        group = EntryGroup(self.section, self._services)
+        group.renumber(len(self.groups))
+        if values is not None:
+            group.set_values(values)
+        for row in group.rows:
+            row.changed.connect(self.changed)
+            row.left.connect(self.left)
+        group.remove_requested.connect(self.remove_requested)
+        self.groups.append(group)
+        self.entries.addWidget(group)
+        self.add_button.setEnabled(not self.full)
+        self.structure_changed.emit()
+        if values is None:
+            self.changed.emit()
+        if focus:
+            group.rows[0].input.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.ensureWidgetVisible(group.rows[0])
+        return group
+
+    def remove_entry(self, group: EntryGroup) -> None:
+        if group not in self.groups:
+            return
+        index = self.groups.index(group)
+        self.groups.pop(index)
+        self.entries.removeWidget(group)
+        group.hide()
+        group.deleteLater()
+        for i, g in enumerate(self.groups):
+            g.renumber(i)
+        self.add_button.setEnabled(not self.full)
+        self.structure_changed.emit()
+        self.changed.emit()
+        if self.groups:
+            target = self.groups[max(0, index - 1)]
+            target.rows[0].input.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.ensureWidgetVisible(target)
+        else:
+            self.add_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def group_of(self, widget: QWidget | None) -> EntryGroup | None:
+        for group in self.groups:
+            if widget is not None and (widget is group or group.isAncestorOf(widget)):
+                return group
+        return None
+
+    def show_problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.setVisible(bool(text))
+
+    def field_rows(self) -> list[FieldRow]:
+        return [row for group in self.groups for row in _all_rows(group.rows)]
+
+    def focus_chain(self) -> list[QWidget]:
+        chain: list[QWidget] = []
+        for group in self.groups:
+            chain += chain_of(group.rows)
+            chain.append(group.remove_button)
+        chain.append(self.add_button)
+        return chain + ([self.next_button] if self.next_button else [])
+
+    def values(self) -> dict[str, Any]:
+        assert self.section.repeat is not None
+        return {self.section.repeat: [g.values() for g in self.groups]}
+
+    def set_values(self, data: Mapping[str, Any]) -> None:
+        for group in self.groups:
+            self.entries.removeWidget(group)
+            group.hide()
+            group.deleteLater()
+        self.groups = []
+        entries = [e for e in data.get(self.section.repeat or "") or [] if isinstance(e, Mapping)]
+        for entry in entries:
+            self.add_entry(entry)
+        while len(self.groups) < max(1, self.section.min_items or 0):
+            self.add_entry({})
+        self.add_button.setEnabled(not self.full)

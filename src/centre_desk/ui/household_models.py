@@ -1,0 +1,187 @@
+"""Qt table models for one household: its people, contacts, referrals and history of changes.
+
+Each model has column constants, a sort role (dates sort as dates, ages as numbers) and an
+accessible text per cell, and is tested with ``qtmodeltester``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from centre_desk.domain.household import FieldChange, Household, Member, age_on
+from centre_desk.formspec.model import FieldDef, FormDefinition
+from centre_desk.services.households import CONTACT_TYPE_LABELS
+
+from .forms.values import choice_label, describe_value, iso_to_uk, yes_no
+
+_Index = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ID_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+def uk_date(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%d/%m/%Y %H:%M") if value.tzinfo else value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return iso_to_uk(str(value))
+
+
+def age_words(dob: date | None, today: date) -> tuple[str, int]:
+    """("3 years", months) — babies and toddlers in months, which is how centres talk about them."""
+    if dob is None:
+        return "", -1
+    months = (today.year - dob.year) * 12 + today.month - dob.month - (today.day < dob.day)
+    months = max(months, 0)
+    if months < 24:
+        return f"{months} month{'s' if months != 1 else ''}", months
+    years = age_on(dob, today)
+    return f"{years} years", months
+
+
+class _TableModel(QAbstractTableModel):
+    HEADERS: tuple[str, ...] = ()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[Any, ...]] = []
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(self.HEADERS)):
+            return self.HEADERS[section]
+        return None
+
+    def _set(self, rows: list[tuple[Any, ...]]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def cell(self, row: int, column: int) -> Any:
+        """What the row holds for ``column``: (text, sort key) or just text."""
+        return self._rows[row][column]
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(
+                self.HEADERS):
+            return None
+        value = self.cell(index.row(), index.column())
+        text, key = value if isinstance(value, tuple) else (value, value)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return text
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{self.HEADERS[index.column()]}: {text or 'none'}"
+        if role == SORT_ROLE:
+            return key
+        return None
+
+
+class MembersModel(_TableModel):
+    NAME, DATE_OF_BIRTH, AGE, ROLE, LIVES_HERE = range(5)
+    HEADERS = ("Name", "Date of birth", "Age", "Role", "Lives here")
+
+    def set_household(self, household: Household | None, form: FormDefinition, today: date) -> None:
+        rows: list[tuple[Any, ...]] = []
+        role_field = _field(form, "role")
+        for member in household.members if household else ():
+            dob = member.date_of_birth
+            age, months = age_words(dob, today)
+            role = choice_label(role_field.choices, member.role) if role_field else member.role
+            rows.append(((member.full_name, member.full_name.casefold()),
+                         (uk_date(dob), dob.isoformat() if dob else ""),
+                         (age, months), role, yes_no(member.get("lives_at_address")), member.id))
+        self._set(rows)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == ID_ROLE and index.isValid() and 0 <= index.row() < len(self._rows):
+            return self._rows[index.row()][-1]
+        return super().data(index, role)
+
+
+class ContactsModel(_TableModel):
+    DATE, TYPE, NOTE, RECORDED_BY = range(4)
+    HEADERS = ("Date", "Type", "Note", "Recorded by")
+
+    def set_contacts(self, contacts: Sequence[Mapping[str, Any]]) -> None:
+        rows: list[tuple[Any, ...]] = []
+        for c in contacts:
+            kind = str(c.get("type", ""))
+            rows.append(((uk_date(str(c.get("date", ""))), str(c.get("date", ""))),
+                         CONTACT_TYPE_LABELS.get(kind, kind), str(c.get("note") or ""),
+                         str(c.get("recorded_by") or "")))
+        self._set(rows)
+
+
+class ReferralsModel(_TableModel):
+    """Referrals for the household. Referral entry is not built yet, so it is always empty."""
+
+    DATE, SERVICE, STATUS = range(3)
+    HEADERS = ("Date", "Service", "Status")
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: datetime
+    who: str
+    what: str
+    before: str
+    after: str
+
+
+def _field(form: FormDefinition, field_id: str) -> FieldDef | None:
+    try:
+        return form.field(field_id)
+    except KeyError:
+        return None
+
+
+def describe_change(change: FieldChange, household: Household | None, form: FormDefinition) -> tuple[str, str, str]:
+    """(what changed, before, after) in words: ``Jane Smith: Last name``, not ``member:…last_name``."""
+    if not change.field.startswith("member:"):
+        f = _field(form, change.field)
+        if f is None:
+            return change.field, str(change.old or ""), str(change.new or "")
+        return f.label, describe_value(f, change.old), describe_value(f, change.new)
+    person, _, key = change.field[len("member:"):].partition(".")
+    member: Member | None = None
+    if household is not None:
+        member = next((m for m in household.members if m.id == person), None)
+    who = member.full_name if member is not None else "A person no longer in the household"
+    if not key:
+        before, after = ("", "Added") if change.new == "added" else ("In the household", "Removed")
+        return who, before, after
+    f = _field(form, key)
+    if f is None:
+        return f"{who}: {key}", str(change.old or ""), str(change.new or "")
+    return f"{who}: {f.label}", describe_value(f, change.old), describe_value(f, change.new)
+
+
+class HistoryModel(_TableModel):
+    WHEN, WHO, WHAT, BEFORE, AFTER = range(5)
+    HEADERS = ("When", "Who", "What changed", "Before", "After")
+
+    def set_history(self, history: Sequence[tuple[datetime, str, list[FieldChange]]],
+                    household: Household | None, form: FormDefinition) -> None:
+        rows: list[tuple[Any, ...]] = []
+        for at, who, changes in history:
+            for change in changes:
+                what, before, after = describe_change(change, household, form)
+                rows.append(((uk_date(at), at.isoformat()), who, what, before or "—", after or "—"))
+        self._set(rows)
+
+    def rows(self) -> list[HistoryRow]:
+        return [HistoryRow(datetime.fromisoformat(r[0][1]), r[1], r[2], r[3], r[4]) for r in self._rows]

@@ -1,0 +1,292 @@
+"""Finding a household: a search box (Ctrl+F) that searches as you type, and a results table.
+
+The box lives in the main window's toolbar so it is there from every page. Searching waits for a
+short pause in typing, then runs in the background; answers to an older query that arrive after a
+newer one are dropped. Down moves from the box into the results, Enter opens a household, and Up
+from the first result goes back to the box.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
+
+from centre_desk.domain.household import SearchHit
+from centre_desk.services.households import search_households
+from centre_desk.services.session import DeskSession
+
+from .errors import describe
+from .household_models import ID_ROLE, SORT_ROLE, uk_date
+from .tasks import TaskRunner
+from .widgets import heading, named
+
+_Index = QModelIndex | QPersistentModelIndex
+SEARCH_NAME = "Search households"
+DEBOUNCE_MS = 150
+RESULT_LIMIT = 50
+
+
+class SearchResultsModel(QAbstractTableModel):
+    ADULTS, CHILDREN, POSTCODE, LAST_CONTACT = range(4)
+    HEADERS = ("Adults", "Children", "Postcode", "Last contact")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._hits: list[SearchHit] = []
+
+    def set_hits(self, hits: Sequence[SearchHit]) -> None:
+        self.beginResetModel()
+        self._hits = list(hits)
+        self.endResetModel()
+
+    def hit(self, row: int) -> SearchHit:
+        return self._hits[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._hits)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(self.HEADERS)):
+            return self.HEADERS[section]
+        return None
+
+    def _text(self, hit: SearchHit, column: int) -> str:
+        if column == self.ADULTS:
+            names = ", ".join(hit.adults)
+            return f"⚠ {names}" if hit.safeguarding_concern else names
+        if column == self.CHILDREN:
+            return ", ".join(hit.children)
+        if column == self.POSTCODE:
+            return hit.postcode
+        return uk_date(hit.last_contact) if hit.last_contact else "None recorded"
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (not index.isValid() or not 0 <= index.row() < len(self._hits)
+                or not 0 <= index.column() < len(self.HEADERS)):
+            return None
+        hit, column = self._hits[index.row()], index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self._text(hit, column)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{self.HEADERS[column]}: {self._text(hit, column) or 'none'}"
+        if role == SORT_ROLE:
+            if column == self.LAST_CONTACT:
+                return hit.last_contact.isoformat() if hit.last_contact else ""
+            return self._text(hit, column).casefold()
+        if role == ID_ROLE:
+            return hit.household_id
+        return None
+
+
+class SearchBox(QLineEdit):
+    """``down`` when Down is pressed (into the results); ``enter`` on Enter."""
+
+    down = Signal()
+    enter = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Down:
+            self.down.emit()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.enter.emit()
+            return
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.clear()
+            return
+        super().keyPressEvent(event)
+
+
+class ResultsView(QTableView):
+    """``open_requested(household id)`` on Enter or a double click; ``up_from_top`` on Up at the top."""
+
+    open_requested = Signal(str)
+    up_from_top = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setTabKeyNavigation(False)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.verticalHeader().setVisible(False)
+        self.doubleClicked.connect(self._open)
+
+    def _open(self, index: QModelIndex) -> None:
+        household_id = index.siblingAtColumn(0).data(ID_ROLE) if index.isValid() else None
+        if household_id:
+            self.open_requested.emit(str(household_id))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._open(self.currentIndex())
+            return
+        if event.key() == Qt.Key.Key_Up and self.currentIndex().row() <= 0:
+            self.up_from_top.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class SearchPage(QWidget):
+    """The results of the search box's query."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("searchPage")
+        self.model = SearchResultsModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.view = named(ResultsView(), "searchResults", "Households found",
+                          "Enter opens the household; Up from the first row goes back to the search box")
+        self.view.setModel(self.proxy)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(SearchResultsModel.POSTCODE, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(SearchResultsModel.LAST_CONTACT, QHeaderView.ResizeMode.ResizeToContents)
+        # No column sorted to start with: the store's order puts the best matches first.
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.view.setSortingEnabled(True)
+        self.status = QLabel()
+        self.status.setObjectName("searchStatus")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 20, 32, 20)
+        layout.setSpacing(10)
+        layout.addWidget(heading("Find a household", 18, "searchHeading"))
+        layout.addWidget(self.status)
+        layout.addWidget(self.view, 1)
+        self.show_status("")
+
+    def show_status(self, query: str, count: int | None = None, problem: str = "") -> None:
+        if problem:
+            text = problem
+        elif not query:
+            text = "Type a name, postcode, phone number or date of birth in the search box (Ctrl+F)."
+        elif count is None:
+            text = "Searching…"
+        elif count == 0:
+            text = f"No households match “{query}”. Check the spelling, or try a postcode or date of birth."
+        else:
+            more = " (the first 50 are shown: add more words to narrow it down)" if count >= RESULT_LIMIT else ""
+            text = f"{count} household{'s' if count != 1 else ''} match “{query}”{more}. Down goes to the " \
+                   "results; Enter opens one."
+        self.status.setText(text)
+        self.status.setAccessibleName(text)
+
+    def first_household(self) -> str | None:
+        if self.proxy.rowCount() == 0:
+            return None
+        row = max(self.view.currentIndex().row(), 0)
+        return str(self.proxy.index(row, 0).data(ID_ROLE))
+
+    def enter_results(self) -> bool:
+        if self.proxy.rowCount() == 0:
+            return False
+        if not self.view.currentIndex().isValid():
+            self.view.setCurrentIndex(self.proxy.index(0, 0))
+        self.view.selectRow(self.view.currentIndex().row())
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
+
+
+class HouseholdSearch(QObject):
+    """Connects the box to the page: waits for a pause, searches in the background, shows results.
+
+    ``wanted`` is emitted when there is something to show, so the window can bring the page up.
+    """
+
+    wanted = Signal()
+
+    def __init__(self, box: SearchBox, page: SearchPage, tasks: TaskRunner, session: Callable[[], DeskSession],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.box = box
+        self.page = page
+        self._tasks = tasks
+        self._session = session
+        self._asked = 0
+        self._enter_when_found = False
+        self.last_query = ""
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.search_now)
+        box.textEdited.connect(self._typed)
+        box.down.connect(self._down)
+        page.view.up_from_top.connect(lambda: box.setFocus(Qt.FocusReason.OtherFocusReason))
+
+    def _typed(self, _text: str) -> None:
+        self._enter_when_found = False
+        self._timer.start()
+
+    @property
+    def pending(self) -> bool:
+        return self._timer.isActive()
+
+    def search_now(self) -> None:
+        self._timer.stop()
+        query = self.box.text().strip()
+        self._asked += 1
+        asked = self._asked
+        self.last_query = query
+        if not query:
+            self.page.model.set_hits([])
+            self.page.show_status("")
+            return
+        self.page.show_status(query)
+        self.wanted.emit()
+        session = self._session()
+        self._tasks.run(lambda: search_households(session, query, RESULT_LIMIT),
+                        lambda hits: self._found(asked, query, hits),
+                        lambda error: self._failed(asked, error), owner=self.page)
+
+    def _found(self, asked: int, query: str, hits: list[SearchHit]) -> None:
+        if asked != self._asked:
+            return
+        self.page.model.set_hits(hits)
+        self.page.show_status(query, len(hits))
+        if self._enter_when_found:
+            self._enter_when_found = False
+            self.page.enter_results()
+
+    def _failed(self, asked: int, error: BaseException) -> None:
+        if asked == self._asked:
+            self.page.model.set_hits([])
+            self.page.show_status(self.last_query, problem=describe(error))
+
+    def _down(self) -> None:
+        if self._timer.isActive():
+            self.search_now()
+        self.wanted.emit()
+        if not self.page.enter_results():
+            # Down pressed before the answer came back: go into the results when it does.
+            self._enter_when_found = bool(self.box.text().strip())
+
+    def clear(self) -> None:
+        self._timer.stop()
+        self._asked += 1
+        self.box.clear()
+        self.page.model.set_hits([])
+        self.page.show_status("")
