@@ -123,3 +123,27 @@ def test_demo_data_is_marked_synthetic_and_searchable(imported: Path) -> None:
     r = run(imported, "--user", "admin", "demo-data", "--households", "30", "--seed", "7")
     assert r.returncode == 0 and "30 synthetic" in r.stdout
     assert len(search(imported, "07700 900")) >= 1
+
+
+def test_edits_keep_search_in_step(admin_session) -> None:  # type: ignore[no-untyped-def]
+    from centre_desk.services.households import register_household, search_households, update_household
+
+    h = register_household(admin_session, {
+        "address_line1": "1 Sea Road", "town": "Clevedon", "postcode": "BS21 7AA",
+        "members": [{"first_name": "Ioana", "last_name": "Rădulescu", "role": "parent"},
+                    {"first_name": "Mihai", "last_name": "Rădulescu", "role": "child", "date_of_birth": "2021-01-01"}],
+    })
+    data = h.submission()
+    data["address_line2"] = "Flat 3"  # changes no searchable word
+    h2, _ = update_household(admin_session, h.id, data, h.version)
+    assert [x.household_id for x in search_households(admin_session, "radulescu")] == [h.id]
+    data = h2.submission()
+    data["members"][0]["last_name"] = "Popescu"
+    data["postcode"] = "BS21 9ZZ"
+    data["members"] = data["members"][:1]  # Mihai leaves the household
+    update_household(admin_session, h.id, data, h2.version)
+    assert search_households(admin_session, "radulescu") == []
+    assert search_households(admin_session, "mihai") == []
+    assert [x.household_id for x in search_households(admin_session, "ioana popescu")] == [h.id]
+    assert search_households(admin_session, "bs21 7aa") == []
+    assert [x.household_id for x in search_households(admin_session, "bs219zz")] == [h.id]

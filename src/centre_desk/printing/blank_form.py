@@ -86,11 +86,15 @@ class _DateBoxes(Flowable):  # type: ignore[misc]
 
     def __init__(self, size: float, hint_size: float) -> None:
         super().__init__()
+        self.largest = size
         self.size = size
         self.hint_size = hint_size
         self.gap = size * 0.55  # room for the slash between groups
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        # Shrink to fit a narrow table cell rather than run over its edge.
+        self.size = min(self.largest, availWidth / (8 + 2 * 0.55))
+        self.gap = self.size * 0.55
         return 8 * self.size + 2 * self.gap, self.size
 
     def draw(self) -> None:
@@ -103,8 +107,9 @@ class _DateBoxes(Flowable):  # type: ignore[misc]
                 c.setLineWidth(0.8)
                 c.rect(x, 0, self.size, self.size)
                 c.setFillColor(HINT)
-                c.setFont(SANS, self.hint_size)
-                c.drawCentredString(x + self.size / 2, self.size / 2 - self.hint_size * 0.35, letter)
+                hint = min(self.hint_size, self.size * 0.6)
+                c.setFont(SANS, hint)
+                c.drawCentredString(x + self.size / 2, self.size / 2 - hint * 0.35, letter)
                 x += self.size
             if letter != "Y":
                 c.setFillColor(BOX)
@@ -313,6 +318,7 @@ def _consent_section(form: FormDefinition, org: Organisation, lay: _Layout,
             Paragraph(text(purpose.name), st.h3),
             Paragraph(text(" ".join(purpose.description.split())), st.body),
             *_options((Choice("yes", "Yes, I agree"), Choice("no", "No, I do not agree")), lay, FRAME_WIDTH),
+            Spacer(1, st.base_size * 0.6),
         ]))
     contact = f" or email <b>{text(org.dpo.email)}</b>" if org.dpo.email else ""
     story.append(Paragraph(f"You can change your mind at any time: tell a member of staff{contact}.", st.body))
@@ -325,36 +331,39 @@ def _consent_section(form: FormDefinition, org: Organisation, lay: _Layout,
     return [KeepTogether(story)]
 
 
+def _room(height: float) -> Spacer:
+    """An empty cell at least ``height`` tall: rows grow with their labels instead of clipping them."""
+    return Spacer(1, height)
+
+
 def _signature_table(lay: _Layout) -> Table:
     st = lay.st
-    height = st.box_height * 1.3
     rows = [
-        [Paragraph("Signed", st.label), ""],
-        [Paragraph("Name, in capitals", st.label), ""],
+        [Paragraph("Signed", st.label), _room(st.box_height * 1.3)],
+        [Paragraph("Name, in capitals", st.label), _room(st.box_height * 1.1)],
         [Paragraph("Date", st.label), _DateBoxes(st.box_height * 0.95, lay.hint_size)],
     ]
     share = 0.36 if not lay.large else 0.42
-    return Table(rows, colWidths=[FRAME_WIDTH * share, FRAME_WIDTH * (1 - share)],
-                 rowHeights=[height, height, None], style=grid_style(st), hAlign="LEFT")
+    return Table(rows, colWidths=[FRAME_WIDTH * share, FRAME_WIDTH * (1 - share)], style=grid_style(st),
+                 hAlign="LEFT")
 
 
 def _office_table(lay: _Layout, notice_version: str | None) -> Table:
     st = lay.st
-    ticks = _options((Choice("signed", "Signed"), Choice("verbal", "Verbal")), lay,
-                     FRAME_WIDTH * (0.64 if not lay.large else 0.58) - st.base_size)
+    share = 0.36 if not lay.large else 0.42
+    value_width = FRAME_WIDTH * (1 - share) - 2 * st.base_size * _CELL_PAD
+    ticks = _options((Choice("signed", "Signed"), Choice("verbal", "Verbal")), lay, value_width)
+    line = st.box_height * 0.8
     rows: list[list[Any]] = [
         [Paragraph("<b>Office use only</b>", st.cell), ""],
-        [Paragraph("Privacy notice version given", st.cell), Paragraph(text(notice_version or ""), st.cell)],
+        [Paragraph("Notice version given", st.cell), Paragraph(text(notice_version or ""), st.cell)],
         [Paragraph("Consent given", st.cell), ticks],
-        [Paragraph("Typed into Centre Desk by", st.cell), ""],
-        [Paragraph("Date typed in", st.cell), ""],
+        [Paragraph("Typed in by", st.cell), _room(line)],
+        [Paragraph("Date typed in", st.cell), _room(line)],
     ]
-    share = 0.36 if not lay.large else 0.42
     style = grid_style(st, header=True)
     style.add("SPAN", (0, 0), (1, 0))
-    heights = [None, st.box_height, None, st.box_height, st.box_height]
-    return Table(rows, colWidths=[FRAME_WIDTH * share, FRAME_WIDTH * (1 - share)], rowHeights=heights,
-                 style=style, hAlign="LEFT")
+    return Table(rows, colWidths=[FRAME_WIDTH * share, FRAME_WIDTH * (1 - share)], style=style, hAlign="LEFT")
 
 
 # --- the document --------------------------------------------------------------------------------

@@ -111,14 +111,33 @@ class SqlHouseholdRepository:
         if row.version != expected_version:
             raise Conflict("this household was changed by someone else since you opened it; "
                            "reopen it to see their changes")
+        before = _household(row, None, False)
         row.version = expected_version + 1
         row.body = _body(h, bool(json.loads(row.body).get("synthetic")))
         row.updated_at = h.updated_at.isoformat()
         row.updated_by = actor
         self.s.flush()
-        self._unindex(h.id)
-        self._index(h)
+        self._reindex(before, h)
         return self.get(h.id) or h
+
+    def _reindex(self, before: Household, after: Household) -> None:
+        """Touch only the search rows whose words changed. Deleting from FTS5 with secure-delete
+        is the expensive part of a save, and most edits (an address line, a GP) change no words."""
+        old = {m.id: search_terms(before.fields, m) for m in before.members}
+        new = {m.id: search_terms(after.fields, m) for m in after.members}
+        stale = {pid for pid, terms in old.items() if new.get(pid) != terms}
+        if stale:
+            rows = self.s.execute(
+                text("SELECT rowid, person_id FROM search_index WHERE rowid IN "
+                     "(SELECT rowid FROM search_rows WHERE household_id = :h)"), {"h": after.id}).all()
+            for rowid, person_id in rows:
+                if person_id in stale:
+                    self.s.execute(text("DELETE FROM search_index WHERE rowid = :r"), {"r": rowid})
+                    self.s.execute(text("DELETE FROM search_rows WHERE rowid = :r"), {"r": rowid})
+        fresh = [m for m in after.members if old.get(m.id) != new[m.id]]
+        if fresh:
+            self._index_many([Household(after.id, after.version, after.fields, tuple(fresh), after.form_id,
+                                        after.form_version, after.created_at, after.updated_at)])
 
     def _index(self, h: Household) -> None:
         self._index_many([h])

@@ -1,0 +1,338 @@
+"""One household: who is in it, how to reach them, when the centre last saw them, what changed.
+
+Opening the page is what gets audited (``open_household``). The address and contact details stay
+in view on the left; people, contacts, referrals and the history of changes are tabs on the
+right, each a table over a Qt model. A safeguarding concern is a red banner across the top that
+cannot be missed or scrolled away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from centre_desk.domain.household import FieldChange, Household
+from centre_desk.domain.staff import Permission
+from centre_desk.services.households import (
+    CONTACT_TYPE_LABELS,
+    MEMBERSHIP,
+    household_contacts,
+    household_history,
+    open_household,
+)
+from centre_desk.services.profile import form as form_definition
+from centre_desk.services.session import DeskSession
+
+from .contact_dialog import RecordContactDialog
+from .errors import describe
+from .forms.values import describe_value
+from .household_models import ContactsModel, HistoryModel, MembersModel, ReferralsModel, uk_date
+from .tasks import TaskRunner
+from .widgets import heading, named
+
+SAFEGUARDING_COLOUR = "#a4161a"
+DETAILS_WIDTH = 360
+
+
+@dataclass(frozen=True)
+class HouseholdRecord:
+    household: Household
+    history: list[tuple[datetime, str, list[FieldChange]]]
+    contacts: list[dict[str, Any]]
+
+
+def load_record(session: DeskSession, household_id: str) -> HouseholdRecord:
+    """Everything the page shows, read in one background task."""
+    household = open_household(session, household_id)
+    return HouseholdRecord(household, household_history(session, household_id),
+                           household_contacts(session, household_id))
+
+
+def household_title(household: Household) -> str:
+    people = household.adults() or list(household.members)
+    names = [m.full_name for m in people]
+    if len(names) > 3:
+        names = [*names[:2], f"{len(names) - 2} others"]
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else (names[0] if names else "Household")
+
+
+def days_ago(on: date, today: date) -> str:
+    days = (today - on).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 60:
+        return f"{days} days ago"
+    months = days // 30
+    return f"about {months} months ago" if months < 24 else f"about {days // 365} years ago"
+
+
+def _table(name: str, accessible: str) -> QTableView:
+    view = named(QTableView(), name, accessible)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setTabKeyNavigation(False)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(True)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+def _empty_note(text: str, name: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: palette(placeholder-text); padding: 12px 4px;")
+    return label
+
+
+class HouseholdView(QWidget):
+    """``edit_requested(Household)`` when Edit is pressed."""
+
+    edit_requested = Signal(object)
+
+    def __init__(self, tasks: TaskRunner, session: Callable[[], DeskSession], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("householdView")
+        self._tasks = tasks
+        self._session = session
+        self.definition = form_definition(MEMBERSHIP)
+        self.household: Household | None = None
+        self.contacts: list[dict[str, Any]] = []
+
+        self.title = heading("", 18, "householdTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.address = QLabel()
+        self.address.setObjectName("householdAddress")
+        self.address.setTextFormat(Qt.TextFormat.PlainText)
+        self.address.setWordWrap(True)
+        self.contact_button = named(QPushButton("&Record contact"), "recordContactAction", "Record contact")
+        self.contact_button.setAutoDefault(True)
+        self.contact_button.clicked.connect(self.record_contact)
+        self.edit_button = named(QPushButton("&Edit household"), "editHouseholdButton", "Edit household",
+                                 "Shortcut: Ctrl+E")
+        self.edit_button.setAutoDefault(True)
+        self.edit_button.clicked.connect(self._edit)
+        shortcut = QShortcut(QKeySequence("Ctrl+E"), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self._edit)
+
+        self.banner = QLabel("Safeguarding concern recorded for this household. Speak to the safeguarding lead "
+                             "before sharing anything about this family.")
+        self.banner.setObjectName("safeguardingBanner")
+        self.banner.setAccessibleName("Safeguarding concern")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(f"background: {SAFEGUARDING_COLOUR}; color: white; font-weight: bold; "
+                                  "font-size: 13pt; padding: 10px 14px; border-radius: 4px;")
+        self.banner.setVisible(False)
+        self.last_contact = QLabel()
+        self.last_contact.setObjectName("lastContact")
+        self.last_contact.setTextFormat(Qt.TextFormat.PlainText)
+        self.last_contact.setStyleSheet("font-size: 13pt; font-weight: bold; padding: 8px 12px; "
+                                        "background: palette(alternate-base); border-left: 4px solid #2f6f9f;")
+        self.message = QLabel()
+        self.message.setObjectName("householdMessage")
+        self.message.setWordWrap(True)
+        self.message.setVisible(False)
+
+        self.details = QWidget()
+        self.details_form = QFormLayout(self.details)
+        self.details_form.setContentsMargins(14, 12, 14, 12)
+        self.details_form.setVerticalSpacing(8)
+        self.details_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        details_scroll = QScrollArea()
+        details_scroll.setObjectName("householdDetails")
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        details_scroll.setWidget(self.details)
+        details_scroll.setFixedWidth(DETAILS_WIDTH)
+        details_box = QVBoxLayout()
+        details_box.setSpacing(4)
+        details_box.addWidget(heading("Address and contact", 12, "householdDetailsHeading"))
+        details_box.addWidget(details_scroll, 1)
+
+        self.members_model = MembersModel(self)
+        self.contacts_model = ContactsModel(self)
+        self.referrals_model = ReferralsModel(self)
+        self.history_model = HistoryModel(self)
+        self.members_view = _table("householdMembers", "People in the household")
+        self.members_view.setModel(self.members_model)
+        self.contacts_view = _table("householdContacts", "Contacts with the household")
+        self.contacts_view.setModel(self.contacts_model)
+        self.referrals_view = _table("householdReferrals", "Referrals")
+        self.referrals_view.setModel(self.referrals_model)
+        self.history_view = _table("householdHistory", "History of changes")
+        self.history_view.setModel(self.history_model)
+        self.no_contacts = _empty_note("No contacts recorded yet. Use Record contact when the family comes to "
+                                       "a session, phones, or is visited.", "noContacts")
+        self.no_referrals = _empty_note("No referrals yet.", "noReferrals")
+        self.no_history = _empty_note("", "noHistory")
+        self.tabs = named(QTabWidget(), "householdTabs", "Household record",
+                          "Ctrl+Tab moves between people, contacts, referrals and changes")
+        self.tabs.tabBar().setObjectName("householdTabBar")
+        self.tabs.tabBar().setAccessibleName("Household record sections")
+        for view, empty, name in ((self.members_view, None, "People"),
+                                  (self.contacts_view, self.no_contacts, "Contacts"),
+                                  (self.referrals_view, self.no_referrals, "Referrals"),
+                                  (self.history_view, self.no_history, "Changes")):
+            page = QWidget()
+            box = QVBoxLayout(page)
+            box.setContentsMargins(8, 8, 8, 8)
+            if empty is not None:
+                box.addWidget(empty)
+            box.addWidget(view, 1)
+            self.tabs.addTab(page, name)
+
+        header = QHBoxLayout()
+        names = QVBoxLayout()
+        names.setSpacing(2)
+        names.addWidget(self.title)
+        names.addWidget(self.address)
+        header.addLayout(names, 1)
+        header.addWidget(self.contact_button, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
+        body = QHBoxLayout()
+        body.setSpacing(16)
+        body.addLayout(details_box)
+        body.addWidget(self.tabs, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 14, 24, 14)
+        layout.setSpacing(10)
+        layout.addLayout(header)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.last_contact)
+        layout.addWidget(self.message)
+        layout.addLayout(body, 1)
+        self.setTabOrder(self.contact_button, self.edit_button)
+        self.setTabOrder(self.edit_button, self.tabs)
+
+    # -- loading ----------------------------------------------------------------------------------
+
+    def load(self, household_id: str, then: Callable[[], object] | None = None) -> None:
+        session = self._session()
+        self.message.setVisible(False)
+
+        def shown(record: HouseholdRecord) -> None:
+            self.show_record(record)
+            if then is not None:
+                then()
+
+        self._tasks.run(lambda: load_record(session, household_id), shown, self._failed, owner=self)
+
+    def _failed(self, error: BaseException) -> None:
+        self.message.setText(describe(error))
+        self.message.setVisible(True)
+
+    def show_record(self, record: HouseholdRecord) -> None:
+        household = record.household
+        self.household = household
+        today = self._session().clock.today()
+        self.title.setText(household_title(household))
+        fields = household.fields
+        where = [str(fields.get(k)) for k in ("address_line1", "address_line2", "town", "postcode") if fields.get(k)]
+        self.address.setText(", ".join(where))
+        self.banner.setVisible(household.safeguarding_concern)
+        self.members_model.set_household(household, self.definition, today)
+        self._show_contacts(record.contacts)
+        self.history_model.set_history(record.history, household, self.definition)
+        self.no_history.setText(f"No changes since the household was registered on "
+                                f"{uk_date(household.created_at)}." if not record.history else "")
+        self.no_history.setVisible(not record.history)
+        self.history_view.setVisible(bool(record.history))
+        self.no_referrals.setVisible(self.referrals_model.rowCount() == 0)
+        self.referrals_view.setVisible(self.referrals_model.rowCount() > 0)
+        self.tabs.setTabText(0, f"People ({len(household.members)})")
+        self.tabs.setTabText(3, f"Changes ({self.history_model.rowCount()})")
+        self._fill_details(household)
+        session = self._session()
+        self.edit_button.setEnabled(session.actor.may(Permission.EDIT_HOUSEHOLD))
+        self.contact_button.setEnabled(session.actor.may(Permission.RECORD_CONTACT))
+
+    def _show_contacts(self, contacts: list[dict[str, Any]]) -> None:
+        self.contacts = contacts
+        self.contacts_model.set_contacts(contacts)
+        self.no_contacts.setVisible(not contacts)
+        self.contacts_view.setVisible(bool(contacts))
+        self.tabs.setTabText(1, f"Contacts ({len(contacts)})")
+        today = self._session().clock.today()
+        if contacts:
+            latest = contacts[0]
+            on = date.fromisoformat(str(latest["date"]))
+            kind = CONTACT_TYPE_LABELS.get(str(latest.get("type")), str(latest.get("type")))
+            self.last_contact.setText(f"Last contact: {on:%d/%m/%Y} ({days_ago(on, today)}) — {kind}")
+        else:
+            self.last_contact.setText("Last contact: none recorded yet")
+        self.last_contact.setAccessibleName(self.last_contact.text())
+
+    def _fill_details(self, household: Household) -> None:
+        while self.details_form.rowCount():
+            self.details_form.removeRow(0)
+        shown = 0
+        for section in self.definition.sections:
+            if section.repeated:
+                continue
+            for f in section.fields:
+                text = describe_value(f, household.fields.get(f.id))
+                if not text:
+                    continue
+                label = QLabel(f.label)
+                label.setStyleSheet("color: palette(placeholder-text);")
+                value = QLabel(text)
+                value.setObjectName(f"detail:{f.id}")
+                value.setTextFormat(Qt.TextFormat.PlainText)
+                value.setWordWrap(True)
+                value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                self.details_form.addRow(label, value)
+                shown += 1
+        if not shown:
+            self.details_form.addRow(_empty_note("No details recorded.", "noDetails"))
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def _edit(self) -> None:
+        if self.household is not None and self.edit_button.isEnabled():
+            self.edit_requested.emit(self.household)
+
+    def record_contact(self) -> RecordContactDialog | None:
+        if self.household is None or not self.contact_button.isEnabled():
+            return None
+        dialog = RecordContactDialog(self._tasks, self._session, self.household.id, self)
+        dialog.recorded.connect(lambda _contact: self._reload_contacts())
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+        self.contact_dialog = dialog
+        return dialog
+
+    def _reload_contacts(self) -> None:
+        if self.household is None:
+            return
+        session, household_id = self._session(), self.household.id
+        self._tasks.run(lambda: household_contacts(session, household_id), self._contacts_reloaded, self._failed,
+                        owner=self)
+
+    def _contacts_reloaded(self, contacts: list[dict[str, Any]]) -> None:
+        self._show_contacts(contacts)
+        self.tabs.setCurrentIndex(1)
