@@ -63,7 +63,7 @@ def main() -> None:
     out["sign_in_s"] = round(time.perf_counter() - t, 3)
     with session.store.reader() as uow:
         out["households_in_store"] = uow.households.count()
-    rng = random.Random(7)  # noqa: S311
+    rng = random.Random(7)
     surnames = [s for o in ORIGINS for pair in o.surnames for s in pair]
     prefixes = {n: [] for n in (1, 2, 3)}  # type: dict[int, list[float]]
     for n in prefixes:

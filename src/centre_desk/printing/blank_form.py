@@ -252,11 +252,11 @@ def _label(field: FieldDef, form: FormDefinition, org: Organisation, lay: _Layou
     return out
 
 
-def _field(field: FieldDef, form: FormDefinition, org: Organisation, lay: _Layout) -> Flowable:
+def _field(field: FieldDef, form: FormDefinition, org: Organisation, lay: _Layout) -> list[Flowable]:
     label = _label(field, form, org, lay)
     answer = _answer(field, org, lay)
     if lay.large:
-        return KeepTogether([*label, Spacer(1, lay.st.base_size * 0.3), *answer, Spacer(1, lay.field_gap)])
+        return [KeepTogether([*label, Spacer(1, lay.st.base_size * 0.3), *answer]), Spacer(1, lay.field_gap)]
     table = Table([[label, answer]], colWidths=[lay.label_width, FRAME_WIDTH - lay.label_width],
                   style=grid_style(lay.st, boxed=False), hAlign="LEFT")
     table.setStyle([("LINEBELOW", (0, 0), (-1, -1), 0.3, SHADE), ("LEFTPADDING", (0, 0), (0, -1), 0)])
@@ -267,7 +267,7 @@ def _field(field: FieldDef, form: FormDefinition, org: Organisation, lay: _Layou
 
 
 def _section_fields(section: Section, form: FormDefinition, org: Organisation, lay: _Layout) -> list[Flowable]:
-    return [_field(f, form, org, lay) for f in section.fields]
+    return [flowable for f in section.fields for flowable in _field(f, form, org, lay)]
 
 
 def _entry_count(section: Section, wanted: int) -> int:
