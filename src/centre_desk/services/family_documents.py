@@ -1,0 +1,168 @@
+"""Documents for a family: the consent receipt and "what we hold about you" (household summary).
+
+The services gather the facts into the plain data of ``domain.documents``; the printing adapter,
+behind the ``DocumentRenderer`` port, lays them out. Every print is audited without personal data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from centre_desk.domain.documents import (
+    ConsentReceiptData,
+    HouseholdSummaryData,
+    LabelledValue,
+    ReceiptConsent,
+    ReceiptPerson,
+    SummaryEntry,
+    SummaryPerson,
+    lawful_basis_text,
+    long_date,
+    retention_text,
+)
+from centre_desk.domain.errors import NotFound
+from centre_desk.domain.household import Household
+from centre_desk.domain.organisation import Organisation
+from centre_desk.domain.staff import Permission
+from centre_desk.formspec.model import FieldDef, FieldType, FormDefinition
+
+from .consent import consent_history
+from .documents import DocumentRenderer
+from .households import CONTACT_TYPE_LABELS, MEMBERSHIP
+from .profile import form, profile_of
+from .session import DeskSession
+
+ROLE_WORDS = {"parent": "Parent", "carer": "Carer", "partner": "Partner", "child": "Child", "other": "Other"}
+
+
+def _centre(session: DeskSession) -> str:
+    with session.store.reader() as uow:
+        return uow.settings.get("centre_name") or ""
+
+
+def _how_to_withdraw(org: Organisation, centre: str) -> str:
+    where = f"at {centre}" if centre else "at the centre"
+    return (f"You can change your mind at any time. Tell any member of staff {where}, phone us, or email "
+            f"{org.dpo.email or org.complaints.email or 'us'}. It takes effect straight away.")
+
+
+def _receipt_consents(session: DeskSession, org: Organisation, household_id: str) -> tuple[ReceiptConsent, ...]:
+    lines = consent_history(session, household_id)
+    out = []
+    for line in lines:
+        e = line.event
+        try:
+            basis = lawful_basis_text(org.purpose(e.purpose_id).basis)
+        except KeyError:
+            basis = line.lawful_basis
+        who = line.person_name if not line.given_by_name else f"{line.person_name} (decided by {line.given_by_name})"
+        out.append(ReceiptConsent(who, line.purpose_name, basis, line.partner_name, e.decision,
+                                  e.method, e.recorded_at, line.recorded_by, e.notice_version))
+    return tuple(out)
+
+
+def _household(session: DeskSession, household_id: str) -> Household:
+    with session.store.reader() as uow:
+        h = uow.households.get(household_id)
+    if h is None:
+        raise NotFound("no such household")
+    return h
+
+
+def _ref(household_id: str) -> str:
+    return household_id.split("-")[-1][-8:].upper()
+
+
+def consent_receipt_data(session: DeskSession, household_id: str) -> ConsentReceiptData:
+    org = profile_of(session)
+    h = _household(session, household_id)
+    centre = _centre(session)
+    people = tuple(ReceiptPerson(m.full_name, ROLE_WORDS.get(m.role, m.role.title())) for m in h.members)
+    return ConsentReceiptData(org.name, centre, _ref(h.id), people, _receipt_consents(session, org, h.id),
+                              _how_to_withdraw(org, centre), org.dpo.email or "", session.clock.now())
+
+
+def _display(field: FieldDef, value: Any, services: dict[str, str]) -> str:
+    if value is None or value == "" or value == []:
+        return ""
+    if field.type is FieldType.BOOLEAN:
+        return "Yes" if value else "No"
+    if field.type is FieldType.DATE:
+        try:
+            return long_date(date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    if field.type in (FieldType.CHOICE, FieldType.MULTICHOICE):
+        labels = {c.value: c.label for c in field.choices} | services
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(str(v), str(v)) for v in values)
+    if field.type is FieldType.LIST and isinstance(value, list):
+        parts = []
+        for item in value:
+            if isinstance(item, dict):
+                parts.append("; ".join(f"{k}: {v}" for k, v in item.items() if v))
+        return " | ".join(parts)
+    return str(value)
+
+
+def _labelled(fields: tuple[FieldDef, ...], values: dict[str, Any],
+              services: dict[str, str]) -> tuple[LabelledValue, ...]:
+    out = []
+    for f in fields:
+        text = _display(f, values.get(f.id), services)
+        if text:
+            out.append(LabelledValue(f.label, text))
+    return tuple(out)
+
+
+def household_summary_data(session: DeskSession, household_id: str) -> HouseholdSummaryData:
+    """Everything the store holds about a household, in the words of the form."""
+    org = profile_of(session)
+    definition: FormDefinition = form(MEMBERSHIP)
+    services = {s.id: s.name for s in org.services}
+    h = _household(session, household_id)
+    household_fields = tuple(f for s in definition.sections if not s.repeated for f in s.fields)
+    member_fields = tuple(f for s in definition.sections if s.repeated for f in s.fields)
+    members = tuple(SummaryPerson(m.full_name, _labelled(member_fields, dict(m.fields), services))
+                    for m in h.members)
+    with session.store.reader() as uow:
+        contacts = uow.households.contacts(h.id)
+    contact_entries = tuple(
+        SummaryEntry(CONTACT_TYPE_LABELS.get(c["type"], c["type"]), _date(c["date"]),
+                     (LabelledValue("Note", c["note"]),) if c.get("note") else ())
+        for c in contacts
+    )
+    retention = "; ".join(retention_text(r) for r in org.retention if not r.services) or "; ".join(
+        retention_text(r) for r in org.retention)
+    return HouseholdSummaryData(
+        org.name, _centre(session), _ref(h.id), _labelled(household_fields, dict(h.fields), services), members,
+        (), contact_entries, _receipt_consents(session, org, h.id), retention, org.dpo.email or "",
+        session.clock.now(),
+    )
+
+
+def _date(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def print_consent_receipt(session: DeskSession, renderer: DocumentRenderer, household_id: str, *,
+                          large_print: bool = False) -> bytes:
+    session.require(Permission.PRINT)
+    data = consent_receipt_data(session, household_id)
+    pdf = renderer.consent_receipt(profile_of(session), data, large_print=large_print)
+    with session.uow() as uow:
+        session.audit(uow, "print.receipt", household_id, f"{len(data.consents)} decisions")
+        uow.commit()
+    return pdf
+
+
+def print_household_summary(session: DeskSession, renderer: DocumentRenderer, household_id: str, *,
+                            large_print: bool = False) -> bytes:
+    session.require(Permission.PRINT)
+    data = household_summary_data(session, household_id)
+    pdf = renderer.household_summary(profile_of(session), data, large_print=large_print)
+    with session.uow() as uow:
+        session.audit(uow, "print.summary", household_id)
+        uow.commit()
+    return pdf
