@@ -135,7 +135,7 @@ class _Layout:
         self.hint_size = st.small.fontSize
         self.note = ParagraphStyle("form-note", parent=st.small, spaceBefore=st.base_size * 0.15, spaceAfter=0)
         self.group = ParagraphStyle("form-group", parent=st.cell, fontName=SANS_BOLD, textColor=MUTED,
-                                    spaceBefore=st.base_size * 0.3, keepWithNext=1)
+                                    spaceBefore=st.base_size * 0.15, keepWithNext=1)
         self.field_gap = st.base_size * (0.7 if self.large else 0.25)
 
 
@@ -159,8 +159,8 @@ def _options(options: Sequence[Choice], lay: _Layout, width: float) -> list[Flow
     col_width = min(width / cols, longest + tick_room) if inline else width / cols
     style = grid_style(st, boxed=False)
     style.add("LEFTPADDING", (0, 0), (-1, -1), 0)
-    style.add("TOPPADDING", (0, 0), (-1, -1), st.base_size * 0.12)
-    style.add("BOTTOMPADDING", (0, 0), (-1, -1), st.base_size * 0.12)
+    style.add("TOPPADDING", (0, 0), (-1, -1), st.base_size * 0.08)
+    style.add("BOTTOMPADDING", (0, 0), (-1, -1), st.base_size * 0.08)
 
     out: list[Flowable] = []
     groups: list[tuple[str | None, list[Choice]]] = []
@@ -260,7 +260,7 @@ def _field(field: FieldDef, form: FormDefinition, org: Organisation, lay: _Layou
     table = Table([[label, answer]], colWidths=[lay.label_width, FRAME_WIDTH - lay.label_width],
                   style=grid_style(lay.st, boxed=False), hAlign="LEFT")
     table.setStyle([("LINEBELOW", (0, 0), (-1, -1), 0.3, SHADE), ("LEFTPADDING", (0, 0), (0, -1), 0)])
-    return table
+    return [table]
 
 
 # --- sections ------------------------------------------------------------------------------------

@@ -151,9 +151,11 @@ def grid_style(st: Styles, *, header: bool = False, boxed: bool = True) -> Table
     return TableStyle(commands)
 
 
-def label_value_table(rows: Sequence[tuple[str, str]], st: Styles, *, label_share: float = 0.36,
+def label_value_table(rows: Sequence[tuple[str, str]], st: Styles, *, label_share: float | None = None,
                       width: float = FRAME_WIDTH) -> Table:
     """A two-column table of labels (bold) and values, both escaped here."""
+    if label_share is None:
+        label_share = 0.42 if st.large_print else 0.36
     data = [[Paragraph(text(label), st.label), Paragraph(text(value) or "–", st.cell)] for label, value in rows]
     return Table(data, colWidths=[width * label_share, width * (1 - label_share)], style=grid_style(st),
                  hAlign="LEFT")
