@@ -83,3 +83,36 @@ def test_per_service_sharing_needs_a_service_and_public_task_needs_no_consent(fa
     assert public.returncode == 1 and "not consent" in public.stderr
     unknown = run(data, "--user", "admin", "consent", "give", hid, "--person", zofia, "--purpose", "marketing")
     assert unknown.returncode == 1 and "purpose" in unknown.stderr
+
+
+def test_receipt_and_summary_read_back_with_exact_spellings(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    data = tmp_path / "data"
+    assert run(data, "init", "--profile", "somerset-childrens-services", "--centre-name", "Taunton Family Centre",
+               "--admin", "admin").returncode == 0
+    family = json.loads(json.dumps(ZOFIA))
+    family["members"].append({"first_name": "Ioana", "last_name": "Rădulescu", "date_of_birth": "1987-07-07",
+                              "role": "carer"})
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps({"households": [family]}, ensure_ascii=False), encoding="utf-8")
+    assert run(data, "--user", "admin", "import", "--form", "membership", str(src)).returncode == 0
+    hit = json.loads(run(data, "--user", "admin", "search", "radulescu", "--json").stdout.splitlines()[0])
+    people = {m["first_name"]: m["person_id"] for m in hit["members"]}
+    hid = hit["household_id"]
+    assert run(data, "--user", "admin", "consent", "give", hid, "--person", people["Zofia"],
+               "--purpose", "email-contact", "--method", "signed").returncode == 0
+    assert run(data, "--user", "admin", "consent", "give", hid, "--person", people["Łukasz"],
+               "--purpose", "surveys", "--given-by", people["Ioana"]).returncode == 0
+
+    for command in ("receipt", "summary"):
+        out = tmp_path / f"{command}.pdf"
+        r = run(data, "--user", "admin", command, hid, "--out", str(out))
+        assert r.returncode == 0, r.stderr
+        text = " ".join(page.extract_text() for page in PdfReader(out).pages)
+        for name in ("Zofia Wiśniewska", "Łukasz Wójcik", "Ioana Rădulescu"):
+            assert name in text, (command, name)
+        assert "2026.1" in text  # the notice version the family was given
+    missing = run(data, "--user", "admin", "receipt", "no-such-household", "--out", str(tmp_path / "x.pdf"))
+    assert missing.returncode == 1 and "no such household" in missing.stderr
+    assert not (tmp_path / "x.pdf").exists()

@@ -1,32 +1,54 @@
-"""Writing output files so that a failure never leaves half a file behind."""
+"""Writing output files so that a failure never leaves half a file behind or replaces a good one."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .common import CliError
 
 
+def _open_temp_beside(out: Path) -> tuple[int, Path]:
+    """Check ``out`` can be written before anything is printed (and audited)."""
+    if out.is_dir():
+        raise CliError(f"cannot write {out}: it is a folder; give a file name")
+    folder = out.parent
+    if not folder.is_dir():
+        raise CliError(f"cannot write {out}: the folder {folder} does not exist")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
+    return fd, Path(name)
+
+
+def write_file_atomically(out: Path, make: Callable[[], bytes]) -> int:
+    """Write what ``make()`` returns to ``out`` via a temporary file and a rename; the byte count."""
+    fd, tmp = _open_temp_beside(out)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            data = make()
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, out)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return len(data)
+
+
+
+
 def write_atomic(path_text: str, data: bytes) -> Path:
     path = Path(path_text).expanduser()
-    if path.is_dir():
-        raise CliError(f"{path}: is a folder; give a file name")
-    if not path.parent.exists():
-        raise CliError(f"{path.parent}: no such folder")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as exc:
-        raise CliError(f"{path}: cannot write there ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise CliError(f"{path}: could not be written ({exc.strerror})") from None
+    write_file_atomically(path, lambda: data)
     return path

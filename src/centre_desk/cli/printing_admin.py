@@ -8,48 +8,10 @@ and never replaces a good one.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from .common import EXIT_OK, CliError, Context, Parser
-
-
-def _open_temp_beside(out: Path) -> tuple[int, Path]:
-    """Check ``out`` can be written before anything is printed (and audited)."""
-    if out.is_dir():
-        raise CliError(f"cannot write {out}: it is a folder; give a file name ending in .pdf")
-    folder = out.parent
-    if not folder.is_dir():
-        raise CliError(f"cannot write {out}: the folder {folder} does not exist")
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
-    return fd, Path(name)
-
-
-def write_pdf_atomically(out: Path, make: Callable[[], bytes]) -> int:
-    """Write what ``make()`` returns to ``out`` via a temporary file and a rename; the byte count."""
-    fd, tmp = _open_temp_beside(out)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            data = make()
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, out)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    return len(data)
+from .files import write_file_atomically
 
 
 def cmd_notice(ctx: Context) -> int:
@@ -62,7 +24,7 @@ def cmd_notice(ctx: Context) -> int:
     session = ctx.session()
     org = profile_of(session)
     renderer = PdfRenderer()
-    size = write_pdf_atomically(out, lambda: print_privacy_notice(session, renderer, org,
+    size = write_file_atomically(out, lambda: print_privacy_notice(session, renderer, org,
                                                                   large_print=a.large_print))
     print(f"Wrote the privacy notice{' (large print)' if a.large_print else ''} to {out} ({size // 1024} KB)")
     return EXIT_OK
@@ -83,7 +45,7 @@ def cmd_blank_form(ctx: Context) -> int:
     session = ctx.session()
     org = profile_of(session)
     renderer = PdfRenderer()
-    size = write_pdf_atomically(out, lambda: print_blank_form(session, renderer, org, form,
+    size = write_file_atomically(out, lambda: print_blank_form(session, renderer, org, form,
                                                               large_print=a.large_print))
     print(f"Wrote the blank {form.id} form{' (large print)' if a.large_print else ''} to {out} ({size // 1024} KB)")
     return EXIT_OK
@@ -100,3 +62,37 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     blank.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
     blank.add_argument("--large-print", action="store_true", help="16 pt large print")
     blank.set_defaults(handler=cmd_blank_form)
+    register_household_documents(sub)
+
+
+def _household_pdf(ctx: Context, what: str) -> int:
+    from centre_desk.printing.renderer import PdfRenderer
+    from centre_desk.services.family_documents import print_consent_receipt, print_household_summary
+
+    a = ctx.args
+    out = Path(a.out).expanduser()
+    session = ctx.session()
+    renderer = PdfRenderer()
+    make = print_consent_receipt if what == "receipt" else print_household_summary
+    size = write_file_atomically(out, lambda: make(session, renderer, a.household_id, large_print=a.large_print))
+    label = "consent receipt" if what == "receipt" else "household summary"
+    print(f"Wrote the {label}{' (large print)' if a.large_print else ''} to {out} ({size // 1024} KB)")
+    return EXIT_OK
+
+
+def cmd_receipt(ctx: Context) -> int:
+    return _household_pdf(ctx, "receipt")
+
+
+def cmd_summary(ctx: Context) -> int:
+    return _household_pdf(ctx, "summary")
+
+
+def register_household_documents(sub: argparse._SubParsersAction[Parser]) -> None:
+    for name, handler, text in (("receipt", cmd_receipt, "print a household's consent receipt to a PDF file"),
+                                ("summary", cmd_summary, "print 'what we hold about you' for a household")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("household_id")
+        p.add_argument("--out", required=True, metavar="FILE.pdf")
+        p.add_argument("--large-print", action="store_true", help="16 pt large print")
+        p.set_defaults(handler=handler)
