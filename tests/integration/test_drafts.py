@@ -8,9 +8,9 @@ from centre_desk.domain.errors import NotFound, ValidationFailed
 from centre_desk.domain.ids import uuid7
 from centre_desk.services.auth import sign_in, sign_out
 from centre_desk.services.drafts import discard_draft, list_drafts, load_draft, save_draft
+from centre_desk.services.setup import CentreDetails
 from centre_desk.services.staff import add_staff
 from centre_desk.services.training import create_training_store, training_data_dir
-from centre_desk.services.setup import CentreDetails
 from centre_desk.wiring import Wiring
 from tests.conftest import PROFILE
 

@@ -42,9 +42,10 @@ def _centre(session: DeskSession) -> str:
 
 
 def _how_to_withdraw(org: Organisation, centre: str) -> str:
+    # The receipt adds the DPO's email itself; this sentence is about the people the family sees.
     where = f"at {centre}" if centre else "at the centre"
-    return (f"You can change your mind at any time. Tell any member of staff {where}, phone us, or email "
-            f"{org.dpo.email or org.complaints.email or 'us'}. It takes effect straight away.")
+    return (f"You can change your mind at any time. Tell any member of staff {where} or phone us. "
+            "It takes effect straight away.")
 
 
 def _receipt_consents(session: DeskSession, org: Organisation, household_id: str) -> tuple[ReceiptConsent, ...]:

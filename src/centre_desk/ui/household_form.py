@@ -69,7 +69,7 @@ def ask_about_changes(parent: QWidget, what: str, decide: Callable[[LeaveChoice]
         named(button, f"{choice.value}ChangesButton", button.text().replace("&", ""))
     save_button = next(b for b, c in choices.items() if c is LeaveChoice.SAVE)
     cancel_button = next(b for b, c in choices.items() if c is LeaveChoice.CANCEL)
-    box.setDefaultButton(save_button)  # type: ignore[arg-type]
+    box.setDefaultButton(save_button)
     box.setEscapeButton(cancel_button)
     box.finished.connect(lambda _result: decide(choices.get(box.clickedButton(), LeaveChoice.CANCEL)))  # type: ignore[call-overload]
     box.open()
@@ -132,7 +132,6 @@ class HouseholdFormPage(QWidget):
         shortcut = QShortcut(QKeySequence(SAVE_KEYS), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(lambda: self.save())
-        self.form.set_tail([self.save_button, self.close_button])
 
         top = QVBoxLayout()
         top.setContentsMargins(24, 14, 24, 8)
@@ -154,6 +153,7 @@ class HouseholdFormPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.form, 1)
         layout.addWidget(bar)
+        self.form.set_tail([self.save_button, self.close_button])
 
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)

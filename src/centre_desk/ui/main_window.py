@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal, SignalInstance
@@ -33,6 +34,7 @@ from centre_desk.services import auth
 from centre_desk.services.session import DeskSession
 
 from .context import AppContext, SignedIn, Workplace
+from .desk import HouseholdDesk
 from .idle_lock import IdleLock, LockScreen
 from .widgets import APP_NAME, heading, named
 
@@ -97,6 +99,7 @@ class StartPage(QWidget):
             place.setTextFormat(Qt.TextFormat.PlainText)
             place.setWordWrap(True)
             layout.addWidget(place)
+        self._panel_index = layout.count()
 
         layout.addSpacing(6)
         layout.addWidget(heading("What you can do at this desk", 14, "whatYouCanDoHeading"))
@@ -123,6 +126,13 @@ class StartPage(QWidget):
         safety.setWordWrap(True)
         layout.addWidget(safety)
         layout.addStretch(1)
+
+    def add_panel(self, panel: QWidget) -> None:
+        """A feature's panel (unfinished forms...), shown under the welcome, in the order added."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(self._panel_index, panel)
+        self._panel_index += 1
 
     @staticmethod
     def _card(title: str, lines: list[str]) -> QFrame:
@@ -156,6 +166,8 @@ class MainWindow(QMainWindow):
     quit_requested = Signal()
     session_changed = Signal(object)
     locked_changed = Signal(bool)
+    # Before the key is dropped: the last moment to queue a write (a draft) that must not be lost.
+    about_to_lock = Signal()
 
     def __init__(self, context: AppContext, signed_in: SignedIn, idle: IdleLock,
                  parent: QWidget | None = None) -> None:
@@ -168,6 +180,8 @@ class MainWindow(QMainWindow):
         self._leaving = False
         self._focus_before: QWidget | None = None
         self._disabled_by_lock: list[QAction] = []
+        # Asked before signing out or quitting; calls its argument when it is fine to go.
+        self.leave_check: Callable[[Callable[[], None]], None] | None = None
         self.idle_seconds = (context.idle_lock_seconds if context.idle_lock_seconds is not None
                              else self.workplace.idle_lock_seconds)
 
@@ -181,7 +195,9 @@ class MainWindow(QMainWindow):
         self._make_toolbar()
         self._make_central()
         self._make_status_bar()
-        self.add_page(START_PAGE, StartPage(self._session.actor, self.workplace, self.idle_seconds))
+        self.start_page = StartPage(self._session.actor, self.workplace, self.idle_seconds)
+        self.add_page(START_PAGE, self.start_page)
+        self.households = HouseholdDesk(self)
         self._idle.idle.connect(self._on_idle)
         self._idle.arm(self.idle_seconds)
 
@@ -283,6 +299,13 @@ class MainWindow(QMainWindow):
     def locked(self) -> bool:
         return self._locked
 
+    @property
+    def context(self) -> AppContext:
+        return self._context
+
+    def add_start_panel(self, panel: QWidget) -> None:
+        self.start_page.add_panel(panel)
+
     def add_page(self, name: str, widget: QWidget) -> None:
         if self.page(name) is not None:
             raise ValueError(f"a page called {name!r} is already there")
@@ -316,6 +339,7 @@ class MainWindow(QMainWindow):
         """Hide everything at once, then drop the key in the background (after any running task)."""
         if self._locked or self._leaving:
             return
+        self.about_to_lock.emit()
         self._locked = True
         self._idle.disarm()
         focus = QApplication.focusWidget()
@@ -382,6 +406,15 @@ class MainWindow(QMainWindow):
         self._leave(self.quit_requested)
 
     def _leave(self, signal: SignalInstance) -> None:
+        if self._leaving:
+            return
+        if self.leave_check is not None and not self._locked:
+            # Unsaved work (a half-filled form) is asked about first; the answer may be "stay".
+            self.leave_check(partial(self._leave_now, signal))
+            return
+        self._leave_now(signal)
+
+    def _leave_now(self, signal: SignalInstance) -> None:
         if self._leaving:
             return
         self._leaving = True

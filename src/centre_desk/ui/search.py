@@ -190,7 +190,8 @@ class SearchPage(QWidget):
             text = f"No households match “{query}”. Check the spelling, or try a postcode or date of birth."
         else:
             more = " (the first 50 are shown: add more words to narrow it down)" if count >= RESULT_LIMIT else ""
-            text = f"{count} household{'s' if count != 1 else ''} match “{query}”{more}. Down goes to the " \
+            found = "1 household matches" if count == 1 else f"{count} households match"
+            text = f"{found} “{query}”{more}. Down goes to the " \
                    "results; Enter opens one."
         self.status.setText(text)
         self.status.setAccessibleName(text)

@@ -52,6 +52,9 @@ class FieldRow(QFrame):
         self.path = path
         self.accessible_name = accessible_name
         self.problem_text = ""
+        # Whether the definition's shown_when lets it be seen; isHidden() also depends on whether
+        # the page has been shown yet, so it cannot answer that.
+        self.shown = True
         self._required = field.required
         self.setProperty("problem", False)
         self.setStyleSheet(f'FieldRow[problem="true"] {{ border-left: 4px solid {PROBLEM_COLOUR}; }}')
@@ -238,7 +241,8 @@ def _choice_model(choices: tuple[Choice, ...], blank: str = "") -> QStandardItem
             heading.setFont(font)
             model.appendRow(heading)
         group = choice.group
-        item = QStandardItem(f"    {choice.label}" if choice.group else choice.label)
+        # Not indented under its heading: typing the first letters of a choice must find it.
+        item = QStandardItem(choice.label)
         item.setData(choice.value, Qt.ItemDataRole.UserRole)
         item.setData(choice.label, Qt.ItemDataRole.AccessibleTextRole)
         item.setToolTip(f"{choice.group}: {choice.label}" if choice.group else choice.label)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from functools import partial
+from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import (
@@ -129,7 +131,7 @@ class FormView(QWidget):
             self.pages.append(page)
             self.stack.addWidget(page)
         for i, page in enumerate(self.pages[:-1]):
-            page.add_next_button(form.sections[i + 1].title, lambda i=i: self.go_to_section(i + 1, focus=True))
+            page.add_next_button(form.sections[i + 1].title, partial(self.go_to_section, i + 1, focus=True))
         for page in self.pages:
             page.finish()
 
@@ -240,7 +242,8 @@ class FormView(QWidget):
             self.focus_section(index)
 
     def focus_section(self, index: int) -> None:
-        chain = [w for w in self.pages[index].focus_chain() if w.isEnabled() and not w.isHidden()]
+        page = self.pages[index]
+        chain = [w for w in page.focus_chain() if w.isEnabled() and w.isVisibleTo(page)]
         if chain:
             chain[0].setFocus(Qt.FocusReason.TabFocusReason)
 
@@ -268,7 +271,7 @@ class FormView(QWidget):
         for page in self.pages:
             chain += page.focus_chain()
         chain += self._tail
-        for first, second in zip(chain, chain[1:], strict=False):
+        for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
 
     # -- entries (people in the household) ----------------------------------------------------------
@@ -321,7 +324,7 @@ class FormView(QWidget):
     def check_row(self, row: FieldRow) -> str | None:
         """Check one answer as the person leaves it. A blank answer is left until saving: being
         told "is required" while tabbing past a field is noise."""
-        if row.isHidden() or row.is_blank():
+        if not row.shown or row.is_blank():
             return None
         try:
             problem = validate_field(self.form, row.path, row.value(), today=self._today(),

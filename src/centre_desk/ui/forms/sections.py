@@ -63,7 +63,8 @@ class FieldScope(QObject):
         moved = False
         for row in self.rows.values():
             visible = is_shown(row.field)
-            if row.isHidden() == visible:
+            if row.shown != visible:
+                row.shown = visible
                 row.setVisible(visible)
                 moved = True
             when = row.field.required_when
@@ -93,7 +94,7 @@ class FieldGrid(QGridLayout):
             self.removeWidget(row)
         r = c = 0
         for row in self.field_rows:
-            if row.isHidden():
+            if not row.shown:
                 # Still parented here, so that showing it later needs no re-parenting.
                 self.addWidget(row, 1000 + self.field_rows.index(row), 0)
                 continue
@@ -191,9 +192,9 @@ class FieldsPage(SectionPage):
     def __init__(self, section: Section, services: tuple[Choice, ...], parent: QWidget | None = None) -> None:
         super().__init__(section, parent)
         self.rows = [make_row(f, f.id, f.label, services) for f in section.fields]
-        grid = FieldGrid(self.rows)
-        self.body.addLayout(grid)
-        self.scope = FieldScope(self.rows, grid, self)
+        self.grid = FieldGrid(self.rows)
+        self.body.addLayout(self.grid)
+        self.scope = FieldScope(self.rows, self.grid, self)
         for row in self.rows:
             if isinstance(row, ListRow):
                 row.rows_changed.connect(self.structure_changed)
@@ -232,8 +233,8 @@ class EntryGroup(QGroupBox):
         self.rows = [make_row(f, "", "", services) for f in section.fields]
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
-        grid = FieldGrid(self.rows)
-        layout.addLayout(grid)
+        self.grid = FieldGrid(self.rows)
+        layout.addLayout(self.grid)
         self.remove_button = QPushButton()
         self.remove_button.setAutoDefault(True)
         self.remove_button.clicked.connect(lambda: self.remove_requested.emit(self))
@@ -241,7 +242,7 @@ class EntryGroup(QGroupBox):
         line.addStretch(1)
         line.addWidget(self.remove_button)
         layout.addLayout(line)
-        self.scope = FieldScope(self.rows, grid, self)
+        self.scope = FieldScope(self.rows, self.grid, self)
         self.scope.refresh()
 
     @property
