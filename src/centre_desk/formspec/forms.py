@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from pathlib import Path
 
 from centre_desk.domain.errors import DefinitionError, NotFound
@@ -29,6 +28,7 @@ from centre_desk.formspec.model import (
     Section,
     Validation,
 )
+from centre_desk.formspec.resources import bundled_dir
 from centre_desk.formspec.submission import ENTRY_ID_KEY, validate_field, validate_submission
 
 __all__ = [
@@ -52,25 +52,12 @@ __all__ = [
 ENV_VAR = "CENTRE_DESK_FORMS"
 SCHEMA_FILE = "schema.json"
 
-# src/centre_desk/formspec/forms.py -> the checkout root is three folders above the package.
-_CHECKOUT_ROOT = Path(__file__).resolve().parents[3]
 _FORM_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 def _bundled_forms_dir() -> Path | None:
-    """The forms shipped with this copy of the application (checkout or frozen bundle)."""
-    checkout = _CHECKOUT_ROOT / "forms"
-    if checkout.is_dir():
-        return checkout
-    if getattr(sys, "frozen", False):
-        # PyInstaller unpacks bundled data under _MEIPASS; other freezers lay it beside the .exe.
-        meipass = getattr(sys, "_MEIPASS", None)
-        bases = [Path(meipass)] if meipass else []
-        bases.append(Path(sys.executable).resolve().parent)
-        for base in bases:
-            if (base / "forms").is_dir():
-                return base / "forms"
-    return None
+    """The forms shipped with this copy of the application (checkout, install or frozen bundle)."""
+    return bundled_dir("forms")
 
 
 def forms_dir() -> Path:

@@ -18,27 +18,25 @@ ENV_VAR = "CENTRE_DESK_RESOURCES"
 _CHECKOUT_ROOT = Path(__file__).resolve().parents[3]
 
 
-def _checkout_resources() -> Path | None:
-    # pyproject.toml next to resources/ is what makes this a checkout rather than an install that
-    # happens to have a stray "resources" folder three levels up.
-    candidate = _CHECKOUT_ROOT / "resources"
-    if (_CHECKOUT_ROOT / "pyproject.toml").is_file() and candidate.is_dir():
-        return candidate
-    return None
+def bundled_dir(name: str) -> Path | None:
+    """The ``name`` folder ("resources" or "forms") shipped with this copy of the application.
 
-
-def _frozen_resources() -> Path | None:
-    if not getattr(sys, "frozen", False):
-        return None
-    bases: list[Path] = []
-    # PyInstaller unpacks bundled data under _MEIPASS; other freezers (and installers that lay
-    # files out beside the .exe) put it next to the executable.
-    meipass = getattr(sys, "_MEIPASS", None)
-    if meipass:
-        bases.append(Path(meipass))
-    bases.append(Path(sys.executable).resolve().parent)
-    for base in bases:
-        candidate = base / "resources"
+    Looked for in a development checkout (next to pyproject.toml), in an ordinary ``pip install``
+    (wheel data files under ``<prefix>/share/centre-desk``), and in a frozen bundle (PyInstaller's
+    ``_MEIPASS``, or beside the executable as other freezers and installers lay it out).
+    """
+    candidates: list[Path] = []
+    # pyproject.toml next to the folder is what makes this a checkout rather than an install that
+    # happens to have a stray folder of that name three levels up.
+    if (_CHECKOUT_ROOT / "pyproject.toml").is_file():
+        candidates.append(_CHECKOUT_ROOT / name)
+    candidates.append(Path(sys.prefix) / "share" / "centre-desk" / name)
+    if getattr(sys, "frozen", False):
+        meipass = getattr(sys, "_MEIPASS", None)
+        if meipass:
+            candidates.append(Path(meipass) / name)
+        candidates.append(Path(sys.executable).resolve().parent / name)
+    for candidate in candidates:
         if candidate.is_dir():
             return candidate
     return None
@@ -57,7 +55,7 @@ def resources_dir() -> Path:
         if not path.is_dir():
             raise DefinitionError(str(path), ENV_VAR, "this folder does not exist")
         return path
-    found = _checkout_resources() or _frozen_resources()
+    found = bundled_dir("resources")
     if found is None:
         raise DefinitionError(
             "resources",
