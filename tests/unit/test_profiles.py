@@ -409,7 +409,8 @@ def test_resources_dir_refuses_a_missing_configured_folder(
 def test_resources_dir_finds_a_frozen_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "resources").mkdir()
     monkeypatch.delenv(resources.ENV_VAR, raising=False)
-    monkeypatch.setattr(resources, "_checkout_resources", lambda: None)
+    monkeypatch.setattr(resources, "_CHECKOUT_ROOT", tmp_path / "not-a-checkout")
+    monkeypatch.setattr(resources.sys, "prefix", str(tmp_path / "no-prefix"))
     monkeypatch.setattr(resources.sys, "frozen", True, raising=False)
     monkeypatch.setattr(resources.sys, "_MEIPASS", str(tmp_path), raising=False)
     assert resources.resources_dir() == tmp_path / "resources"
@@ -420,7 +421,8 @@ def test_resources_dir_finds_resources_beside_the_executable(
 ) -> None:
     (tmp_path / "resources").mkdir()
     monkeypatch.delenv(resources.ENV_VAR, raising=False)
-    monkeypatch.setattr(resources, "_checkout_resources", lambda: None)
+    monkeypatch.setattr(resources, "_CHECKOUT_ROOT", tmp_path / "not-a-checkout")
+    monkeypatch.setattr(resources.sys, "prefix", str(tmp_path / "no-prefix"))
     monkeypatch.setattr(resources.sys, "frozen", True, raising=False)
     monkeypatch.delattr(resources.sys, "_MEIPASS", raising=False)
     monkeypatch.setattr(resources.sys, "executable", str(tmp_path / "centre-desk.exe"))
@@ -429,8 +431,18 @@ def test_resources_dir_finds_resources_beside_the_executable(
 
 def test_resources_dir_explains_when_nothing_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(resources.ENV_VAR, raising=False)
-    monkeypatch.setattr(resources, "_checkout_resources", lambda: None)
+    monkeypatch.setattr(resources, "_CHECKOUT_ROOT", tmp_path / "not-a-checkout")
+    monkeypatch.setattr(resources.sys, "prefix", str(tmp_path / "no-prefix"))
     monkeypatch.setattr(resources, "_frozen_resources", lambda: None)
     with pytest.raises(DefinitionError) as caught:
         resources.resources_dir()
     assert resources.ENV_VAR in caught.value.problem
+
+
+def test_resources_dir_finds_a_pip_installed_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    installed = tmp_path / "share" / "centre-desk" / "resources"
+    installed.mkdir(parents=True)
+    monkeypatch.delenv(resources.ENV_VAR, raising=False)
+    monkeypatch.setattr(resources, "_CHECKOUT_ROOT", tmp_path / "not-a-checkout")
+    monkeypatch.setattr(resources.sys, "prefix", str(tmp_path))
+    assert resources.resources_dir() == installed
