@@ -429,11 +429,11 @@ def test_resources_dir_finds_resources_beside_the_executable(
     assert resources.resources_dir() == tmp_path / "resources"
 
 
-def test_resources_dir_explains_when_nothing_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resources_dir_explains_when_nothing_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(resources.ENV_VAR, raising=False)
     monkeypatch.setattr(resources, "_CHECKOUT_ROOT", tmp_path / "not-a-checkout")
     monkeypatch.setattr(resources.sys, "prefix", str(tmp_path / "no-prefix"))
-    monkeypatch.setattr(resources, "_frozen_resources", lambda: None)
+    monkeypatch.setattr(resources.sys, "frozen", False, raising=False)
     with pytest.raises(DefinitionError) as caught:
         resources.resources_dir()
     assert resources.ENV_VAR in caught.value.problem
