@@ -51,10 +51,17 @@ class LicenceEntry:
     version: str
     text: str
 
+    short: str = ""
+
     @property
     def title(self) -> str:
+        """What the list shows: the short name and the installed version."""
         version = f" {self.version}" if self.version else ""
-        return f"{self.name}{version} — {self.licence}"
+        return f"{self.short or self.name}{version}"
+
+    @property
+    def description(self) -> str:
+        return f"{self.title}: {self.licence}"
 
 
 def _resources(root: Path | None) -> Path | None:
@@ -87,13 +94,28 @@ def _installed_version(package: str | None) -> str:
         return ""
 
 
+def reflow(text: str) -> str:
+    """Join the lines of each paragraph so the text wraps to the window; paragraphs with indented
+    lines (lists, clauses) keep their line breaks."""
+    paragraphs = [p for p in text.strip("\n").split("\n\n")]
+    out = []
+    for para in paragraphs:
+        lines = para.split("\n")
+        if any(line[:1].isspace() for line in lines):
+            out.append(para)
+        else:
+            out.append(" ".join(line.strip() for line in lines))
+    return "\n\n".join(out)
+
+
 def _compose(entry: dict[str, Any], base: Path) -> str:
-    parts = [str(entry.get("name", ""))]
+    head = [str(entry.get("name", ""))]
     for label, key in (("Licence", "licence"), ("Copyright", "copyright"), ("Website", "url")):
         if entry.get(key):
-            parts.append(f"{label}: {entry[key]}")
+            head.append(f"{label}: {entry[key]}")
+    parts = ["\n".join(head)]
     if entry.get("text"):
-        parts.append(str(entry["text"]).rstrip())
+        parts.append(reflow(str(entry["text"])))
     for rel in entry.get("text_files") or []:
         path = base / str(rel)
         try:
@@ -125,7 +147,7 @@ def load_licences(root: Path | None = None) -> list[LicenceEntry]:
             id=str(raw["id"]), kind=str(raw.get("kind", "library")), name=str(raw["name"]),
             licence=str(raw.get("licence", "")), copyright=str(raw.get("copyright", "")),
             url=str(raw.get("url", "")), version=_installed_version(raw.get("package")),
-            text=_compose(raw, base),
+            text=_compose(raw, base), short=str(raw.get("short", "")),
         ))
     return sorted(entries, key=lambda e: (e.kind != "font",))
 
@@ -137,7 +159,7 @@ class LicencesDialog(QDialog):
         super().__init__(parent)
         named(self, "licencesDialog", "Licences")
         self.setWindowTitle(f"{APP_NAME} — Licences")
-        self.resize(860, 560)
+        self.resize(1000, 620)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Fonts and libraries in Centre Desk", 14, "licencesHeading"))
         layout.addWidget(note("Centre Desk is built with the following, each under its own licence.",
@@ -154,7 +176,7 @@ class LicencesDialog(QDialog):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.list)
         splitter.addWidget(self.text)
-        splitter.setSizes([300, 560])
+        splitter.setSizes([260, 740])
         layout.addWidget(splitter, 1)
 
         buttons = named(QDialogButtonBox(QDialogButtonBox.StandardButton.Close), "licencesButtons",
@@ -172,7 +194,8 @@ class LicencesDialog(QDialog):
         for entry in self.entries:
             item = QListWidgetItem(entry.title)
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, entry.title)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, entry.description)
+            item.setToolTip(entry.description)
             self.list.addItem(item)
         self.list.currentRowChanged.connect(self._show)
         if self.entries:
@@ -206,6 +229,7 @@ class AboutDialog(QDialog):
         if not icon.isNull():
             self.setWindowIcon(icon)
 
+        self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.icon_label = QLabel()
@@ -233,6 +257,7 @@ class AboutDialog(QDialog):
                              "early help teams.", "aboutDescription"))
         self.copyright_label = note(COPYRIGHT, "aboutCopyright")
         facts.addWidget(self.copyright_label)
+        facts.addStretch(1)
         top.addLayout(facts, 1)
         layout.addLayout(top)
 
