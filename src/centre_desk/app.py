@@ -24,6 +24,7 @@ _IMPORTED_AT = time.perf_counter()
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
+    from centre_desk.services.documents import DocumentRenderer
     from centre_desk.ui.context import AppContext, StoreParts
 
 APP_NAME = "Centre Desk"
@@ -77,6 +78,15 @@ def build_parts(data_dir: Path) -> StoreParts:
 
     wiring = Wiring(data_dir)
     return StoreParts(wiring.gate, wiring.throttle, wiring.clock)
+
+
+def build_renderer() -> DocumentRenderer:
+    """The PDF renderer behind ``services.documents``, with its fonts loaded (ReportLab: ~0.5 s)."""
+    from centre_desk.printing.renderer import PdfRenderer
+
+    renderer = PdfRenderer()
+    renderer.warm_up()
+    return renderer
 
 
 def warm_up(context: AppContext) -> None:
@@ -136,6 +146,8 @@ def _parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(prog="centre-desk", description="Centre Desk: the desktop application.")
     parser.add_argument("--data-dir", help="the folder holding this desk's encrypted store "
                         "(default: $CENTRE_DESK_DATA, else the per-user data folder)")
+    parser.add_argument("--training", action="store_true",
+                        help="open this desk's training store (in '<data dir>-training') instead of the real one")
     return parser.parse_known_args(argv)
 
 
@@ -158,9 +170,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, qt_args = _parse(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    from centre_desk.services.training import training_data_dir
     from centre_desk.wiring import resolve_data_dir
 
     data_dir = resolve_data_dir(args.data_dir)
+    training_dir = training_data_dir(data_dir)
+    if args.training:
+        data_dir = training_dir
 
     from PySide6.QtWidgets import QApplication
 
@@ -178,7 +194,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_excepthook()
 
     tasks = TaskRunner()
-    context = AppContext(data_dir, lambda: build_parts(data_dir), tasks)
+    context = AppContext(data_dir, lambda: build_parts(data_dir), tasks, renderer=build_renderer)
+    if training_dir != data_dir:
+        # Offered by the set-up wizard: a practice store beside the real one.
+        context.training = AppContext(training_dir, lambda: build_parts(training_dir), tasks,
+                                      renderer=build_renderer)
     shell = AppShell(context)
     window = shell.start(first_run=not store_present(data_dir))
 
@@ -194,7 +214,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             }), flush=True)
             app.quit()
             return
-        tasks.run(lambda: warm_up(context), on_error=lambda error: log.warning(
+        def warm_printing(_done: object) -> None:
+            # ReportLab and the fonts for the first print: after the store's warm-up (so the two do
+            # not import side by side) and off the store's queue, so signing in never waits for it.
+            tasks.run(context.renderer, on_error=lambda error: log.warning(
+                "printing warm-up failed: %s", type(error).__name__), serial=False)
+
+        tasks.run(lambda: warm_up(context), warm_printing, on_error=lambda error: log.warning(
             "warm-up failed: %s", type(error).__name__))
 
     when_painted(window, shown)

@@ -15,11 +15,12 @@ from centre_desk.ui.tasks import TaskRunner
 
 
 def make_context(data_dir: Path, tasks: TaskRunner, **options: float) -> AppContext:
+    from centre_desk.printing.renderer import PdfRenderer
     from centre_desk.wiring import Wiring
 
     wiring = Wiring(data_dir)
     return AppContext(data_dir, StoreParts(wiring.gate, wiring.throttle, wiring.clock), tasks,
-                      idle_lock_seconds=options.get("idle_lock_seconds"))
+                      idle_lock_seconds=options.get("idle_lock_seconds"), renderer=PdfRenderer)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from centre_desk.domain.clock import Clock
 
-from .demo_data import make_demo_households
 from .ports import StoreGate
 from .setup import CentreDetails, SetupResult, initialise_store
 
@@ -33,6 +32,10 @@ def create_training_store(gate: StoreGate, details: CentreDetails, admin_usernam
     """Set up a store marked as training (``gate`` must be the training directory's) and fill it
     with ``households`` synthetic households, so that search and duplicate checks have something
     to find from the first minute."""
+    # Imported here: the composition root asks for training_data_dir before its first window is
+    # up, and demo data pulls in the form definitions and their YAML parser.
+    from .demo_data import make_demo_households
+
     result = initialise_store(gate, replace(details, training=True), admin_username, admin_password, clock)
     try:
         make_demo_households(result.session, households, seed)

@@ -21,6 +21,8 @@ from centre_desk.services.ports import SignInThrottle, StoreGate
 from centre_desk.services.session import DeskSession
 
 if TYPE_CHECKING:
+    from centre_desk.services.documents import DocumentRenderer
+
     from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,15 @@ class StoreParts:
     gate: StoreGate
     throttle: SignInThrottle
     clock: Clock
+
+
+class PrintingUnavailable(CentreDeskError):
+    """The desk was started without a document renderer (some tests do)."""
+
+
+def no_renderer() -> DocumentRenderer:
+    """Stands in for a renderer where none was given: printing then says it is not set up."""
+    raise PrintingUnavailable("printing is not set up on this desk")
 
 
 class ProfileSource(Protocol):
@@ -68,18 +79,28 @@ class AppContext:
     ``parts`` may be given ready-made (tests) or as a factory (the app, where building them imports
     SQLAlchemy and SQLCipher). The factory runs once, on whichever thread first asks; the windows
     only ask from background tasks, so the GUI thread never waits for it.
+
+    ``renderer`` is a factory for the document renderer behind ``services.documents`` (the app's
+    imports ReportLab, so it too is built on first use, in a background task).
     """
 
     def __init__(self, data_dir: Path, parts: StoreParts | Callable[[], StoreParts], tasks: TaskRunner,
                  profiles: ProfileSource | None = None, *,
-                 idle_lock_seconds: float | None = None) -> None:
+                 idle_lock_seconds: float | None = None,
+                 renderer: Callable[[], DocumentRenderer] | None = None) -> None:
         self.data_dir = data_dir
         self.tasks = tasks
         self.profiles: ProfileSource = profiles or FormspecProfiles()
         self.idle_lock_seconds = idle_lock_seconds
         self._parts: StoreParts | None = parts if isinstance(parts, StoreParts) else None
         self._factory: Callable[[], StoreParts] | None = None if isinstance(parts, StoreParts) else parts
+        self._renderer: DocumentRenderer | None = None
+        self._renderer_factory = renderer
+        # This desk's training store, in its own data directory (services.training), when the
+        # composition root offers one: the set-up wizard can create it instead of the real store.
+        self.training: AppContext | None = None
         self._lock = threading.Lock()
+        self._renderer_lock = threading.Lock()
 
     def parts(self) -> StoreParts:
         if self._parts is None:
@@ -88,6 +109,18 @@ class AppContext:
                     assert self._factory is not None
                     self._parts = self._factory()
         return self._parts
+
+    @property
+    def can_print(self) -> bool:
+        return self._renderer_factory is not None
+
+    def renderer(self) -> DocumentRenderer:
+        """The document renderer, built on first use. Ask from a background task."""
+        if self._renderer is None:
+            with self._renderer_lock:
+                if self._renderer is None:
+                    self._renderer = (self._renderer_factory or no_renderer)()
+        return self._renderer
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from .tasks import TaskRunner
 from .widgets import heading, named
 
 _Index = QModelIndex | QPersistentModelIndex
+# More scroll: the start page has the welcome and the role cards to fit on a laptop screen too.
+VISIBLE_ROWS = 3
 
 
 def draft_title(draft: Draft) -> str:
@@ -174,7 +176,7 @@ class DraftsPanel(QFrame):
         self.resume_button.setVisible(rows > 0)
         self.discard_button.setVisible(rows > 0)
         self.view.setFixedHeight(self.view.horizontalHeader().sizeHint().height()
-                                 + max(self.view.sizeHintForRow(0), 24) * min(max(rows, 1), 5) + 6)
+                                 + max(self.view.sizeHintForRow(0), 24) * min(max(rows, 1), VISIBLE_ROWS) + 6)
 
     def _current(self) -> Draft | None:
         row = self.view.currentIndex().row()
@@ -208,4 +210,5 @@ class DraftsPanel(QFrame):
                                 lambda _error: self.refresh(), owner=self)
 
         box.finished.connect(done)
+        box.finished.connect(lambda _result: box.deleteLater())
         box.open()

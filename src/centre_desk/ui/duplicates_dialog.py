@@ -40,7 +40,7 @@ class DuplicateChoice(Enum):
 
 class DuplicatesModel(QAbstractTableModel):
     NAME, DATE_OF_BIRTH, POSTCODE, REASONS, LIKE = range(5)
-    HEADERS = ("Name", "Date of birth", "Postcode", "Why it looks the same", "Like, on this form")
+    HEADERS = ("Name", "Date of birth", "Postcode", "Why it looks the same", "Person on this form")
 
     def __init__(self, duplicates: Sequence[LikelyDuplicate], entry_names: Sequence[str],
                  parent: QObject | None = None) -> None:

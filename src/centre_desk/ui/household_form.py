@@ -72,6 +72,7 @@ def ask_about_changes(parent: QWidget, what: str, decide: Callable[[LeaveChoice]
     box.setDefaultButton(save_button)
     box.setEscapeButton(cancel_button)
     box.finished.connect(lambda _result: decide(choices.get(box.clickedButton(), LeaveChoice.CANCEL)))  # type: ignore[call-overload]
+    box.finished.connect(lambda _result: box.deleteLater())
     box.open()
     return box
 
@@ -89,6 +90,8 @@ class HouseholdFormPage(QWidget):
     ``closed`` when the person closes the form."""
 
     saved = Signal(object)
+    # After ``saved``, for a household that is new (not one saved on the way out: signing out, quitting).
+    registered = Signal(object)
     open_existing = Signal(str)
     closed = Signal()
     drafts_changed = Signal()
@@ -265,9 +268,14 @@ class HouseholdFormPage(QWidget):
                 self._finish()
                 proceed()
             else:
-                self.form.setFocus()
+                self._refocus(self.form)
 
         self._question = ask_about_changes(self, what, decide)
+
+    def _refocus(self, widget: QWidget) -> None:
+        # After a dialog closes the window does not always get the keyboard back by itself.
+        self.window().activateWindow()
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _finish(self) -> None:
         self._autosave.stop()
@@ -290,6 +298,7 @@ class HouseholdFormPage(QWidget):
         self.form.clear_problems()
         self._set_busy(True)
         if self.household is None:
+            self.status.setText("Checking for people already registered…")
             self._tasks.run(lambda: find_likely_duplicates(session, clean),
                             lambda found: self._checked_duplicates(clean, found, then), self._failed, owner=self)
         else:
@@ -309,6 +318,7 @@ class HouseholdFormPage(QWidget):
             self._register(clean, then)
             return
         dialog = DuplicateDialog(found, _names(self.form.values()), self)
+        self.status.setText("Not saved yet: check the people who may already be registered.")
 
         def decided(_result: int) -> None:
             dialog.deleteLater()
@@ -323,11 +333,10 @@ class HouseholdFormPage(QWidget):
                 self.open_existing.emit(dialog.household_id)
             else:
                 self.status.setText("Not saved yet.")
-                self.form.setFocus()
+                self._refocus(self.form)
 
         dialog.finished.connect(decided)
         dialog.open()
-        self.duplicate_dialog = dialog
 
     def _register(self, clean: dict[str, Any], then: Callable[[], object] | None) -> None:
         self._set_busy(True)
@@ -339,12 +348,15 @@ class HouseholdFormPage(QWidget):
         self._set_busy(False)
         self._discard_draft()
         self._finish()
+        new = self.household is None
         self.household = household
         self.status.setText("Saved.")
         if then is not None:
             then()
         else:
             self.saved.emit(household)
+            if new:
+                self.registered.emit(household)
 
     def _failed(self, error: BaseException) -> None:
         self._set_busy(False)
@@ -372,9 +384,10 @@ class HouseholdFormPage(QWidget):
         later = named(box.addButton("Not now", QMessageBox.ButtonRole.RejectRole), "notNowButton", "Not now")
         box.setDefaultButton(reload_button)
         box.setEscapeButton(later)
-        box.finished.connect(lambda _r: self._reload() if box.clickedButton() is reload_button else None)
+        box.finished.connect(lambda _r: self._reload() if box.clickedButton() is reload_button
+                             else self._refocus(self.save_button))
+        box.finished.connect(lambda _r: box.deleteLater())
         box.open()
-        self.conflict_box = box
 
     def _reload(self) -> None:
         assert self.household is not None
@@ -392,4 +405,5 @@ class HouseholdFormPage(QWidget):
         self.form.mark_dirty()
         self.save_draft_now()
         self.status.setText("Their changes are loaded and yours are kept on top. Check the form, then save again.")
+        self.window().activateWindow()
         self.form.focus_first()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from centre_desk.domain.household import FieldChange, Household
 from centre_desk.domain.staff import Permission
+from centre_desk.services.documents import DocumentRenderer
 from centre_desk.services.households import (
     CONTACT_TYPE_LABELS,
     MEMBERSHIP,
@@ -41,7 +42,9 @@ from centre_desk.services.households import (
 from centre_desk.services.profile import form as form_definition
 from centre_desk.services.session import DeskSession
 
+from .consent_section import ConsentSection
 from .contact_dialog import RecordContactDialog
+from .context import no_renderer
 from .errors import describe
 from .forms.values import describe_value
 from .household_models import ContactsModel, HistoryModel, MembersModel, ReferralsModel, uk_date
@@ -105,6 +108,7 @@ def _empty_note(text: str, name: str) -> QLabel:
     label.setObjectName(name)
     label.setWordWrap(True)
     label.setStyleSheet("color: palette(placeholder-text); padding: 12px 4px;")
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
     return label
 
 
@@ -113,7 +117,8 @@ class HouseholdView(QWidget):
 
     edit_requested = Signal(object)
 
-    def __init__(self, tasks: TaskRunner, session: Callable[[], DeskSession], parent: QWidget | None = None) -> None:
+    def __init__(self, tasks: TaskRunner, session: Callable[[], DeskSession], parent: QWidget | None = None, *,
+                 renderer: Callable[[], DocumentRenderer] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("householdView")
         self._tasks = tasks
@@ -181,6 +186,9 @@ class HouseholdView(QWidget):
         self.members_view.setModel(self.members_model)
         self.contacts_view = _table("householdContacts", "Contacts with the household")
         self.contacts_view.setModel(self.contacts_model)
+        # Notes are what grow; the rest are short.
+        self.contacts_view.horizontalHeader().setStretchLastSection(False)
+        self.contacts_view.horizontalHeader().setSectionResizeMode(ContactsModel.NOTE, QHeaderView.ResizeMode.Stretch)
         self.referrals_view = _table("householdReferrals", "Referrals")
         self.referrals_view.setModel(self.referrals_model)
         self.history_view = _table("householdHistory", "History of changes")
@@ -190,7 +198,7 @@ class HouseholdView(QWidget):
         self.no_referrals = _empty_note("No referrals yet.", "noReferrals")
         self.no_history = _empty_note("", "noHistory")
         self.tabs = named(QTabWidget(), "householdTabs", "Household record",
-                          "Ctrl+Tab moves between people, contacts, referrals and changes")
+                          "Ctrl+Tab moves between people, contacts, referrals, changes and consent")
         self.tabs.tabBar().setObjectName("householdTabBar")
         self.tabs.tabBar().setAccessibleName("Household record sections")
         for view, empty, name in ((self.members_view, None, "People"),
@@ -204,6 +212,10 @@ class HouseholdView(QWidget):
                 box.addWidget(empty)
             box.addWidget(view, 1)
             self.tabs.addTab(page, name)
+        # Consent: its history, recording and withdrawing, and the family's printed documents.
+        self.consent = ConsentSection(tasks, session, renderer or no_renderer)
+        self.consent_tab = self.tabs.addTab(self.consent, "Consent")
+        self.consent.summary_changed.connect(lambda text: self.tabs.setTabText(self.consent_tab, text))
 
         header = QHBoxLayout()
         names = QVBoxLayout()
@@ -266,6 +278,7 @@ class HouseholdView(QWidget):
         self.tabs.setTabText(0, f"People ({len(household.members)})")
         self.tabs.setTabText(3, f"Changes ({self.history_model.rowCount()})")
         self._fill_details(household)
+        self.consent.show_household(household)
         session = self._session()
         self.edit_button.setEnabled(session.actor.may(Permission.EDIT_HOUSEHOLD))
         self.contact_button.setEnabled(session.actor.may(Permission.RECORD_CONTACT))
@@ -301,6 +314,7 @@ class HouseholdView(QWidget):
                 label.setStyleSheet("color: palette(placeholder-text);")
                 value = QLabel(text)
                 value.setObjectName(f"detail:{f.id}")
+                value.setAccessibleName(f.label)
                 value.setTextFormat(Qt.TextFormat.PlainText)
                 value.setWordWrap(True)
                 value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

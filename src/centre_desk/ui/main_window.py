@@ -36,6 +36,7 @@ from centre_desk.services.session import DeskSession
 from .context import AppContext, SignedIn, Workplace
 from .desk import HouseholdDesk
 from .idle_lock import IdleLock, LockScreen
+from .print_actions import NoticePrintActions
 from .widgets import APP_NAME, heading, named
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,7 @@ class MainWindow(QMainWindow):
         self.start_page = StartPage(self._session.actor, self.workplace, self.idle_seconds)
         self.add_page(START_PAGE, self.start_page)
         self.households = HouseholdDesk(self)
+        self.printing = NoticePrintActions(self, context.renderer)
         self._idle.idle.connect(self._on_idle)
         self._idle.arm(self.idle_seconds)
 

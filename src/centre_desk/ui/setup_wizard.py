@@ -30,10 +30,11 @@ from PySide6.QtWidgets import (
 from centre_desk.domain.errors import CentreDeskError, ValidationFailed
 from centre_desk.domain.staff import PASSWORD_MIN, check_password, check_username
 from centre_desk.services.setup import CENTRE_NAME_MAX, CentreDetails, initialise_store
+from centre_desk.services.training import TRAINING_HOUSEHOLDS
 
 from .context import AppContext, SignedIn, read_workplace
 from .errors import describe
-from .widgets import APP_NAME, MessageLabel, line_edit, named, note
+from .widgets import APP_NAME, MessageLabel, friendly_path, line_edit, named, note
 
 ProfileRow = tuple[str, str]
 _Index = QModelIndex | QPersistentModelIndex
@@ -107,7 +108,7 @@ class ProfilePage(QWizardPage):
 
 
 class CentrePage(QWizardPage):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("centrePage")
         self.setTitle("About this centre")
@@ -121,6 +122,19 @@ class CentrePage(QWizardPage):
         self.training = named(QCheckBox("This is a &training desk: practice records only"),
                               "trainingDesk", "Training desk",
                               "A training desk shows a banner so that nobody mistakes it for real records")
+        # A training store is a second store beside the real one, so it is only offered when the
+        # application knows where that is (services.training: "<data dir>-training").
+        training = context.training if context is not None else None
+        self.training_store = named(QCheckBox("Create a training &store with synthetic households"),
+                                    "trainingStore", "Create a training store with synthetic households",
+                                    "Practice records, kept apart from the real store")
+        self.training_store.toggled.connect(self._training_store_toggled)
+        self.training_store_note = note(
+            f"Made in {friendly_path(training.data_dir)}, apart from the real store, with "
+            f"{TRAINING_HOUSEHOLDS} made-up families to practise on. Open it again with "
+            "centre-desk --training." if training is not None else "", "trainingStoreNote")
+        self.training_store.setVisible(training is not None)
+        self.training_store_note.setVisible(training is not None)
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setVerticalSpacing(10)
@@ -132,11 +146,20 @@ class CentrePage(QWizardPage):
         form.addRow(address_label, self.address)
         form.addRow("", note("Optional. Use a new line for each part of the address."))
         form.addRow("", self.training)
+        form.addRow("", self.training_store)
+        form.addRow("", self.training_store_note)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addStretch(1)
         self.setTabOrder(self.name, self.address)
         self.setTabOrder(self.address, self.training)
+        self.setTabOrder(self.training, self.training_store)
+
+    def _training_store_toggled(self, on: bool) -> None:
+        # Every training store is a training desk: it carries the banner.
+        if on:
+            self.training.setChecked(True)
+        self.training.setEnabled(not on)
 
     def initializePage(self) -> None:
         self.name.setFocus()
@@ -264,11 +287,18 @@ class AdminPage(QWizardPage):
         details = CentreDetails(wizard.profile_page.profile_id(), wizard.centre_page.name.text(),
                                 wizard.centre_page.address.toPlainText(), wizard.centre_page.training.isChecked())
         username, password = self.username.text().strip(), self.password.text()
-        context = self._context
+        training = self._context.training if wizard.centre_page.training_store.isChecked() else None
+        context = training or self._context
+        wizard.context = context
 
         def work() -> tuple[SignedIn, str]:
             parts = context.parts()
-            result = initialise_store(parts.gate, details, username, password, parts.clock)
+            if training is not None:
+                from centre_desk.services.training import create_training_store
+
+                result = create_training_store(parts.gate, details, username, password, parts.clock)
+            else:
+                result = initialise_store(parts.gate, details, username, password, parts.clock)
             try:
                 workplace = read_workplace(result.session, context.profiles)
             except BaseException:
@@ -284,7 +314,11 @@ class AdminPage(QWizardPage):
         self.busy.setVisible(busy)
         for edit in (self.username, self.password, self.confirm):
             edit.setEnabled(not busy)
-        if busy:
+        wizard = self.wizard()
+        if busy and isinstance(wizard, SetupWizard) and wizard.centre_page.training_store.isChecked():
+            self.message.show_info(f"Creating the training store and {TRAINING_HOUSEHOLDS} practice households. "
+                                   "This takes a few seconds…")
+        elif busy:
             self.message.show_info("Creating the encrypted store. This takes a few seconds…")
         # After completeChanged, which makes QWizard refresh its buttons (and re-enable Back).
         self.completeChanged.emit()
@@ -386,8 +420,10 @@ class SetupWizard(QWizard):
             self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.signed_in: SignedIn | None = None
+        # Where the store was made: this context, or its training store's.
+        self.context = context
         self.profile_page = ProfilePage(context)
-        self.centre_page = CentrePage()
+        self.centre_page = CentrePage(context)
         self.admin_page = AdminPage(context)
         self.key_page = RecoveryKeyPage()
         for page in (self.profile_page, self.centre_page, self.admin_page, self.key_page):

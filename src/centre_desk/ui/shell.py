@@ -66,10 +66,16 @@ class AppShell(QObject):
 
     def show_setup(self) -> SetupWizard:
         wizard = SetupWizard(self.context)
-        wizard.completed.connect(self.open_main)
+        wizard.completed.connect(lambda signed_in: self._set_up(wizard, signed_in))
         wizard.rejected.connect(self.quit)
         self._switch_to(wizard)
         return wizard
+
+    def _set_up(self, wizard: SetupWizard, signed_in: SignedIn) -> None:
+        # A training store lives in its own data directory: from now on the shell works there
+        # (unlocking after an idle lock, signing in again).
+        self.context = wizard.context
+        self.open_main(signed_in)
 
     def show_sign_in(self) -> SignInWindow:
         window = SignInWindow(self.context)

@@ -34,6 +34,7 @@ from ..widgets import named
 from .values import DATE_FORMAT_HINT, lower_first, tidy_date
 
 PROBLEM_COLOUR = "#a4161a"
+QWIDGETSIZE_MAX = (1 << 24) - 1
 REQUIRED_MARK = f' <span style="color:{PROBLEM_COLOUR}">*</span>'
 _IGNORED_FOCUS_REASONS = (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason)
 # Characters wide: enough for the longest sensible answer, so short fields look short.
@@ -56,12 +57,18 @@ class FieldRow(QFrame):
         # the page has been shown yet, so it cannot answer that.
         self.shown = True
         self._required = field.required
-        self.setProperty("problem", False)
-        self.setStyleSheet(f'FieldRow[problem="true"] {{ border-left: 4px solid {PROBLEM_COLOUR}; }}')
         self.setFrameShape(QFrame.Shape.NoFrame)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 4, 4, 6)
+        # A red bar down the left of a field with a problem, as well as the words under it.
+        self.bar = QFrame()
+        self.bar.setFixedWidth(4)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 4, 4, 6)
+        outer.setSpacing(6)
+        outer.addWidget(self.bar)
+        layout = QVBoxLayout()
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
+        outer.addLayout(layout, 1)
         self.label = QLabel()
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setWordWrap(True)
@@ -73,7 +80,9 @@ class FieldRow(QFrame):
         self.problem.setStyleSheet(f"color: {PROBLEM_COLOUR}; font-weight: bold;")
         self.problem.setVisible(False)
         layout.addWidget(self.label)
-        layout.addWidget(self.input)
+        short = isinstance(self.input, QComboBox) or self.input.maximumWidth() < QWIDGETSIZE_MAX
+        # A short input sits on the left without making its label and problem text as narrow as it.
+        layout.addWidget(self.input, 0, Qt.AlignmentFlag.AlignLeft if short else Qt.AlignmentFlag(0))
         layout.addWidget(self.problem)
         if field.help:
             self.help = QLabel(field.help)
@@ -141,9 +150,7 @@ class FieldRow(QFrame):
         self.problem_text = text
         self.problem.setText(text)
         self.problem.setVisible(bool(text))
-        self.setProperty("problem", bool(text))
-        self.style().unpolish(self)
-        self.style().polish(self)
+        self.bar.setStyleSheet(f"background: {PROBLEM_COLOUR};" if text else "")
         self._describe()
 
     def clear_problem(self) -> None:
@@ -173,7 +180,7 @@ class TextRow(FieldRow):
         edit.setMaxLength(rules.max_length or 200)
         kind = self.field.type
         if kind in _WIDTH_IN_CHARS:
-            edit.setMaximumWidth(edit.fontMetrics().horizontalAdvance("0") * _WIDTH_IN_CHARS[kind] + 24)
+            edit.setFixedWidth(edit.fontMetrics().horizontalAdvance("0") * _WIDTH_IN_CHARS[kind] + 24)
         if kind is FieldType.DATE:
             edit.setPlaceholderText(DATE_FORMAT_HINT)
             edit.setInputMethodHints(Qt.InputMethodHint.ImhDate)
@@ -414,6 +421,7 @@ class ListRow(FieldRow):
         line.addWidget(remove, 0, Qt.AlignmentFlag.AlignBottom)
         self._items.append((box, rows, remove))
         self._items_layout.insertWidget(len(self._items), box)
+        box.show()  # at once, so that Tab reaches it straight away
         self._renumber()
         self.rows_changed.emit()
         if focus and rows:

@@ -303,20 +303,22 @@ class FormView(QWidget):
                           "them from this form?", QMessageBox.StandardButton.NoButton, self)
         box.setObjectName("removeEntryQuestion")
         box.setAccessibleName(f"Remove {title.lower()}?")
-        remove = box.addButton(f"Remove {title.lower()}", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("Keep", QMessageBox.ButtonRole.RejectRole)
+        remove = box.addButton(f"&Remove {title.lower()}", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("&Keep", QMessageBox.ButtonRole.RejectRole)
         named(remove, "removeEntryButton", f"Remove {title.lower()}")
         named(keep, "keepEntryButton", "Keep")
         box.setDefaultButton(keep)
         box.setEscapeButton(keep)
 
         def done(_result: int) -> None:
+            self.window().activateWindow()
             if box.clickedButton() is remove:
                 page.remove_entry(group)
             else:
                 group.rows[0].input.setFocus(Qt.FocusReason.OtherFocusReason)
 
         box.finished.connect(done)
+        box.finished.connect(lambda _result: box.deleteLater())
         box.open()
 
     # -- problems -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -332,14 +332,26 @@ class EntriesPage(SectionPage):
         group.remove_requested.connect(self.remove_requested)
         self.groups.append(group)
         self.entries.addWidget(group)
+        # Shown now rather than when the event loop next runs, so that Tab can reach it at once.
+        group.show()
         self.add_button.setEnabled(not self.full)
         self.structure_changed.emit()
         if values is None:
             self.changed.emit()
         if focus:
             group.rows[0].input.setFocus(Qt.FocusReason.OtherFocusReason)
-            self.ensureWidgetVisible(group.rows[0])
+            # The new person's heading at the top of the page, with room below to fill them in.
+            QTimer.singleShot(0, lambda: self.scroll_to_top_of(group))
         return group
+
+    def scroll_to_top_of(self, widget: QWidget) -> None:
+        content = self.widget()
+        if content is not None and content.isAncestorOf(widget):
+            self.verticalScrollBar().setValue(widget.mapTo(content, QPoint(0, 0)).y() - 12)
+
+    def reveal(self, widget: QWidget) -> None:
+        """Scroll to ``widget`` once the layout has placed it (a new entry has no place yet)."""
+        QTimer.singleShot(0, lambda: self.ensureWidgetVisible(widget, 0, 60))
 
     def remove_entry(self, group: EntryGroup) -> None:
         if group not in self.groups:
@@ -357,7 +369,7 @@ class EntriesPage(SectionPage):
         if self.groups:
             target = self.groups[max(0, index - 1)]
             target.rows[0].input.setFocus(Qt.FocusReason.OtherFocusReason)
-            self.ensureWidgetVisible(target)
+            self.reveal(target.rows[0])
         else:
             self.add_button.setFocus(Qt.FocusReason.OtherFocusReason)
 

@@ -1,0 +1,215 @@
+"""Households at the desk: the pages, actions and search box the main window gets for them.
+
+``HouseholdDesk(window)`` adds a Households menu, toolbar buttons and the search box (Ctrl+F), the
+search, form and household pages, and the unfinished forms on the start page. It also decides how
+to leave a form: every way off the form page (another page, signing out, quitting) asks first when
+something is unsaved, and a lock saves the draft before the key is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog, QMenu, QSizePolicy, QWidget
+
+from centre_desk.domain.drafts import Draft
+from centre_desk.domain.household import Household
+from centre_desk.domain.staff import Permission
+from centre_desk.services.drafts import load_draft
+from centre_desk.services.households import open_household
+from centre_desk.services.session import DeskSession
+
+from .drafts_panel import DraftsPanel
+from .errors import show_error
+from .household_form import HouseholdFormPage
+from .household_view import HouseholdView
+from .search import SEARCH_NAME, HouseholdSearch, SearchBox, SearchPage
+from .widgets import named
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+START_PAGE = "start"
+SEARCH_PAGE = "household-search"
+FORM_PAGE = "household-form"
+HOUSEHOLD_PAGE = "household"
+
+
+class HouseholdDesk(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        tasks = window.context.tasks
+        session: Callable[[], DeskSession] = lambda: window.session  # noqa: E731 - asked afresh after each unlock
+
+        self.search_page = SearchPage()
+        self.form_page = HouseholdFormPage(tasks, session)
+        self.view = HouseholdView(tasks, session, renderer=window.context.renderer)
+        window.add_page(SEARCH_PAGE, self.search_page)
+        window.add_page(FORM_PAGE, self.form_page)
+        window.add_page(HOUSEHOLD_PAGE, self.view)
+        self.drafts = DraftsPanel(tasks, session)
+        window.add_start_panel(self.drafts)
+
+        self.box = named(SearchBox(), "householdSearchBox", SEARCH_NAME,
+                         "Type a name, postcode, phone number or date of birth. Down goes to the results.")
+        self.box.setPlaceholderText("Find a household: name, postcode, phone or date of birth  (Ctrl+F)")
+        self.box.setClearButtonEnabled(True)
+        self.box.setMinimumWidth(420)
+        self.box.setMaxLength(200)
+        self.search = HouseholdSearch(self.box, self.search_page, tasks, session, self)
+        self._make_actions()
+
+        self.search.wanted.connect(self._show_search)
+        self.box.enter.connect(self._enter_in_box)
+        self.search_page.view.open_requested.connect(self.open_household)
+        self.form_page.saved.connect(lambda household: self.show_household(household.id))
+        self.form_page.registered.connect(self.view.consent.offer_after_registration)
+        self.form_page.open_existing.connect(self.open_household)
+        self.form_page.closed.connect(self._form_closed)
+        self.form_page.drafts_changed.connect(self.drafts.refresh)
+        self.view.edit_requested.connect(self.edit_household)
+        self.drafts.resume_requested.connect(self.resume_draft)
+        window.about_to_lock.connect(self.form_page.save_draft_now)
+        window.locked_changed.connect(self._locked)
+        window.leave_check = self.ask_to_leave
+        self.drafts.refresh()
+
+    def _make_actions(self) -> None:
+        window, actor = self.window, self.window.session.actor
+
+        def action(text: str, name: str, keys: str, slot: Callable[[], object], tip: str) -> QAction:
+            made = QAction(text, window)
+            made.setObjectName(name)
+            made.setShortcut(QKeySequence(keys))
+            made.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            made.setToolTip(f"{tip} ({keys})")
+            made.triggered.connect(slot)
+            return made
+
+        self.home_action = action("&Start page", "homeAction", "Alt+Home", self.home, "Start page")
+        self.new_action = action("&New household", "newHouseholdAction", "Ctrl+N", self.new_household,
+                                 "Register a new household")
+        self.find_action = action("&Find a household", "findHouseholdAction", "Ctrl+F", self.focus_search,
+                                  "Find a household")
+        self.new_action.setEnabled(actor.may(Permission.REGISTER_HOUSEHOLD))
+        self.find_action.setEnabled(actor.may(Permission.VIEW_HOUSEHOLD))
+        self.box.setEnabled(actor.may(Permission.VIEW_HOUSEHOLD))
+
+        menu = named(QMenu("H&ouseholds", window), "householdsMenu", "Households")
+        for item in (self.new_action, self.find_action, self.home_action):
+            menu.addAction(item)
+        bar = window.menuBar()
+        bar.insertMenu(bar.actions()[-1], menu)  # before Help
+
+        toolbar = window.toolbar
+        first = toolbar.actions()[0]  # Lock: the desk's own buttons stay at the far end
+        for item, name, words in ((self.home_action, "homeButton", "Start page"),
+                                  (self.new_action, "newHouseholdButton", "New household")):
+            toolbar.insertAction(first, item)
+            named(toolbar.widgetForAction(item), name, words)
+        toolbar.insertSeparator(first)
+        self.box_action = toolbar.insertWidget(first, self.box)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.insertWidget(first, spacer)
+
+    # -- going places -------------------------------------------------------------------------------
+
+    def _leave_page(self, then: Callable[[], object]) -> None:
+        """Leave the current page, asking about unsaved changes first if it is the form."""
+        if self.window.current_page_name() == FORM_PAGE and self.form_page.active:
+            self.form_page.ask_to_leave(then)
+        else:
+            then()
+
+    def ask_to_leave(self, proceed: Callable[[], object]) -> None:
+        """For the main window: before signing out or quitting."""
+        if self.form_page.active:
+            self.form_page.ask_to_leave(proceed)
+        else:
+            proceed()
+
+    def home(self) -> None:
+        def go() -> None:
+            self.drafts.refresh()
+            self.window.show_page(START_PAGE)
+
+        self._leave_page(go)
+
+    def new_household(self) -> None:
+        if self.window.locked or not self.new_action.isEnabled():
+            return
+
+        def go() -> None:
+            self.window.show_page(FORM_PAGE)
+            self.form_page.start_new()
+
+        self._leave_page(go)
+
+    def focus_search(self) -> None:
+        self.box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.box.selectAll()
+
+    def _show_search(self) -> None:
+        if self.window.current_page_name() != SEARCH_PAGE:
+            self._leave_page(lambda: self.window.show_page(SEARCH_PAGE))
+
+    def _enter_in_box(self) -> None:
+        household_id = self.search_page.first_household()
+        if household_id and not self.search.pending and self.search.last_query == self.box.text().strip():
+            self.open_household(household_id)
+        elif self.box.text().strip():
+            self.search.box.down.emit()
+
+    def open_household(self, household_id: str) -> None:
+        self._leave_page(lambda: self.show_household(household_id))
+
+    def show_household(self, household_id: str) -> None:
+        def shown() -> None:
+            self.window.show_page(HOUSEHOLD_PAGE)
+            self.view.members_view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+        self.view.load(household_id, then=shown)
+
+    def edit_household(self, household: Household) -> None:
+        self.window.show_page(FORM_PAGE)
+        self.form_page.start_edit(household)
+
+    def _form_closed(self) -> None:
+        if self.form_page.household is not None:
+            self.show_household(self.form_page.household.id)
+        else:
+            self.home()
+
+    def resume_draft(self, draft_id: str) -> None:
+        session = self.window.session
+
+        def work() -> tuple[Draft, Household | None]:
+            draft = load_draft(session, draft_id)
+            household = open_household(session, draft.household_id) if draft.household_id else None
+            return draft, household
+
+        def resume(found: tuple[Draft, Household | None]) -> None:
+            draft, household = found
+            self.window.show_page(FORM_PAGE)
+            if household is not None:
+                self.form_page.start_edit(household, draft)
+            else:
+                self.form_page.start_new(draft)
+
+        self._leave_page(lambda: self.window.context.tasks.run(
+            work, resume, lambda error: show_error(self.window, error), owner=self.window))
+
+    def _locked(self, locked: bool) -> None:
+        if locked:
+            # Results, or a dialog naming people, left on screen beside the lock screen would be
+            # records in view of anyone passing. Closing a dialog is its Cancel: nothing is lost.
+            self.search.clear()
+            for dialog in self.window.findChildren(QDialog):
+                if dialog.isVisible():
+                    dialog.reject()
+        self.box.setEnabled(not locked and self.window.session.actor.may(Permission.VIEW_HOUSEHOLD))
