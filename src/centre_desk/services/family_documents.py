@@ -136,9 +136,22 @@ def household_summary_data(session: DeskSession, household_id: str) -> Household
     )
     retention = "; ".join(retention_text(r) for r in org.retention if not r.services) or "; ".join(
         retention_text(r) for r in org.retention)
+    referral_form: FormDefinition = form("referral")
+    referral_fields = tuple(f for s in referral_form.sections for f in s.fields)
+    with session.store.reader() as uow:
+        referrals = uow.referrals.for_household(h.id)
+    referral_entries = tuple(
+        SummaryEntry(
+            f"Referral: {services.get(str(r.fields.get('service')), r.fields.get('service') or '')} ({r.status})",
+            r.events[0].on if r.events else r.recorded_at.date(),
+            _labelled(referral_fields, dict(r.fields), services)
+            + tuple(LabelledValue(e.status.capitalize(), long_date(e.on)) for e in r.events),
+        )
+        for r in referrals
+    )
     return HouseholdSummaryData(
         org.name, _centre(session), _ref(h.id), _labelled(household_fields, dict(h.fields), services), members,
-        (), contact_entries, _receipt_consents(session, org, h.id), retention, org.dpo.email or "",
+        referral_entries, contact_entries, _receipt_consents(session, org, h.id), retention, org.dpo.email or "",
         session.clock.now(),
     )
 

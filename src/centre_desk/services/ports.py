@@ -15,6 +15,7 @@ from centre_desk.domain.audit import AuditEntry
 from centre_desk.domain.consent import ConsentEvent
 from centre_desk.domain.drafts import Draft
 from centre_desk.domain.household import FieldChange, Household, SearchHit
+from centre_desk.domain.referral import Referral, StatusEvent
 from centre_desk.domain.staff import Role, StaffMember
 
 
@@ -102,6 +103,16 @@ class DraftRepository(Protocol):
     def delete(self, draft_id: str) -> bool: ...
 
 
+class ReferralRepository(Protocol):
+    def add(self, r: Referral) -> None: ...
+
+    def add_event(self, household_id: str, e: StatusEvent) -> None: ...
+
+    def for_household(self, household_id: str) -> list[Referral]: ...
+
+    def get(self, referral_id: str) -> Referral | None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls everything back."""
 
@@ -123,6 +134,9 @@ class UnitOfWork(Protocol):
 
     @property
     def consents(self) -> ConsentRepository: ...
+
+    @property
+    def referrals(self) -> ReferralRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -27,6 +27,7 @@ from centre_desk.domain.ids import uuid7
 from centre_desk.domain.text import fold, normalise_postcode
 
 from .models import RecordRow
+from .referrals import SqlReferralRepository
 
 HOUSEHOLD = "household"
 CHANGE = "change"
@@ -205,7 +206,8 @@ class SqlHouseholdRepository:
         row = self.s.get(RecordRow, household_id)
         if row is None or row.kind != HOUSEHOLD or row.deleted:
             return None
-        return _household(row, self.last_contacts([household_id]).get(household_id), False)
+        flagged = household_id in SqlReferralRepository(self.s).flagged([household_id])
+        return _household(row, self.last_contacts([household_id]).get(household_id), flagged)
 
     def count(self) -> int:
         return int(self.s.scalar(select(func.count()).select_from(RecordRow).where(
@@ -264,12 +266,13 @@ class SqlHouseholdRepository:
         rows = {r.id: r for r in self.s.scalars(
             select(RecordRow).where(RecordRow.id.in_(household_ids), RecordRow.deleted.is_(False)))}
         contacts = self.last_contacts(household_ids)
+        flagged = SqlReferralRepository(self.s).flagged(household_ids)
         hits = []
         for hid in household_ids:
             row = rows.get(hid)
             if row is None:
                 continue
-            h = _household(row, contacts.get(hid), False)
+            h = _household(row, contacts.get(hid), hid in flagged)
             hits.append(SearchHit(
                 household_id=hid,
                 adults=tuple(m.full_name for m in h.adults(today)),
@@ -277,6 +280,7 @@ class SqlHouseholdRepository:
                 postcode=h.postcode,
                 last_contact=h.last_contact,
                 members=h.members,
+                safeguarding_concern=h.safeguarding_concern,
             ))
         return hits
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .consents import SqlConsentRepository
 from .drafts import SqlDraftRepository
 from .households import SqlHouseholdRepository
+from .referrals import SqlReferralRepository
 from .repositories import SqlAuditLog, SqlSettingsRepository, SqlStaffRepository
 
 
@@ -26,6 +27,7 @@ class SqlUnitOfWork:
         self.households = SqlHouseholdRepository(self.session)
         self.drafts = SqlDraftRepository(self.session)
         self.consents = SqlConsentRepository(self.session)
+        self.referrals = SqlReferralRepository(self.session)
         self._extend(self.session)
         return self
 
