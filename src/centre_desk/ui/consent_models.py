@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
 from centre_desk.domain.consent import Decision, Method, latest
@@ -20,7 +20,8 @@ from centre_desk.domain.household import Household
 from centre_desk.domain.organisation import Organisation, Purpose
 from centre_desk.services.consent import ConsentLine
 
-from .household_models import SORT_ROLE, uk_date
+from .household_models import uk_date
+from .table_model import HeaderedTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -47,36 +48,7 @@ def decision_colour(decision: Decision | None) -> QColor | None:
     return None
 
 
-class _Table(QAbstractTableModel):
-    HEADERS: tuple[str, ...] = ()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else self._count()
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def _count(self) -> int:
-        raise NotImplementedError
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
-
-    def _valid(self, index: _Index) -> bool:
-        return index.isValid() and 0 <= index.row() < self._count() and 0 <= index.column() < len(self.HEADERS)
-
-    def _text_roles(self, index: _Index, role: int, text: str, key: Any) -> Any:
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return text
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{self.HEADERS[index.column()]}: {text or 'none'}"
-        if role == SORT_ROLE:
-            return key
-        return None
+_Table = HeaderedTableModel
 
 
 # -- the decisions being recorded ------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +25,7 @@ from centre_desk.services.drafts import discard_draft, list_drafts
 from centre_desk.services.session import DeskSession
 
 from .household_models import ID_ROLE, SORT_ROLE
+from .table_model import HeaderedTableModel
 from .tasks import TaskRunner
 from .widgets import heading, named
 
@@ -39,7 +40,7 @@ def draft_title(draft: Draft) -> str:
     return draft.form_id.replace("-", " ").capitalize()
 
 
-class DraftsModel(QAbstractTableModel):
+class DraftsModel(HeaderedTableModel):
     WHAT, PEOPLE, POSTCODE, SAVED = range(4)
     HEADERS = ("Form", "People", "Postcode", "Last changed")
 
@@ -55,18 +56,8 @@ class DraftsModel(QAbstractTableModel):
     def draft(self, row: int) -> Draft:
         return self._drafts[row]
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._drafts)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
+    def _count(self) -> int:
+        return len(self._drafts)
 
     def _text(self, d: Draft, column: int) -> str:
         if column == self.WHAT:
@@ -78,8 +69,7 @@ class DraftsModel(QAbstractTableModel):
         return f"{d.updated_at.astimezone():%d/%m/%Y %H:%M}"
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (not index.isValid() or not 0 <= index.row() < len(self._drafts)
-                or not 0 <= index.column() < len(self.HEADERS)):
+        if not self._valid(index):
             return None
         d = self._drafts[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):

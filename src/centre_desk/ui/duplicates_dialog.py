@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from centre_desk.domain.duplicates import LikelyDuplicate
 
 from .household_models import ID_ROLE, SORT_ROLE, uk_date
+from .table_model import HeaderedTableModel
 from .widgets import heading, named
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -38,7 +39,7 @@ class DuplicateChoice(Enum):
     BACK = "back"
 
 
-class DuplicatesModel(QAbstractTableModel):
+class DuplicatesModel(HeaderedTableModel):
     NAME, DATE_OF_BIRTH, POSTCODE, REASONS, LIKE = range(5)
     HEADERS = ("Name", "Date of birth", "Postcode", "Why it looks the same", "Person on this form")
 
@@ -48,18 +49,8 @@ class DuplicatesModel(QAbstractTableModel):
         self._rows = list(duplicates)
         self._entry_names = list(entry_names)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
+    def _count(self) -> int:
+        return len(self._rows)
 
     def _text(self, d: LikelyDuplicate, column: int) -> str:
         if column == self.NAME:
@@ -76,8 +67,7 @@ class DuplicatesModel(QAbstractTableModel):
         return ""
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (not index.isValid() or not 0 <= index.row() < len(self._rows)
-                or not 0 <= index.column() < len(self.HEADERS)):
+        if not self._valid(index):
             return None
         d = self._rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):

@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 
 from centre_desk.domain.household import FieldChange, Household, Member, age_on
 from centre_desk.formspec.model import FieldDef, FormDefinition
 from centre_desk.services.households import CONTACT_TYPE_LABELS
 
 from .forms.values import choice_label, describe_value, iso_to_uk, yes_no
+from .table_model import ID_ROLE, SORT_ROLE, HeaderedTableModel
+from .table_model import Index as _Index
 
-_Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-ID_ROLE = Qt.ItemDataRole.UserRole + 2
+__all__ = ["ID_ROLE", "SORT_ROLE"]
 
 
 def uk_date(value: date | datetime | str | None) -> str:
@@ -46,25 +46,15 @@ def age_words(dob: date | None, today: date) -> tuple[str, int]:
     return f"{years} years", months
 
 
-class _TableModel(QAbstractTableModel):
-    HEADERS: tuple[str, ...] = ()
+class _TableModel(HeaderedTableModel):
+    """Rows of prepared cells: each is text, or (text, sort key)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[tuple[Any, ...]] = []
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
+    def _count(self) -> int:
+        return len(self._rows)
 
     def _set(self, rows: list[tuple[Any, ...]]) -> None:
         self.beginResetModel()
@@ -76,18 +66,11 @@ class _TableModel(QAbstractTableModel):
         return self._rows[row][column]
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(
-                self.HEADERS):
+        if not self._valid(index):
             return None
         value = self.cell(index.row(), index.column())
         text, key = value if isinstance(value, tuple) else (value, value)
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return text
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{self.HEADERS[index.column()]}: {text or 'none'}"
-        if role == SORT_ROLE:
-            return key
-        return None
+        return self._text_roles(index, role, text, key)
 
 
 class MembersModel(_TableModel):

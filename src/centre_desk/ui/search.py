@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -30,6 +29,7 @@ from centre_desk.services.session import DeskSession
 
 from .errors import describe
 from .household_models import ID_ROLE, SORT_ROLE, uk_date
+from .table_model import HeaderedTableModel
 from .tasks import TaskRunner
 from .widgets import heading, named
 
@@ -39,7 +39,7 @@ DEBOUNCE_MS = 150
 RESULT_LIMIT = 50
 
 
-class SearchResultsModel(QAbstractTableModel):
+class SearchResultsModel(HeaderedTableModel):
     ADULTS, CHILDREN, POSTCODE, LAST_CONTACT = range(4)
     HEADERS = ("Adults", "Children", "Postcode", "Last contact")
 
@@ -55,18 +55,8 @@ class SearchResultsModel(QAbstractTableModel):
     def hit(self, row: int) -> SearchHit:
         return self._hits[row]
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._hits)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
+    def _count(self) -> int:
+        return len(self._hits)
 
     def _text(self, hit: SearchHit, column: int) -> str:
         if column == self.ADULTS:
@@ -79,8 +69,7 @@ class SearchResultsModel(QAbstractTableModel):
         return uk_date(hit.last_contact) if hit.last_contact else "None recorded"
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (not index.isValid() or not 0 <= index.row() < len(self._hits)
-                or not 0 <= index.column() < len(self.HEADERS)):
+        if not self._valid(index):
             return None
         hit, column = self._hits[index.row()], index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
