@@ -181,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from centre_desk.ui.context import AppContext
+    from centre_desk.ui.gc_guard import GuiThreadCollector
     from centre_desk.ui.shell import AppShell
     from centre_desk.ui.tasks import TaskRunner
     from centre_desk.ui.widgets import apply_theme
@@ -192,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)  # the shell quits, after signing out
     apply_theme(app)
     install_excepthook()
+    collector = GuiThreadCollector(app)  # noqa: F841 - lives as long as the application
 
     tasks = TaskRunner()
     context = AppContext(data_dir, lambda: build_parts(data_dir), tasks, renderer=build_renderer)

@@ -23,6 +23,19 @@ def make_context(data_dir: Path, tasks: TaskRunner, **options: float) -> AppCont
                       idle_lock_seconds=options.get("idle_lock_seconds"), renderer=PdfRenderer)
 
 
+@pytest.fixture(autouse=True)
+def gui_thread_gc(qapp):  # type: ignore[no-untyped-def]
+    """As in the app: cycles (which may hold Qt objects) are collected on the GUI thread only."""
+    from centre_desk.ui.gc_guard import GuiThreadCollector
+
+    collector = GuiThreadCollector()
+    yield
+    collector.stop()
+    import gc
+
+    gc.collect()
+
+
 @pytest.fixture
 def tasks(qtbot) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
     runner = TaskRunner()
