@@ -18,7 +18,6 @@ from centre_desk.ui.household_models import (
     ContactsModel,
     HistoryModel,
     MembersModel,
-    ReferralsModel,
     age_words,
 )
 from centre_desk.ui.search import SearchResultsModel
@@ -64,15 +63,12 @@ def test_members_model_gives_babies_their_age_in_months(qtmodeltester) -> None: 
     assert age_words(date(2025, 2, 28), TODAY) == ("12 months", 12)
 
 
-def test_contacts_and_referrals_models(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+def test_contacts_model(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
     contacts = ContactsModel()
     contacts.set_contacts([{"date": "2026-02-27", "type": "home-visit", "note": "New baby", "recorded_by": "rita"},
                            {"date": "2026-01-10", "type": "session", "note": "", "recorded_by": "admin"}])
     qtmodeltester.check(contacts, force_py=True)
     assert [contacts.index(0, c).data() for c in range(4)] == ["27/02/2026", "Home visit", "New baby", "rita"]
-    referrals = ReferralsModel()
-    qtmodeltester.check(referrals, force_py=True)
-    assert referrals.rowCount() == 0
 
 
 def test_history_model_says_what_changed_in_words(qtmodeltester) -> None:  # type: ignore[no-untyped-def]

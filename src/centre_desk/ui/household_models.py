@@ -1,4 +1,5 @@
-"""Qt table models for one household: its people, contacts, referrals and history of changes.
+"""Qt table models for one household: its people, contacts and history of changes (referrals are
+in ``referral_models``).
 
 Each model has column constants, a sort role (dates sort as dates, ages as numbers) and an
 accessible text per cell, and is tested with ``qtmodeltester``.
@@ -107,13 +108,6 @@ class ContactsModel(_TableModel):
                          CONTACT_TYPE_LABELS.get(kind, kind), str(c.get("note") or ""),
                          str(c.get("recorded_by") or "")))
         self._set(rows)
-
-
-class ReferralsModel(_TableModel):
-    """Referrals for the household. Referral entry is not built yet, so it is always empty."""
-
-    DATE, SERVICE, STATUS = range(3)
-    HEADERS = ("Date", "Service", "Status")
 
 
 @dataclass(frozen=True)

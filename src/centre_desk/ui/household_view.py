@@ -47,7 +47,8 @@ from .contact_dialog import RecordContactDialog
 from .context import no_renderer
 from .errors import describe
 from .forms.values import describe_value
-from .household_models import ContactsModel, HistoryModel, MembersModel, ReferralsModel, uk_date
+from .household_models import ContactsModel, HistoryModel, MembersModel, uk_date
+from .referrals_section import ReferralsSection
 from .tasks import TaskRunner
 from .widgets import heading, named
 
@@ -180,7 +181,6 @@ class HouseholdView(QWidget):
 
         self.members_model = MembersModel(self)
         self.contacts_model = ContactsModel(self)
-        self.referrals_model = ReferralsModel(self)
         self.history_model = HistoryModel(self)
         self.members_view = _table("householdMembers", "People in the household")
         self.members_view.setModel(self.members_model)
@@ -189,13 +189,10 @@ class HouseholdView(QWidget):
         # Notes are what grow; the rest are short.
         self.contacts_view.horizontalHeader().setStretchLastSection(False)
         self.contacts_view.horizontalHeader().setSectionResizeMode(ContactsModel.NOTE, QHeaderView.ResizeMode.Stretch)
-        self.referrals_view = _table("householdReferrals", "Referrals")
-        self.referrals_view.setModel(self.referrals_model)
         self.history_view = _table("householdHistory", "History of changes")
         self.history_view.setModel(self.history_model)
         self.no_contacts = _empty_note("No contacts recorded yet. Use Record contact when the family comes to "
                                        "a session, phones, or is visited.", "noContacts")
-        self.no_referrals = _empty_note("No referrals yet.", "noReferrals")
         self.no_history = _empty_note("", "noHistory")
         self.tabs = named(QTabWidget(), "householdTabs", "Household record",
                           "Ctrl+Tab moves between people, contacts, referrals, changes and consent")
@@ -203,7 +200,6 @@ class HouseholdView(QWidget):
         self.tabs.tabBar().setAccessibleName("Household record sections")
         for view, empty, name in ((self.members_view, None, "People"),
                                   (self.contacts_view, self.no_contacts, "Contacts"),
-                                  (self.referrals_view, self.no_referrals, "Referrals"),
                                   (self.history_view, self.no_history, "Changes")):
             page = QWidget()
             box = QVBoxLayout(page)
@@ -212,6 +208,12 @@ class HouseholdView(QWidget):
                 box.addWidget(empty)
             box.addWidget(view, 1)
             self.tabs.addTab(page, name)
+        # Referrals: recording one and moving it on. A save reloads the page, so a safeguarding
+        # concern just recorded shows in the banner at once.
+        self.referrals = ReferralsSection(tasks, session)
+        self.referrals_tab = self.tabs.insertTab(2, self.referrals, "Referrals")
+        self.referrals.summary_changed.connect(lambda text: self.tabs.setTabText(self.referrals_tab, text))
+        self.referrals.recorded.connect(self._referral_recorded)
         # Consent: its history, recording and withdrawing, and the family's printed documents.
         self.consent = ConsentSection(tasks, session, renderer or no_renderer)
         self.consent_tab = self.tabs.addTab(self.consent, "Consent")
@@ -273,12 +275,11 @@ class HouseholdView(QWidget):
                                 f"{uk_date(household.created_at)}." if not record.history else "")
         self.no_history.setVisible(not record.history)
         self.history_view.setVisible(bool(record.history))
-        self.no_referrals.setVisible(self.referrals_model.rowCount() == 0)
-        self.referrals_view.setVisible(self.referrals_model.rowCount() > 0)
         self.tabs.setTabText(0, f"People ({len(household.members)})")
         self.tabs.setTabText(3, f"Changes ({self.history_model.rowCount()})")
         self._fill_details(household)
         self.consent.show_household(household)
+        self.referrals.show_household(household)
         session = self._session()
         self.edit_button.setEnabled(session.actor.may(Permission.EDIT_HOUSEHOLD))
         self.contact_button.setEnabled(session.actor.may(Permission.RECORD_CONTACT))
@@ -338,6 +339,10 @@ class HouseholdView(QWidget):
         dialog.open()
         self.contact_dialog = dialog
         return dialog
+
+    def _referral_recorded(self) -> None:
+        if self.household is not None:
+            self.load(self.household.id)
 
     def _reload_contacts(self) -> None:
         if self.household is None:
