@@ -25,25 +25,6 @@ from .conftest import focused, make_context, press, show_and_focus, sign_in_dire
 TAB = Qt.Key.Key_Tab
 
 
-@pytest.fixture
-def family(store):  # type: ignore[no-untyped-def]
-    """A parent and a young child, registered before the desk opens: (household id, parent id, child id)."""
-    from centre_desk.services.auth import sign_in, sign_out
-    from centre_desk.services.households import register_household
-    from centre_desk.wiring import Wiring
-
-    wiring = Wiring(store.data_dir)
-    session = sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, ADMIN_PASSWORD)
-    household = register_household(session, {
-        "address_line1": "1 Sea Road", "town": "Clevedon", "postcode": "BS21 7AA",
-        "members": [
-            {"first_name": "Ioana", "last_name": "Rădulescu", "role": "parent", "date_of_birth": "1990-01-01"},
-            {"first_name": "Zoë", "last_name": "Rădulescu", "role": "child", "date_of_birth": "2023-05-03"},
-        ],
-    })
-    sign_out(session)
-    parent, child = household.members
-    return household.id, parent.id, child.id
 
 
 def settle(qtbot, tasks) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
@@ -22,25 +21,6 @@ TAB = Qt.Key.Key_Tab
 ALT = Qt.KeyboardModifier.AltModifier
 
 
-@pytest.fixture
-def family(store):  # type: ignore[no-untyped-def]
-    """A parent and a young child: (household id, parent id, child id)."""
-    from centre_desk.services.auth import sign_in, sign_out
-    from centre_desk.services.households import register_household
-    from centre_desk.wiring import Wiring
-
-    wiring = Wiring(store.data_dir)
-    session = sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, ADMIN_PASSWORD)
-    household = register_household(session, {
-        "address_line1": "1 Sea Road", "town": "Clevedon", "postcode": "BS21 7AA",
-        "members": [
-            {"first_name": "Ioana", "last_name": "Rădulescu", "role": "parent", "date_of_birth": "1990-01-01"},
-            {"first_name": "Zoë", "last_name": "Rădulescu", "role": "child", "date_of_birth": "2023-05-03"},
-        ],
-    })
-    sign_out(session)
-    parent, child = household.members
-    return household.id, parent.id, child.id
 
 
 def referral_answers(**changes: Any) -> dict[str, Any]:

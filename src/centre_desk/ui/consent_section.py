@@ -11,16 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -40,7 +38,7 @@ from .errors import describe
 from .household_models import SORT_ROLE
 from .print_actions import PRINT_RECEIPT, PRINT_SUMMARY, DocumentPrinter
 from .tasks import TaskRunner
-from .widgets import MessageLabel, named, note
+from .widgets import MessageLabel, named, note, record_table
 from .withdraw_dialog import WithdrawConsentDialog
 
 WIDE_ENOUGH = 1180  # pixels: room for all nine history columns without squeezing names to one word a line
@@ -104,21 +102,9 @@ class ConsentSection(QWidget):
         self.printer = DocumentPrinter(tasks, session, renderer, self)
 
         self.model = ConsentHistoryModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.view = named(QTableView(), "consentHistory", "Consent history",
-                          "Every consent decision and withdrawal, newest first. Current marks what is in force now.")
-        self.view.setModel(self.proxy)
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(ConsentHistoryModel.WHEN, Qt.SortOrder.DescendingOrder)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setTabKeyNavigation(False)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(True)
-        self.view.verticalHeader().setVisible(False)
+        self.proxy, self.view = record_table(
+            self, self.model, SORT_ROLE, ConsentHistoryModel.WHEN, "consentHistory", "Consent history",
+            "Every consent decision and withdrawal, newest first. Current marks what is in force now.")
         header = self.view.horizontalHeader()
         # Names, purposes and partners share what the short columns leave, and wrap onto more lines;
         # the short columns are as wide as their longest words, not as their headers and sort arrows.

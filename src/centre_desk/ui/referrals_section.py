@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -49,7 +48,7 @@ from .forms.values import DATE_FORMAT_HINT
 from .referral_models import ReferralRow, ReferralsModel, describe_referral, next_steps, status_word
 from .table_model import SORT_ROLE
 from .tasks import TaskRunner
-from .widgets import MessageLabel, heading, named, note
+from .widgets import MessageLabel, heading, named, note, record_table
 
 NOTE_MAX = 2000
 PEOPLE = "people"
@@ -102,22 +101,10 @@ class ReferralsSection(QWidget):
         self._then_say = ""
 
         self.model = ReferralsModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.view = named(QTableView(), "householdReferrals", "Referrals",
-                          "The household's referrals, newest first. Up and Down choose one; its reasons "
-                          "and steps are shown under the table.")
-        self.view.setModel(self.proxy)
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(ReferralsModel.RECEIVED, Qt.SortOrder.DescendingOrder)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setTabKeyNavigation(False)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(True)
-        self.view.verticalHeader().setVisible(False)
+        self.proxy, self.view = record_table(
+            self, self.model, SORT_ROLE, ReferralsModel.RECEIVED, "householdReferrals", "Referrals",
+            "The household's referrals, newest first. Up and Down choose one; its reasons "
+            "and steps are shown under the table.")
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)
         for column in range(self.model.columnCount()):

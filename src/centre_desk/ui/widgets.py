@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QAbstractItemModel, QObject, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QLineEdit, QTableView, QWidget
 
 APP_NAME = "Centre Desk"
 BASE_POINT_SIZE = 11
@@ -139,3 +139,23 @@ def apply_theme(app: QApplication) -> None:
     if font.pointSize() < BASE_POINT_SIZE:
         font.setPointSize(BASE_POINT_SIZE)
         app.setFont(font)
+
+
+def record_table(parent: QObject, model: QAbstractItemModel, sort_role: int, sort_column: int, object_name: str,
+                 accessible_name: str, description: str) -> tuple[QSortFilterProxyModel, QTableView]:
+    """A read-only, sortable, one-row-at-a-time table of records, newest first, that Tab leaves."""
+    proxy = QSortFilterProxyModel(parent)
+    proxy.setSourceModel(model)
+    proxy.setSortRole(sort_role)
+    view = named(QTableView(), object_name, accessible_name, description)
+    view.setModel(proxy)
+    view.setSortingEnabled(True)
+    view.sortByColumn(sort_column, Qt.SortOrder.DescendingOrder)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setTabKeyNavigation(False)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(True)
+    view.verticalHeader().setVisible(False)
+    return proxy, view
