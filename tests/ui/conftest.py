@@ -124,3 +124,19 @@ def family(store):  # type: ignore[no-untyped-def]
     sign_out(session)
     parent, child = household.members
     return household.id, parent.id, child.id
+
+
+def modal(qtbot, kind: type[QWidget]) -> QWidget:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), kind), timeout=10_000)
+    widget = QApplication.activeModalWidget()
+    assert isinstance(widget, kind)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget, timeout=5000)
+    return widget
+
+
+def tab_to(qtbot, accessible_name: str, limit: int = 60) -> QWidget:  # type: ignore[no-untyped-def]
+    for _ in range(limit):
+        if focused().accessibleName() == accessible_name:
+            return focused()
+        press(qtbot, Qt.Key.Key_Tab)
+    raise AssertionError(f"Tab never reached {accessible_name!r}; stuck at {focused().accessibleName()!r}")

@@ -20,7 +20,7 @@ from centre_desk.ui.print_preview import PrintPreviewDialog
 from centre_desk.ui.withdraw_dialog import WithdrawConsentDialog
 from tests.conftest import ADMIN, ADMIN_PASSWORD, PROFILE
 
-from .conftest import focused, make_context, press, show_and_focus, sign_in_directly, type_text
+from .conftest import focused, make_context, modal, press, show_and_focus, sign_in_directly, tab_to, type_text
 
 TAB = Qt.Key.Key_Tab
 
@@ -45,20 +45,6 @@ def open_household(qtbot, store, tasks, shell_factory, household_id: str) -> Mai
     return main
 
 
-def modal(qtbot, kind: type[QWidget]) -> QWidget:  # type: ignore[no-untyped-def]
-    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), kind), timeout=10_000)
-    widget = QApplication.activeModalWidget()
-    assert isinstance(widget, kind)
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget, timeout=5000)
-    return widget
-
-
-def tab_to(qtbot, accessible_name: str, limit: int = 60) -> QWidget:  # type: ignore[no-untyped-def]
-    for _ in range(limit):
-        if focused().accessibleName() == accessible_name:
-            return focused()
-        press(qtbot, TAB)
-    raise AssertionError(f"Tab never reached {accessible_name!r}; stuck at {focused().accessibleName()!r}")
 
 
 def unnamed(window: QWidget) -> list[str]:

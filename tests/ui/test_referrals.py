@@ -15,7 +15,7 @@ from centre_desk.ui.referral_models import SAFEGUARDING_YES, ReferralsModel
 from centre_desk.ui.referrals_section import NewReferralDialog, NextStepDialog
 from tests.conftest import ADMIN, ADMIN_PASSWORD
 
-from .conftest import focused, make_context, press, show_and_focus, sign_in_directly, type_text
+from .conftest import focused, make_context, modal, press, show_and_focus, sign_in_directly, tab_to, type_text
 
 TAB = Qt.Key.Key_Tab
 ALT = Qt.KeyboardModifier.AltModifier
@@ -50,20 +50,6 @@ def open_referrals(qtbot, store, tasks, shell_factory, household_id: str) -> Mai
     return main
 
 
-def modal(qtbot, kind: type[QWidget]) -> QWidget:  # type: ignore[no-untyped-def]
-    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), kind), timeout=10_000)
-    widget = QApplication.activeModalWidget()
-    assert isinstance(widget, kind)
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget, timeout=5000)
-    return widget
-
-
-def tab_to(qtbot, accessible_name: str, limit: int = 60) -> QWidget:  # type: ignore[no-untyped-def]
-    for _ in range(limit):
-        if focused().accessibleName() == accessible_name:
-            return focused()
-        press(qtbot, TAB)
-    raise AssertionError(f"Tab never reached {accessible_name!r}; stuck at {focused().accessibleName()!r}")
 
 
 def answer(qtbot, accessible_name: str, text: str) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -38,7 +38,7 @@ from .errors import describe
 from .household_models import SORT_ROLE
 from .print_actions import PRINT_RECEIPT, PRINT_SUMMARY, DocumentPrinter
 from .tasks import TaskRunner
-from .widgets import MessageLabel, named, note, record_table
+from .widgets import MessageLabel, named, note, record_table, select_focused_row
 from .withdraw_dialog import WithdrawConsentDialog
 
 WIDE_ENOUGH = 1180  # pixels: room for all nine history columns without squeezing names to one word a line
@@ -223,12 +223,7 @@ class ConsentSection(QWidget):
         return self.model.line(self.proxy.mapToSource(index).row())
 
     def _selection_changed(self) -> None:
-        # The row with the keyboard focus is the row Withdraw acts on, so show it selected (the view
-        # gives focus to a row without selecting it).
-        index = self.view.currentIndex()
-        if index.isValid() and not self.view.selectionModel().isRowSelected(index.row(), index.parent()):
-            self.view.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-                                              | QItemSelectionModel.SelectionFlag.Rows)
+        select_focused_row(self.view)
         line = self.selected_line()
         self.detail.setText(describe_line(line) if line is not None else "")
         self.detail.setAccessibleDescription(self.detail.text())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -48,7 +48,7 @@ from .forms.values import DATE_FORMAT_HINT
 from .referral_models import ReferralRow, ReferralsModel, describe_referral, next_steps, status_word
 from .table_model import SORT_ROLE
 from .tasks import TaskRunner
-from .widgets import MessageLabel, heading, named, note, record_table
+from .widgets import MessageLabel, heading, named, note, record_table, select_focused_row
 
 NOTE_MAX = 2000
 PEOPLE = "people"
@@ -214,11 +214,7 @@ class ReferralsSection(QWidget):
         self._selection_changed()
 
     def _selection_changed(self) -> None:
-        # The row with the focus is the row Next step acts on, so show it selected.
-        index = self.view.currentIndex()
-        if index.isValid() and not self.view.selectionModel().isRowSelected(index.row(), index.parent()):
-            self.view.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-                                              | QItemSelectionModel.SelectionFlag.Rows)
+        select_focused_row(self.view)
         row = self.selected()
         self.detail.setText(describe_referral(row) if row is not None else "")
         self.detail.setAccessibleDescription(self.detail.text())

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QAbstractItemModel, QObject, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QObject, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QLineEdit, QTableView, QWidget
 
@@ -159,3 +159,12 @@ def record_table(parent: QObject, model: QAbstractItemModel, sort_role: int, sor
     view.setWordWrap(True)
     view.verticalHeader().setVisible(False)
     return proxy, view
+
+
+def select_focused_row(view: QTableView) -> None:
+    """The row with the keyboard focus is the row the section's buttons act on, so show it
+    selected (a view can give a row focus without selecting it)."""
+    index = view.currentIndex()
+    if index.isValid() and not view.selectionModel().isRowSelected(index.row(), index.parent()):
+        view.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                     | QItemSelectionModel.SelectionFlag.Rows)
