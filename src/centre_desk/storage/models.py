@@ -62,6 +62,9 @@ class AuditRow(Base):
     detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # "store": written by a signed-in session; "reported": an event recorded while nobody was
+    # signed in (revision 0004), which anyone holding the files could have forged.
+    source: Mapped[str] = mapped_column(String(16), default="store", server_default="store")
 
 
 class DraftRow(Base):
