@@ -36,10 +36,11 @@ class FakeAudit:
         self.fail = fail
 
     def append(self, at: datetime, actor: str, action: str, record_ref: str | None = None,
-               detail: str | None = None) -> Any:
+               detail: str | None = None, *, source: str = "store") -> Any:
         if self.fail:
             raise StoreError("disk full")
-        entry = make_entry(self.entries[-1] if self.entries else None, at, actor, action, record_ref, detail)
+        entry = make_entry(self.entries[-1] if self.entries else None, at, actor, action, record_ref, detail,
+                           source)
         self.entries.append(entry)
         return entry
 

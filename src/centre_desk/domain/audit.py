@@ -13,6 +13,14 @@ from datetime import datetime
 
 GENESIS_HASH = "0" * 64
 
+# Where an entry came from. ``store`` entries were written by a signed-in session inside the
+# encrypted store. ``reported`` entries record events that happened while nobody was signed in
+# (failed sign-ins kept in ``signin-state.json``): anyone holding the files could have written
+# those, so they are kept, and shown, as reported and unauthenticated.
+SOURCE_STORE = "store"
+SOURCE_REPORTED = "reported"
+SOURCES = (SOURCE_STORE, SOURCE_REPORTED)
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -24,11 +32,16 @@ class AuditEntry:
     detail: str | None  # non-personal detail: a role name, a count, a form id
     prev_hash: str
     hash: str
+    source: str = SOURCE_STORE
+
+    @property
+    def authenticated(self) -> bool:
+        return self.source == SOURCE_STORE
 
 
 def canonical(seq: int, at: datetime, actor: str, action: str, record_ref: str | None,
-              detail: str | None) -> bytes:
-    body = {
+              detail: str | None, source: str = SOURCE_STORE) -> bytes:
+    body: dict[str, object] = {
         "seq": seq,
         "at": at.isoformat(),
         "actor": actor,
@@ -36,6 +49,10 @@ def canonical(seq: int, at: datetime, actor: str, action: str, record_ref: str |
         "ref": record_ref,
         "detail": detail,
     }
+    if source != SOURCE_STORE:
+        # Entries written before sources existed were all store entries; leaving the default out
+        # keeps their hashes, while a reported entry cannot be passed off as a store entry.
+        body["source"] = source
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
 
@@ -44,11 +61,14 @@ def chain_hash(prev_hash: str, content: bytes) -> str:
 
 
 def make_entry(prev: AuditEntry | None, at: datetime, actor: str, action: str,
-               record_ref: str | None = None, detail: str | None = None) -> AuditEntry:
+               record_ref: str | None = None, detail: str | None = None,
+               source: str = SOURCE_STORE) -> AuditEntry:
+    if source not in SOURCES:
+        raise ValueError("unknown audit source")
     seq = 1 if prev is None else prev.seq + 1
     prev_hash = GENESIS_HASH if prev is None else prev.hash
-    digest = chain_hash(prev_hash, canonical(seq, at, actor, action, record_ref, detail))
-    return AuditEntry(seq, at, actor, action, record_ref, detail, prev_hash, digest)
+    digest = chain_hash(prev_hash, canonical(seq, at, actor, action, record_ref, detail, source))
+    return AuditEntry(seq, at, actor, action, record_ref, detail, prev_hash, digest, source)
 
 
 @dataclass(frozen=True)
@@ -71,7 +91,8 @@ def verify(entries: list[AuditEntry]) -> ChainReport:
             return ChainReport(len(entries), expected_seq, f"entry {expected_seq} is missing")
         if entry.prev_hash != prev_hash:
             return ChainReport(len(entries), entry.seq, "its link to the previous entry does not match")
-        content = canonical(entry.seq, entry.at, entry.actor, entry.action, entry.record_ref, entry.detail)
+        content = canonical(entry.seq, entry.at, entry.actor, entry.action, entry.record_ref, entry.detail,
+                            entry.source)
         if chain_hash(prev_hash, content) != entry.hash:
             return ChainReport(len(entries), entry.seq, "its content does not match its hash")
         prev_hash = entry.hash

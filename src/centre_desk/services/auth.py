@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from centre_desk.domain.audit import SOURCE_REPORTED
 from centre_desk.domain.clock import Clock
 from centre_desk.domain.errors import SignInFailed, SignInThrottled, ValidationFailed
 from centre_desk.domain.staff import StaffMember, check_password
@@ -13,7 +14,7 @@ from .session import DeskSession
 def _flush_pending(uow: UnitOfWork, throttle: SignInThrottle) -> int:
     pending = throttle.pending_events()
     for at, action, ref in pending:
-        uow.audit.append(at, "unknown", action, ref)
+        uow.audit.append(at, "unknown", action, ref, source=SOURCE_REPORTED)
     return len(pending)
 
 

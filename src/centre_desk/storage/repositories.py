@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from centre_desk.domain.audit import AuditEntry, make_entry
+from centre_desk.domain.audit import SOURCE_STORE, AuditEntry, make_entry
 from centre_desk.domain.errors import Conflict, NotFound
 from centre_desk.domain.staff import Role, StaffMember
 
@@ -78,7 +78,7 @@ class SqlSettingsRepository:
 
 def _entry(row: AuditRow) -> AuditEntry:
     return AuditEntry(row.seq, datetime.fromisoformat(row.at), row.actor, row.action, row.record_ref,
-                      row.detail, row.prev_hash, row.hash)
+                      row.detail, row.prev_hash, row.hash, row.source)
 
 
 class SqlAuditLog:
@@ -93,11 +93,11 @@ class SqlAuditLog:
         return _entry(row) if row else None
 
     def append(self, at: datetime, actor: str, action: str, record_ref: str | None = None,
-               detail: str | None = None) -> AuditEntry:
-        entry = make_entry(self._last(), at, actor, action, record_ref, detail)
+               detail: str | None = None, *, source: str = SOURCE_STORE) -> AuditEntry:
+        entry = make_entry(self._last(), at, actor, action, record_ref, detail, source)
         self.s.add(AuditRow(seq=entry.seq, at=entry.at.isoformat(), actor=entry.actor,
                             action=entry.action, record_ref=entry.record_ref, detail=entry.detail,
-                            prev_hash=entry.prev_hash, hash=entry.hash))
+                            prev_hash=entry.prev_hash, hash=entry.hash, source=entry.source))
         self.s.flush()
         return entry
 
