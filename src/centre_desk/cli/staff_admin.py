@@ -1,17 +1,14 @@
-"""Set-up, staff, audit and recovery commands."""
+"""Set-up, staff and recovery commands."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 
 from .common import (
-    EXIT_ERROR,
     EXIT_OK,
     EXIT_USAGE,
     NEW_PASSWORD_ENV,
     PASSWORD_ENV,
-    PROG,
     CliError,
     Context,
     Parser,
@@ -77,17 +74,6 @@ def cmd_staff_disable(ctx: Context) -> int:
     return EXIT_OK
 
 
-def cmd_audit_verify(ctx: Context) -> int:
-    from centre_desk.services.audit import verify_audit
-
-    report = verify_audit(ctx.session())
-    if report.intact:
-        print(f"Audit chain intact: {report.count} entries")
-        return EXIT_OK
-    print(f"{PROG}: audit chain broken at entry {report.first_broken}: {report.reason}", file=sys.stderr)
-    return EXIT_ERROR
-
-
 def cmd_recover(ctx: Context) -> int:
     from centre_desk.services.auth import recover
 
@@ -125,11 +111,6 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     dis = staff.add_parser("disable", help="disable a member of staff and remove their key slot")
     dis.add_argument("username")
     dis.set_defaults(handler=cmd_staff_disable)
-
-    audit = sub.add_parser("audit", help="audit chain").add_subparsers(dest="audit_command", required=True,
-                                                                       parser_class=Parser)
-    verify = audit.add_parser("verify", help="check every entry of the audit chain")
-    verify.set_defaults(handler=cmd_audit_verify)
 
     rec = sub.add_parser("recover", help="set a new password with the recovery key")
     rec.add_argument("--recovery-key", required=True)

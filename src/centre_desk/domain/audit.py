@@ -72,20 +72,52 @@ def make_entry(prev: AuditEntry | None, at: datetime, actor: str, action: str,
 
 
 @dataclass(frozen=True)
+class Head:
+    """A point of the chain someone has written down (or a server has anchored): entry count and the
+    last entry's hash. A later chain must still hold that entry with that hash; one that does not was
+    truncated or rewritten, even if every link in it verifies."""
+
+    count: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.count}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Head:
+        """``N:HASH`` as printed by ``audit head``; raises ValueError with a plain reason."""
+        count_text, sep, digest = text.strip().partition(":")
+        if not sep or not count_text.isdigit() or int(count_text) < 1:
+            raise ValueError("expected the form N:HASH, as printed by 'audit head'")
+        digest = digest.lower()
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise ValueError("the hash must be 64 hexadecimal characters")
+        return cls(int(count_text), digest)
+
+
+@dataclass(frozen=True)
 class ChainReport:
     count: int
     first_broken: int | None  # sequence number of the first entry that does not verify
     reason: str = ""
+    head: Head | None = None  # the last entry, when the chain is not empty
+    reported: int = 0  # entries recorded from outside the store (unauthenticated)
 
     @property
     def intact(self) -> bool:
         return self.first_broken is None
 
 
-def verify(entries: list[AuditEntry]) -> ChainReport:
-    """Walk the chain in sequence order and name the first entry that does not verify."""
+def verify(entries: list[AuditEntry], expect: Head | None = None) -> ChainReport:
+    """Walk the chain in sequence order and name the first entry that does not verify.
+
+    With ``expect``, the chain must also still extend that earlier head: deleting the last entries,
+    or deleting entries and recomputing every hash after them, leaves a chain whose links all verify
+    but which no longer holds the expected entry.
+    """
     prev_hash = GENESIS_HASH
     expected_seq = 1
+    reported = 0
     for entry in entries:
         if entry.seq != expected_seq:
             return ChainReport(len(entries), expected_seq, f"entry {expected_seq} is missing")
@@ -95,6 +127,18 @@ def verify(entries: list[AuditEntry]) -> ChainReport:
                             entry.source)
         if chain_hash(prev_hash, content) != entry.hash:
             return ChainReport(len(entries), entry.seq, "its content does not match its hash")
+        if expect is not None and entry.seq == expect.count and entry.hash != expect.hash:
+            return ChainReport(len(entries), entry.seq,
+                               "it is not the entry written down earlier as the head: entries up to "
+                               "here were removed or rewritten")
+        if not entry.authenticated:
+            reported += 1
         prev_hash = entry.hash
         expected_seq += 1
-    return ChainReport(len(entries), None)
+    count = expected_seq - 1
+    head = Head(count, prev_hash) if count else None
+    if expect is not None and count < expect.count:
+        return ChainReport(count, count + 1,
+                           f"the chain ends after {count} entries but {expect.count} were written down "
+                           "earlier: entries were removed from its end", head, reported)
+    return ChainReport(count, None, "", head, reported)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from centre_desk.domain.audit import AuditEntry
 from centre_desk.domain.clock import Clock
 from centre_desk.domain.staff import Permission, StaffMember, require
 
@@ -23,5 +24,5 @@ class DeskSession:
         require(self.actor, permission)
 
     def audit(self, uow: UnitOfWork, action: str, record_ref: str | None = None,
-              detail: str | None = None) -> None:
-        uow.audit.append(self.clock.now(), self.actor.id, action, record_ref, detail)
+              detail: str | None = None) -> AuditEntry:
+        return uow.audit.append(self.clock.now(), self.actor.id, action, record_ref, detail)
