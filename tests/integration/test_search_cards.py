@@ -224,3 +224,59 @@ def test_a_search_audit_commit_leaves_later_commits_fully_durable(admin_session)
             assert uow.session.execute(text("PRAGMA synchronous")).scalar() == 2
         with admin_session.store.unit_of_work(relaxed=True) as uow:
             assert uow.session.execute(text("PRAGMA synchronous")).scalar() == 1
+
+
+def _plain_bytes(session: Any, tmp: Any, tables: tuple[str, ...] | None = None) -> bytes:
+    """The store's content decrypted into a plaintext SQLite file: the whole database
+    (``sqlcipher_export``) or only the given tables, so a grep sees what a reader with the key would."""
+    from centre_desk.storage.engine import KeyHolder, connect_raw
+
+    target = tmp / f"plain-{len(list(tmp.iterdir()))}.db"
+    conn = connect_raw(session.store.path, KeyHolder(session.store._key.copy()))
+    try:
+        conn.execute(f"ATTACH DATABASE '{target}' AS plain KEY ''")
+        if tables is None:
+            conn.execute("SELECT sqlcipher_export('plain')")
+        for name in tables or ():
+            conn.execute(f"CREATE TABLE plain.{name} AS SELECT * FROM main.{name}")
+        conn.execute("DETACH DATABASE plain")
+    finally:
+        conn.close()
+    return target.read_bytes()
+
+
+INDEX_TABLES = ("search_index_data", "search_index_idx", "search_index_content", "search_index_docsize",
+                "household_cards")
+
+
+def test_a_corrected_surname_leaves_the_index_once_removed_words_are_purged(admin_session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from centre_desk.services.households import purge_removed_words
+
+    h = _register(admin_session, last="Zyxwvutsrq")
+    make_demo_households(admin_session, 40, seed=3)  # other words around it, in other segments
+    assert b"yxwvutsrq" in _plain_bytes(admin_session, tmp_path, INDEX_TABLES)
+    data = open_household(admin_session, h.id).submission()
+    for m in data["members"]:
+        m["last_name"] = "Quinlan"
+    update_household(admin_session, h.id, data, 1)
+    assert _ids(admin_session, "zyxwvutsrq") == [] and _ids(admin_session, "quinlan") == [h.id]
+    # The save itself only marks the old words deleted (fast); they are still in an older segment.
+    with admin_session.store.reader() as uow:
+        assert uow.households.purge_pending()
+    assert b"yxwvutsrq" in _plain_bytes(admin_session, tmp_path, INDEX_TABLES)
+    assert purge_removed_words(admin_session)
+    assert b"yxwvutsrq" not in _plain_bytes(admin_session, tmp_path, INDEX_TABLES)
+    with admin_session.store.reader() as uow:
+        assert not uow.households.purge_pending()
+    assert _ids(admin_session, "quinlan") == [h.id]  # and the index still works
+
+
+def test_an_erased_family_leaves_no_bytes_in_the_database(admin_session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    h = _register(admin_session, last="Zyxwvutsrq")
+    record_contact(admin_session, h.id, "drop-in", date(2026, 10, 1))
+    make_demo_households(admin_session, 40, seed=4)
+    assert b"yxwvutsrq" in _plain_bytes(admin_session, tmp_path)
+    with admin_session.uow() as uow:
+        uow.households.delete_everything(h.id)
+        uow.commit()
+    assert b"yxwvutsrq" not in _plain_bytes(admin_session, tmp_path)
