@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
 from centre_desk.services.auth import sign_in, sign_out
 from centre_desk.services.demo_data import make_demo_households
 from centre_desk.services.households import (
@@ -109,7 +111,7 @@ def main() -> None:
     n = args.samples
     with session.store.reader() as uow:
         out["households_in_store"] = uow.households.count()
-        rows = uow.session.exec_driver_sql("SELECT household_id FROM household_cards").all()
+        rows = uow.session.execute(text("SELECT household_id FROM household_cards")).all()
     all_ids = [r[0] for r in rows]
 
     def person() -> tuple[str, Any]:
