@@ -10,7 +10,8 @@ Prints one JSON object:
   moment, from the process's start time;
 - ``signin_to_main_ready_s``: median, in one process, from the Sign in click to the main window's
   first paint, after the background warm-up the app starts once its first window is up;
-  ``signin_to_main_ready_cold_s`` is the first sign-in before any warm-up, for comparison.
+  ``signin_to_main_ready_first_s`` is the first sign-in of the process, pressed the moment the
+  window is up while the app's warm-up has only just started (target <= 0.5 s).
 
 Runs offscreen unless QT_QPA_PLATFORM says otherwise. Not a timed test: the targets (< 1.0 s each)
 are judged by a person reading the numbers.
@@ -67,7 +68,7 @@ def window_shown(data_dir: Path, runs: int) -> tuple[list[float], list[float]]:
 def signin_to_main(data_dir: Path, runs: int) -> tuple[float, list[float]]:
     from PySide6.QtWidgets import QApplication
 
-    from centre_desk.app import build_parts, warm_up
+    from centre_desk.app import build_parts, start_warm_up, warm_up
     from centre_desk.ui.context import AppContext
     from centre_desk.ui.main_window import MainWindow
     from centre_desk.ui.shell import AppShell
@@ -114,7 +115,11 @@ def signin_to_main(data_dir: Path, runs: int) -> tuple[float, list[float]]:
         return elapsed
 
     shell.start(first_run=False)
+    # As the app does: the warm-up starts when the window is up, and Sign in is pressed the same
+    # moment, so the first sign-in overlaps the warm-up instead of following it.
+    start_warm_up(context)
     cold = one_sign_in()
+    tasks.wait(30_000)
     warm_up(context)
     warm = [one_sign_in() for _ in range(runs)]
     shell.shutdown()
@@ -138,7 +143,7 @@ def main() -> int:
         "signin_window_shown_s": round(statistics.median(walls), 3),
         "signin_window_shown_in_process_s": round(statistics.median(inside), 3),
         "signin_to_main_ready_s": round(statistics.median(warm), 3),
-        "signin_to_main_ready_cold_s": round(cold, 3),
+        "signin_to_main_ready_first_s": round(cold, 3),
         "runs": args.runs,
         "wall_each_s": [round(w, 3) for w in walls],
         "signin_each_s": [round(w, 3) for w in warm],

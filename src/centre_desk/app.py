@@ -44,7 +44,18 @@ WARM_MODULES = (
     "centre_desk.storage.store",
     "centre_desk.storage.unit_of_work",
     "centre_desk.storage.repositories",
+    "centre_desk.storage.search_index",
     "centre_desk.formspec.profiles",
+)
+# Imported next, while a sign-in pressed at once is deriving its key (Argon2 releases the GIL):
+# the main window and the household desk it builds on the GUI thread as soon as the key is there.
+WARM_WINDOW_MODULES = (
+    "centre_desk.ui.main_window",
+    "centre_desk.ui.desk",
+    "centre_desk.ui.household_view",
+    "centre_desk.ui.household_form",
+    "centre_desk.ui.search",
+    "centre_desk.formspec.submission",
 )
 
 
@@ -96,6 +107,17 @@ def warm_up(context: AppContext) -> None:
     for name in WARM_MODULES:
         importlib.import_module(name)
     context.parts()
+    for name in WARM_WINDOW_MODULES:
+        importlib.import_module(name)
+
+
+def start_warm_up(context: AppContext, then: Callable[[object], object] | None = None) -> None:
+    """Start the warm-up beside the store's queue, not on it: a Sign in pressed the moment the
+    window appears then starts at once instead of waiting for every import, and needs only the
+    ones it cannot do without (Python's import lock makes it wait for a module the warm-up is
+    importing rather than import it twice). It touches no store, so it may run in parallel."""
+    context.tasks.run(lambda: warm_up(context), then, on_error=lambda error: log.warning(
+        "warm-up failed: %s", type(error).__name__), serial=False)
 
 
 # -- errors nobody caught ---------------------------------------------------------------------------
@@ -222,8 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             tasks.run(context.renderer, on_error=lambda error: log.warning(
                 "printing warm-up failed: %s", type(error).__name__), serial=False)
 
-        tasks.run(lambda: warm_up(context), warm_printing, on_error=lambda error: log.warning(
-            "warm-up failed: %s", type(error).__name__))
+        start_warm_up(context, warm_printing)
 
     when_painted(window, shown)
     try:

@@ -141,14 +141,38 @@ def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 
 
+# A phone number is also found from its last digits: its digits reversed, marked with "_" (a
+# character the index keeps inside words and that queries never contain), so "900123" is a prefix
+# of the reversed number and no prefix search for letters or leading digits ever sees these words.
+TAIL_MARK = "_"
+TAIL_MIN_DIGITS = 6
+
+
+def phone_tail(digits: str) -> str:
+    return TAIL_MARK + digits[::-1]
+
+
+def _word_forms(value: str) -> str:
+    """A folded name as the index sees it, plus its letters joined when punctuation or spaces
+    split it: ``O'Brien`` is then found from ``obrien`` as well as ``o brien``, and
+    ``Smith-Jones`` from ``smithjones`` as well as ``jones``."""
+    folded = fold(value).replace(TAIL_MARK, " ").strip()
+    joined = "".join(c for c in folded if c.isalnum())
+    if joined and joined != folded:
+        return f"{folded} {joined}"
+    return folded
+
+
 def search_terms(household_fields: Mapping[str, Any], member: Member) -> str:
-    """The folded words one person is found by: names, postcode (with and without its space),
-    phone numbers (digits only), email and date of birth (dd/mm/yyyy, ddmmyyyy and ISO)."""
+    """The folded words one person is found by: names (and their joined forms), postcode (with and
+    without its space), phone numbers (digits only, and reversed for the last digits), the part of
+    the email before the @ (the domain would put one word on most rows and tell nobody apart), and
+    date of birth (dd/mm/yyyy, ddmmyyyy and ISO)."""
     words: list[str] = []
     for key in ("first_name", "middle_names", "last_name", "preferred_name"):
         value = member.fields.get(key)
         if value:
-            words.append(fold(str(value)))
+            words.append(_word_forms(str(value)))
     postcode = normalise_postcode(str(household_fields.get("postcode") or ""))
     if postcode:
         words.append(fold(postcode))
@@ -157,22 +181,27 @@ def search_terms(household_fields: Mapping[str, Any], member: Member) -> str:
         value = household_fields.get(key)
         if value:
             digits = _digits(str(value))
+            if not digits:
+                continue
             words.append(digits)
             if digits.startswith("44"):
                 words.append("0" + digits[2:])
+            words.append(phone_tail(digits))
     email = household_fields.get("email")
     if email:
-        words.append(fold(str(email)))
+        local = str(email).rpartition("@")[0] or str(email)
+        words.append(fold(local).replace(TAIL_MARK, " "))
     dob = member.date_of_birth
     if dob:
         words.append(f"{dob:%d/%m/%Y} {dob:%d%m%Y} {dob.isoformat()}")
-    return " ".join(words)
+    return " ".join(w for w in words if w)
 
 
 def query_terms(query: str) -> list[str]:
     """Folded words of a search box query. ``bs23 1aa``, ``12/03/2019`` and ``07700 900123`` keep
-    working as typed: a date is one token, a spaced postcode or phone is also tried joined."""
-    return [w for w in fold(query).replace("/", " ").split() if w]
+    working as typed: a date is one token, a spaced postcode or phone is also tried joined. The
+    tail mark is dropped, so nobody can list the reversed phone numbers by typing it."""
+    return [w for w in fold(query).replace("/", " ").replace(TAIL_MARK, " ").split() if w]
 
 
 @dataclass(frozen=True)

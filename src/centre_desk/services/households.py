@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from centre_desk.domain.audit import AuditEntry
 from centre_desk.domain.duplicates import LikelyDuplicate, likely_duplicates
 from centre_desk.domain.errors import FieldProblem, NotFound, ValidationFailed
 from centre_desk.domain.household import FieldChange, Household, SearchHit, diff, split_submission
@@ -18,6 +19,7 @@ from .profile import form, profile_of, service_choices
 from .session import DeskSession
 
 MEMBERSHIP = "membership"
+SEARCHED = "household.searched"
 CONTACT_TYPES = ("session", "phone-call", "home-visit", "drop-in")
 CONTACT_TYPE_LABELS = {
     "session": "Session attended",
@@ -62,7 +64,8 @@ def open_household(session: DeskSession, household_id: str) -> Household:
         household = uow.households.get(household_id)
         if household is None:
             raise NotFound("no such household")
-        session.audit(uow, "household.viewed", household_id)
+        entry = uow.audit.append(session.clock.now(), session.actor.id, "household.viewed", household_id)
+        uow.households.note_read(entry.seq, [household_id])
         uow.commit()
     return household
 
@@ -97,12 +100,52 @@ def household_history(session: DeskSession, household_id: str) -> list[tuple[dat
 
 
 def search_households(session: DeskSession, query: str, limit: int = 50) -> list[SearchHit]:
-    """Search as you type. Not audited per keystroke: opening a result is what gets audited."""
+    """Search as you type. Every search that shows households is audited with their ids (never
+    the query), so "who looked at this family" includes everyone who saw it in a result list.
+
+    The entry is written before the results are returned, so nothing is shown unaudited; its
+    commit does not wait for the disk (a ``relaxed`` unit of work): in WAL mode it is made durable by the
+    next ordinary commit, and a power cut can lose at most the last few search entries, never
+    corrupt the chain. An fsync per keystroke would cost the search most of its time budget.
+    """
     session.require(Permission.VIEW_HOUSEHOLD)
     if not query.strip():
         return []
     with session.store.reader() as uow:
-        return uow.households.search(query, limit, session.clock.today())
+        hits = uow.households.search(query, limit, session.clock.today())
+    if hits:
+        ids = [h.household_id for h in hits]
+        with session.store.unit_of_work(relaxed=True) as uow:
+            entry = uow.audit.append(session.clock.now(), session.actor.id, SEARCHED, None,
+                                     f"{len(ids)} shown: {' '.join(ids)}")
+            uow.households.note_read(entry.seq, ids)
+            uow.commit()
+    return hits
+
+
+def household_readers(session: DeskSession, household_id: str) -> list[AuditEntry]:
+    """Who looked at this family: every audit entry that opened it or listed it in search results."""
+    session.require(Permission.VIEW_AUDIT)
+    with session.uow() as uow:
+        entries = uow.households.reads(household_id)
+        session.audit(uow, "audit.household-readers", household_id, f"{len(entries)} entries")
+        uow.commit()
+    return entries
+
+
+def purge_removed_words(session: DeskSession, max_steps: int = 1_000_000) -> bool:
+    """Drop the words that saves removed (a corrected surname) from the search index, one short
+    write transaction per step so saves and searches are never held up for long. True when done.
+    Needs no permission of its own: it changes no record and shows nothing."""
+    for _ in range(max_steps):
+        with session.uow() as uow:
+            if not uow.households.purge_pending():
+                return True
+            done = uow.households.purge_step()
+            uow.commit()
+        if done:
+            return True
+    return False
 
 
 def find_likely_duplicates(session: DeskSession, data: Mapping[str, Any],

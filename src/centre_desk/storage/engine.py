@@ -95,6 +95,13 @@ def make_engine(path: Path, key: KeyHolder, *, immediate: bool = True) -> Engine
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
+        # SQLite only lets the sync level change outside a transaction, so a unit of work bound
+        # with execution_options(relaxed=True) asks for NORMAL here, and the next ordinary one
+        # on the same connection puts FULL back.
+        relaxed = bool(conn.get_execution_options().get("relaxed"))
+        if conn.info.get("relaxed", False) != relaxed:
+            conn.exec_driver_sql(f"PRAGMA synchronous = {'NORMAL' if relaxed else 'FULL'}")
+            conn.info["relaxed"] = relaxed
         conn.exec_driver_sql(begin)
 
     return engine

@@ -1,7 +1,8 @@
-"""Households, their change history and contacts as records, plus the FTS5 search index.
+"""Households, their change history and contacts as records.
 
-Every write keeps the search index in step inside the same transaction, so a crash can never
-leave a household that search cannot find, or search entries for one that is gone.
+Every write keeps the search index and the household's search card (``search_index.py``) in step
+inside the same transaction, so a crash can never leave a household that search cannot find, a
+card that disagrees with the records, or search entries for one that is gone.
 """
 
 from __future__ import annotations
@@ -14,25 +15,27 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from centre_desk.domain.audit import AuditEntry
 from centre_desk.domain.errors import Conflict, NotFound
 from centre_desk.domain.household import (
+    TAIL_MIN_DIGITS,
     FieldChange,
     Household,
     Member,
     SearchHit,
+    phone_tail,
     query_terms,
-    search_terms,
 )
 from centre_desk.domain.ids import uuid7
 from centre_desk.domain.text import fold, normalise_postcode
 
-from .models import RecordRow
-from .referrals import SqlReferralRepository
+from .models import AuditRow, RecordRow
+from .repositories import _entry
+from .search_index import SearchIndex, hit_of
 
 HOUSEHOLD = "household"
 CHANGE = "change"
 CONTACT = "contact"
-SEARCH_LIMIT_ROWS = 400
 
 
 def _dumps(value: Any) -> str:
@@ -49,8 +52,9 @@ def _body(h: Household, synthetic: bool) -> str:
     return _dumps(body)
 
 
-def _household(row: RecordRow, last_contact: date | None, flagged: bool) -> Household:
-    body = json.loads(row.body)
+def _household(row: RecordRow, last_contact: date | None, flagged: bool,
+               body: dict[str, Any] | None = None) -> Household:
+    body = json.loads(row.body) if body is None else body
     members = tuple(Member(m["id"], m["fields"]) for m in body.get("members", []))
     return Household(
         id=row.id,
@@ -69,13 +73,23 @@ def _household(row: RecordRow, last_contact: date | None, flagged: bool) -> Hous
 def fts_query(query: str) -> str | None:
     """An FTS5 MATCH expression: every word as a prefix; a spaced postcode or phone number is
     also tried with its parts joined, because both forms are indexed."""
-    words = query_terms(query)
+    words = [w.replace('"', "") for w in query_terms(query)]
+    words = [w for w in words if w]
     if not words:
         return None
-    quoted = " ".join(f'"{w.replace(chr(34), "")}"*' for w in words)
-    if len(words) > 1 and all(w.isalnum() for w in words) and any(c.isdigit() for c in "".join(words)):
-        return f'({quoted}) OR "{"".join(words)}"*'
-    return quoted
+    every = " AND ".join(_word(w) for w in words)
+    joined = "".join(words)
+    if len(words) > 1 and all(w.isalnum() for w in words) and any(c.isdigit() for c in joined):
+        return f"({every}) OR {_word(joined)}"
+    return every
+
+
+def _word(word: str) -> str:
+    """One typed word as a prefix; a run of six or more digits is also tried as a phone
+    number's last digits."""
+    if word.isdigit() and len(word) >= TAIL_MIN_DIGITS:
+        return f'("{word}"* OR "{phone_tail(word)}"*)'
+    return f'"{word}"*'
 
 
 class SqlHouseholdRepository:
@@ -83,6 +97,10 @@ class SqlHouseholdRepository:
         self.s = session
 
     # -- writes ----------------------------------------------------------------------------------
+    @property
+    def index(self) -> SearchIndex:
+        return SearchIndex(self.s)
+
     def add(self, h: Household, actor: str, *, synthetic: bool = False) -> None:
         at = h.created_at.isoformat()
         self.s.add(RecordRow(id=h.id, kind=HOUSEHOLD, household_id=h.id, version=h.version,
@@ -90,7 +108,7 @@ class SqlHouseholdRepository:
                              form_id=h.form_id, form_version=h.form_version, deleted=False,
                              body=_body(h, synthetic)))
         self.s.flush()
-        self._index(h)
+        self.index.add([h])
 
     def add_many(self, households: Sequence[Household], actor: str, *, synthetic: bool = False) -> None:
         """Bulk insert for imports and demo data: one executemany per table."""
@@ -103,7 +121,7 @@ class SqlHouseholdRepository:
         ]
         if rows:
             self.s.execute(insert(RecordRow), rows)
-        self._index_many(households)
+        self.index.add(households)
 
     def update(self, h: Household, expected_version: int, actor: str) -> Household:
         row = self.s.get(RecordRow, h.id)
@@ -112,58 +130,17 @@ class SqlHouseholdRepository:
         if row.version != expected_version:
             raise Conflict("this household was changed by someone else since you opened it; "
                            "reopen it to see their changes")
-        before = _household(row, None, False)
+        body = json.loads(row.body)
+        before = _household(row, None, False, body)
+        last_contact, flagged = self.index.facts(h.id)
         row.version = expected_version + 1
-        row.body = _body(h, bool(json.loads(row.body).get("synthetic")))
+        row.body = _body(h, bool(body.get("synthetic")))
         row.updated_at = h.updated_at.isoformat()
         row.updated_by = actor
         self.s.flush()
-        self._reindex(before, h)
-        return self.get(h.id) or h
-
-    def _reindex(self, before: Household, after: Household) -> None:
-        """Touch only the search rows whose words changed. Deleting from FTS5 with secure-delete
-        is the expensive part of a save, and most edits (an address line, a GP) change no words."""
-        old = {m.id: search_terms(before.fields, m) for m in before.members}
-        new = {m.id: search_terms(after.fields, m) for m in after.members}
-        stale = {pid for pid, terms in old.items() if new.get(pid) != terms}
-        if stale:
-            rows = self.s.execute(
-                text("SELECT rowid, person_id FROM search_index WHERE rowid IN "
-                     "(SELECT rowid FROM search_rows WHERE household_id = :h)"), {"h": after.id}).all()
-            for rowid, person_id in rows:
-                if person_id in stale:
-                    self.s.execute(text("DELETE FROM search_index WHERE rowid = :r"), {"r": rowid})
-                    self.s.execute(text("DELETE FROM search_rows WHERE rowid = :r"), {"r": rowid})
-        fresh = [m for m in after.members if old.get(m.id) != new[m.id]]
-        if fresh:
-            self._index_many([Household(after.id, after.version, after.fields, tuple(fresh), after.form_id,
-                                        after.form_version, after.created_at, after.updated_at)])
-
-    def _index(self, h: Household) -> None:
-        self._index_many([h])
-
-    def _index_many(self, households: Sequence[Household]) -> None:
-        """Search rows and their household map share rowids. Writers hold the write lock (BEGIN
-        IMMEDIATE), so numbering from the current maximum cannot collide with another writer."""
-        start = int(self.s.scalar(text("SELECT coalesce(max(rowid), 0) FROM search_rows")) or 0)
-        rows = []
-        for h in households:
-            for m in h.members:
-                start += 1
-                rows.append({"r": start, "h": h.id, "p": m.id, "t": search_terms(h.fields, m)})
-        if not rows:
-            return
-        self.s.execute(text("INSERT INTO search_rows(rowid, household_id) VALUES (:r, :h)"), rows)
-        self.s.execute(
-            text("INSERT INTO search_index(rowid, household_id, person_id, terms) VALUES (:r, :h, :p, :t)"), rows
-        )
-
-    def _unindex(self, household_id: str) -> None:
-        params = {"h": household_id}
-        self.s.execute(text("DELETE FROM search_index WHERE rowid IN "
-                            "(SELECT rowid FROM search_rows WHERE household_id = :h)"), params)
-        self.s.execute(text("DELETE FROM search_rows WHERE household_id = :h"), params)
+        self.index.replace(before, h)
+        return Household(h.id, row.version, h.fields, h.members, h.form_id, h.form_version,
+                         datetime.fromisoformat(row.created_at), h.updated_at, last_contact, flagged)
 
     def add_changes(self, household_id: str, changes: Iterable[FieldChange], actor: str,
                     at: datetime) -> None:
@@ -184,6 +161,7 @@ class SqlHouseholdRepository:
                              deleted=False,
                              body=_dumps({"date": on.isoformat(), "type": kind, "note": note})))
         self.s.flush()
+        self.index.contacted([(household_id, on)])
 
     def add_contacts_many(self, contacts: Sequence[tuple[str, date, str]], actor: str, at: datetime) -> None:
         stamp = at.isoformat()
@@ -196,6 +174,10 @@ class SqlHouseholdRepository:
         ]
         if rows:
             self.s.execute(insert(RecordRow), rows)
+        latest: dict[str, date] = {}
+        for hid, on, _kind in contacts:
+            latest[hid] = max(on, latest.get(hid, on))
+        self.index.contacted(latest.items())
 
     # -- reads -----------------------------------------------------------------------------------
     def exists(self, household_id: str) -> bool:
@@ -206,23 +188,12 @@ class SqlHouseholdRepository:
         row = self.s.get(RecordRow, household_id)
         if row is None or row.kind != HOUSEHOLD or row.deleted:
             return None
-        flagged = household_id in SqlReferralRepository(self.s).flagged([household_id])
-        return _household(row, self.last_contacts([household_id]).get(household_id), flagged)
+        last_contact, flagged = self.index.facts(household_id)
+        return _household(row, last_contact, flagged)
 
     def count(self) -> int:
         return int(self.s.scalar(select(func.count()).select_from(RecordRow).where(
             RecordRow.kind == HOUSEHOLD, RecordRow.deleted.is_(False))) or 0)
-
-    def last_contacts(self, household_ids: Sequence[str]) -> dict[str, date]:
-        if not household_ids:
-            return {}
-        rows = self.s.execute(
-            select(RecordRow.household_id, func.max(func.json_extract(RecordRow.body, "$.date")))
-            .where(RecordRow.kind == CONTACT, RecordRow.household_id.in_(household_ids),
-                   RecordRow.deleted.is_(False))
-            .group_by(RecordRow.household_id)
-        ).all()
-        return {str(h): date.fromisoformat(d) for h, d in rows if d}
 
     def contacts(self, household_id: str) -> list[dict[str, Any]]:
         rows = self.s.scalars(
@@ -248,41 +219,37 @@ class SqlHouseholdRepository:
         match = fts_query(query)
         if match is None:
             return []
-        found = self.s.execute(
-            text("SELECT household_id FROM search_index WHERE search_index MATCH :q LIMIT :n"),
-            {"q": match, "n": SEARCH_LIMIT_ROWS},
-        )
-        ids: list[str] = []
-        for (hid,) in found:  # streamed: stop reading as soon as there are enough households
-            if hid not in ids:
-                ids.append(hid)
-                if len(ids) >= limit:
-                    break
-        return self.hits(ids, today)
+        return self.index.search(match, limit, today)
 
     def hits(self, household_ids: Sequence[str], today: date | None = None) -> list[SearchHit]:
+        """Result rows for known households, in the order given."""
         if not household_ids:
             return []
-        rows = {r.id: r for r in self.s.scalars(
-            select(RecordRow).where(RecordRow.id.in_(household_ids), RecordRow.deleted.is_(False)))}
-        contacts = self.last_contacts(household_ids)
-        flagged = SqlReferralRepository(self.s).flagged(household_ids)
-        hits = []
-        for hid in household_ids:
-            row = rows.get(hid)
-            if row is None:
-                continue
-            h = _household(row, contacts.get(hid), hid in flagged)
-            hits.append(SearchHit(
-                household_id=hid,
-                adults=tuple(m.full_name for m in h.adults(today)),
-                children=tuple(m.full_name for m in h.children(today)),
-                postcode=h.postcode,
-                last_contact=h.last_contact,
-                members=h.members,
-                safeguarding_concern=h.safeguarding_concern,
-            ))
-        return hits
+        rows = self.s.execute(
+            text("SELECT household_id, card, last_contact, flagged FROM household_cards "
+                 "WHERE household_id IN (SELECT value FROM json_each(:ids))"),
+            {"ids": json.dumps(list(household_ids))}).all()
+        found = {hid: hit_of(hid, card, last, flagged, today) for hid, card, last, flagged in rows}
+        return [found[h] for h in household_ids if h in found]
+
+    # -- audit of reading ----------------------------------------------------------------------------
+    def note_read(self, audit_seq: int, household_ids: Sequence[str]) -> None:
+        """Index an audit entry that showed these households (the entry itself names them)."""
+        if household_ids:
+            self.s.execute(text("INSERT INTO household_reads(rowid, ids) VALUES (:r, :ids)"),
+                           {"r": audit_seq, "ids": " ".join(h.replace("-", "") for h in household_ids)})
+
+    def reads(self, household_id: str) -> list[AuditEntry]:
+        """Audit entries that showed this household to someone: opened it or listed it in results."""
+        word = "".join(c for c in household_id if c.isalnum())
+        if not word:
+            return []
+        rows = self.s.scalars(
+            select(AuditRow).where(AuditRow.seq.in_(
+                select(text("rowid")).select_from(text("household_reads"))
+                .where(text("household_reads MATCH :q")))).order_by(AuditRow.seq),
+            {"q": f'"{word}"'})
+        return [_entry(r) for r in rows]
 
     def get_many(self, household_ids: Sequence[str]) -> list[Household]:
         # Filter the kind here, not in SQL: with "kind = 'household'" in the WHERE clause SQLite
@@ -320,6 +287,21 @@ class SqlHouseholdRepository:
 
     def delete_everything(self, household_id: str) -> None:
         """Hard delete of a household and every record that hangs off it (erasure)."""
-        self._unindex(household_id)
+        self.index.remove(household_id)
         self.s.execute(delete(RecordRow).where(RecordRow.household_id == household_id))
         self.s.flush()
+
+    def refresh_search(self, household_ids: Sequence[str]) -> None:
+        """Rebuild the search rows and cards of these households from their records (for changes
+        that arrive other than through this repository, such as sync)."""
+        stored = {h.id: h for h in self.get_many(household_ids)}
+        for hid in household_ids:
+            if hid not in stored:
+                self.index.remove(hid)
+        self.index.refresh(list(stored.values()))
+
+    def purge_step(self) -> bool:
+        return self.index.purge_step()
+
+    def purge_pending(self) -> bool:
+        return self.index.purge_pending()

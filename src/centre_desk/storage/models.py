@@ -86,11 +86,15 @@ class DraftRow(Base):
     __table_args__ = (Index("ix_drafts_staff", "staff_id", "updated_at"),)
 
 
-class SearchRowMap(Base):
-    """Which household each full-text search row belongs to (revision 0003); same rowid."""
+class HouseholdCardRow(Base):
+    """What a search result shows of one household, kept in step on every write (revision 0005).
 
-    __tablename__ = "search_rows"
-    rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
-    household_id: Mapped[str] = mapped_column(String(36))
+    ``seq`` numbers the household in the search index: its people's rows are ``seq << 8 | slot``.
+    """
 
-    __table_args__ = (Index("ix_search_rows_household", "household_id"),)
+    __tablename__ = "household_cards"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    household_id: Mapped[str] = mapped_column(String(36), unique=True)
+    card: Mapped[str] = mapped_column(Text)
+    last_contact: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from centre_desk.domain.referral import Referral, StatusEvent
 
 from .models import RecordRow
+from .search_index import SearchIndex
 
 REFERRAL = "referral"
 STATUS = "referral-status"
@@ -32,6 +32,9 @@ class SqlReferralRepository:
                              form_id="referral", form_version=r.form_version, deleted=False,
                              body=_dumps({"fields": dict(r.fields), "person_ids": list(r.person_ids)})))
         self.s.flush()
+        if r.safeguarding_concern:
+            # The flag never clears: a concern stays on the household through every status step.
+            SearchIndex(self.s).flag(r.household_id)
 
     def add_event(self, household_id: str, e: StatusEvent) -> None:
         at = e.recorded_at.isoformat()
@@ -67,14 +70,3 @@ class SqlReferralRepository:
         if row is None or row.kind != REFERRAL or row.deleted or row.household_id is None:
             return None
         return next((r for r in self.for_household(row.household_id) if r.id == referral_id), None)
-
-    def flagged(self, household_ids: Sequence[str]) -> set[str]:
-        """Households with a safeguarding concern on any of their referrals."""
-        if not household_ids:
-            return set()
-        rows = self.s.execute(
-            select(RecordRow.household_id).where(
-                RecordRow.kind == REFERRAL, RecordRow.household_id.in_(household_ids), RecordRow.deleted.is_(False),
-                func.json_extract(RecordRow.body, "$.fields.safeguarding_concern") == 1)
-        ).all()
-        return {str(h) for (h,) in rows}

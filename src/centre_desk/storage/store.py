@@ -79,16 +79,19 @@ class LocalStore:
         self.engine = make_engine(self.path, key, immediate=True)
         self.read_engine = make_engine(self.path, key, immediate=False)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
+        self._relaxed = sessionmaker(self.engine.execution_options(relaxed=True), expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
         self.vault = SlotVault(slots, key)
 
     def migrate(self) -> str | None:
         return migrate.upgrade(self.engine, self.directory / BACKUP_DIR, self.copy_to)
 
-    def unit_of_work(self) -> SqlUnitOfWork:
+    def unit_of_work(self, *, relaxed: bool = False) -> SqlUnitOfWork:
+        """``relaxed``: commits with ``synchronous = NORMAL`` (no fsync of its own; WAL makes it
+        durable at the next ordinary commit), for search audit entries."""
         if self._key.wiped:
             raise StoreError("the store is locked")
-        return SqlUnitOfWork(self._writer)
+        return SqlUnitOfWork(self._relaxed if relaxed else self._writer)
 
     def reader(self) -> SqlUnitOfWork:
         """A unit of work for reading only: it does not take the write lock."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMenu, QSizePolicy, QWidget
 
@@ -19,7 +19,7 @@ from centre_desk.domain.drafts import Draft
 from centre_desk.domain.household import Household
 from centre_desk.domain.staff import Permission
 from centre_desk.services.drafts import load_draft
-from centre_desk.services.households import open_household
+from centre_desk.services.households import open_household, purge_removed_words
 from centre_desk.services.session import DeskSession
 
 from .drafts_panel import DraftsPanel
@@ -36,6 +36,12 @@ START_PAGE = "start"
 SEARCH_PAGE = "household-search"
 FORM_PAGE = "household-form"
 HOUSEHOLD_PAGE = "household"
+# A save that removes words (a corrected surname) leaves them in an older index segment until the
+# index is merged; that is done here in short steps on the store's queue, starting after a quiet
+# spell, so searches and saves queued meanwhile slip in between the steps.
+PURGE_AFTER_MS = 20_000
+PURGE_STEP_GAP_MS = 50
+PURGE_STEPS_PER_TASK = 8
 
 
 class HouseholdDesk(QObject):
@@ -77,6 +83,24 @@ class HouseholdDesk(QObject):
         window.locked_changed.connect(self._locked)
         window.leave_check = self.ask_to_leave
         self.drafts.refresh()
+
+        self._purge_timer = QTimer(self)
+        self._purge_timer.setSingleShot(True)
+        self._purge_timer.timeout.connect(self._purge_some)
+        self.form_page.saved.connect(lambda _household: self._purge_timer.start(PURGE_AFTER_MS))
+        self._purge_timer.start(PURGE_AFTER_MS)  # words a previous session left behind
+
+    def _purge_some(self) -> None:
+        if self.window.locked:
+            return
+        session = self.window.session
+
+        def then(done: bool) -> None:
+            if not done and not self._purge_timer.isActive():
+                self._purge_timer.start(PURGE_STEP_GAP_MS)
+
+        self.window.context.tasks.run(lambda: purge_removed_words(session, PURGE_STEPS_PER_TASK), then,
+                                      lambda _error: None, owner=self.window)
 
     def _make_actions(self) -> None:
         window, actor = self.window, self.window.session.actor
@@ -206,6 +230,7 @@ class HouseholdDesk(QObject):
 
     def _locked(self, locked: bool) -> None:
         if locked:
+            self._purge_timer.stop()
             # Results, or a dialog naming people, left on screen beside the lock screen would be
             # records in view of anyone passing. Closing a dialog is its Cancel: nothing is lost.
             self.search.clear()

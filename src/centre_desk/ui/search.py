@@ -48,9 +48,23 @@ class SearchResultsModel(HeaderedTableModel):
         self._hits: list[SearchHit] = []
 
     def set_hits(self, hits: Sequence[SearchHit]) -> None:
-        self.beginResetModel()
-        self._hits = list(hits)
-        self.endResetModel()
+        """Replace the rows without a model reset: a reset makes the view drop its selection,
+        scroll position and size hints and lay out every row again, once per keystroke."""
+        new = list(hits)
+        old_count, new_count = len(self._hits), len(new)
+        if new_count < old_count:
+            self.beginRemoveRows(QModelIndex(), new_count, old_count - 1)
+            self._hits = self._hits[:new_count]
+            self.endRemoveRows()
+        shared = min(old_count, new_count)
+        changed = [row for row in range(shared) if self._hits[row] != new[row]]
+        self._hits[:shared] = new[:shared]
+        if changed:
+            self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(self.HEADERS) - 1))
+        if new_count > old_count:
+            self.beginInsertRows(QModelIndex(), old_count, new_count - 1)
+            self._hits.extend(new[old_count:])
+            self.endInsertRows()
 
     def hit(self, row: int) -> SearchHit:
         return self._hits[row]
@@ -151,8 +165,17 @@ class SearchPage(QWidget):
         self.view.setModel(self.proxy)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(SearchResultsModel.POSTCODE, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(SearchResultsModel.LAST_CONTACT, QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths worked out once from the font: ResizeToContents measured every row of both
+        # columns again on every keystroke. Postcodes and dates have a known longest form.
+        metrics = self.view.fontMetrics()
+        pad = 4 * metrics.horizontalAdvance(" ") + 24  # room for the sort indicator
+        for column, longest in ((SearchResultsModel.POSTCODE, ("WW99 9WW", "Postcode")),
+                                (SearchResultsModel.LAST_CONTACT, ("None recorded", "28/08/2088", "Last contact"))):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            self.view.setColumnWidth(column, max(metrics.horizontalAdvance(t) for t in longest) + pad)
+        # Every row is one line of text: a uniform height spares the view asking each row its size.
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(metrics.height() + 10)
         # No column sorted to start with: the store's order puts the best matches first.
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.view.setSortingEnabled(True)
@@ -248,12 +271,17 @@ class HouseholdSearch(QObject):
         self.page.show_status(query)
         self.wanted.emit()
         session = self._session()
-        self._tasks.run(lambda: search_households(session, query, RESULT_LIMIT),
-                        lambda hits: self._found(asked, query, hits),
+
+        def work() -> list[SearchHit] | None:
+            # A search queued behind another that has since been overtaken by more typing is not
+            # run at all: its answer would be dropped anyway, and the newer one waits for it.
+            return search_households(session, query, RESULT_LIMIT) if asked == self._asked else None
+
+        self._tasks.run(work, lambda hits: self._found(asked, query, hits),
                         lambda error: self._failed(asked, error), owner=self.page)
 
-    def _found(self, asked: int, query: str, hits: list[SearchHit]) -> None:
-        if asked != self._asked:
+    def _found(self, asked: int, query: str, hits: list[SearchHit] | None) -> None:
+        if asked != self._asked or hits is None:
             return
         self.page.model.set_hits(hits)
         self.page.show_status(query, len(hits))

@@ -1,0 +1,81 @@
+"""The search window keeps up with typing: rows are replaced in place (no model reset), column
+widths are fixed once, and an answer to an older query never replaces a newer one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from PySide6.QtWidgets import QHeaderView
+
+from centre_desk.domain.household import SearchHit
+from centre_desk.ui import search as search_module
+from centre_desk.ui.search import HouseholdSearch, SearchBox, SearchPage, SearchResultsModel
+
+
+def _hit(n: int, name: str = "Ada") -> SearchHit:
+    return SearchHit(f"h{n}", (f"{name} {n}",), (), "BS23 1AA", date(2026, 1, n % 28 + 1))
+
+
+class HeldTasks:
+    """A task runner that runs the work at once but hands answers back only when told, in any
+    order: a slow store, with a second search overtaking the first."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple[Any, Callable[[Any], object]]] = []
+
+    def run(self, fn: Callable[[], Any], on_result: Callable[[Any], object] | None = None,
+            on_error: Any = None, *, owner: Any = None, serial: bool = True) -> None:
+        assert on_result is not None
+        self.held.append((fn(), on_result))
+
+    def deliver(self, index: int) -> None:
+        result, on_result = self.held[index]
+        on_result(result)
+
+
+def test_rows_are_replaced_in_place_without_a_model_reset(qtbot) -> None:  # type: ignore[no-untyped-def]
+    model = SearchResultsModel()
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.set_hits([_hit(n) for n in range(5)])
+    model.set_hits([_hit(n, "Bea") for n in range(3)])
+    assert [model.hit(r).adults for r in range(model.rowCount())] == [("Bea 0",), ("Bea 1",), ("Bea 2",)]
+    model.set_hits([_hit(n) for n in range(50)])
+    assert model.rowCount() == 50 and model.hit(49).household_id == "h49"
+    model.set_hits([])
+    assert model.rowCount() == 0
+    assert resets == []
+
+
+def test_column_widths_are_fixed_once_not_measured_per_keystroke(qtbot) -> None:  # type: ignore[no-untyped-def]
+    page = SearchPage()
+    qtbot.addWidget(page)
+    header = page.view.horizontalHeader()
+    for column in (SearchResultsModel.POSTCODE, SearchResultsModel.LAST_CONTACT):
+        assert header.sectionResizeMode(column) == QHeaderView.ResizeMode.Fixed
+    widths = [header.sectionSize(c) for c in range(4)]
+    page.model.set_hits([SearchHit("h1", ("Someone With A Long Name",), (), "W1A 1AA", None)])
+    assert [header.sectionSize(c) for c in (2, 3)] == widths[2:]
+    # ...and wide enough for what goes in them.
+    metrics = page.view.fontMetrics()
+    assert header.sectionSize(SearchResultsModel.LAST_CONTACT) > metrics.horizontalAdvance("None recorded")
+
+
+def test_an_older_answer_arriving_late_never_replaces_a_newer_one(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    answers = {"ad": [_hit(1), _hit(2)], "ada": [_hit(1)]}
+    monkeypatch.setattr(search_module, "search_households", lambda _s, query, _limit: answers[query])
+    box, page, tasks = SearchBox(), SearchPage(), HeldTasks()
+    qtbot.addWidget(box)
+    qtbot.addWidget(page)
+    searching = HouseholdSearch(box, page, tasks, lambda: None)  # type: ignore[arg-type]
+    box.setText("ad")
+    searching.search_now()
+    box.setText("ada")
+    searching.search_now()
+    tasks.deliver(1)  # the newer answer first...
+    assert page.model.rowCount() == 1
+    tasks.deliver(0)  # ...then the slow older one: dropped
+    assert page.model.rowCount() == 1 and page.model.hit(0).household_id == "h1"
+    assert "1 household matches “ada”" in page.status.text()
