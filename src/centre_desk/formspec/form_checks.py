@@ -201,11 +201,12 @@ class _Builder:
             self.fail([*keys, low], f"is more than {high}")
 
     def _check_conditions(self, sections: tuple[Section, ...]) -> None:
-        # A condition may only look at fields filled in alongside it: a member's fields at the
-        # same member, a household field at the household. Anything else has no single answer.
+        # A condition looks at fields with one answer for it: a household field may depend on any
+        # household field (in any section), a member's field on that member's fields or on the
+        # household's. A household field depending on a member's has no single answer.
         top_scope = {f.id: f for s in sections if not s.repeated for f in s.fields}
         for si, section in enumerate(sections):
-            scope = {f.id: f for f in section.fields} if section.repeated else top_scope
+            scope = top_scope | {f.id: f for f in section.fields} if section.repeated else top_scope
             for fi, f in enumerate(section.fields):
                 keys: Keys = ["sections", si, "fields", fi]
                 for key, condition in (("shown_when", f.shown_when), ("required_when", f.required_when)):

@@ -38,7 +38,10 @@ class Choice:
 
 @dataclass(frozen=True)
 class Condition:
-    """``shown_when`` / ``required_when``: true when a sibling field has one of ``values``."""
+    """``shown_when`` / ``required_when``: true when the field it names has one of ``values``.
+
+    The field is answered alongside (the same person), or it is a household field, in any section.
+    """
 
     field: str
     values: tuple[ConditionValue, ...]
