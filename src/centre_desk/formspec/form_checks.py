@@ -139,6 +139,7 @@ class _Builder:
             choices_from=raw.get("choices_from"),
             validation=self._validation(raw.get("validation", {}), kind, [*keys, "validation"]),
             shown_when=self._condition(raw.get("shown_when")),
+            family_copy=raw.get("family_copy", parent.family_copy if parent else True),
         )
         if kind is FieldType.LIST:
             # Item fields share the list's purpose and special category status: one decision.

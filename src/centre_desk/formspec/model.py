@@ -85,6 +85,8 @@ class FieldDef:
     validation: Validation = field(default_factory=Validation)
     shown_when: Condition | None = None
     item_fields: tuple[FieldDef, ...] = ()  # for type list
+    # False: left off what is printed for the family to take away (who referred them, safeguarding).
+    family_copy: bool = True
 
     @property
     def purpose(self) -> str:
