@@ -30,7 +30,6 @@ from .styles import (
     text,
 )
 
-
 LEFT_OUT = ("This copy leaves out who referred your family to us, anything recorded about keeping children "
             "or adults safe, and the details of people who do not live with you. You can ask to see "
             "everything we hold about you: ask us for a subject access request.")

@@ -23,8 +23,8 @@ from centre_desk.domain.documents import (
 )
 from centre_desk.domain.errors import NotFound
 from centre_desk.domain.household import Household, Member
-from centre_desk.domain.referral import Referral
 from centre_desk.domain.organisation import Organisation
+from centre_desk.domain.referral import Referral
 from centre_desk.domain.staff import Permission
 from centre_desk.formspec.model import FieldDef, FieldType, FormDefinition
 
