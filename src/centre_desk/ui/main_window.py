@@ -43,22 +43,28 @@ log = logging.getLogger(__name__)
 START_PAGE = "start"
 
 # What can be done from a household's own page, in the start page's words, for those allowed.
-_ON_A_HOUSEHOLD_PAGE: tuple[tuple[Permission, str], ...] = (
-    (Permission.EDIT_HOUSEHOLD, "update its details"),
-    (Permission.RECORD_CONTACT, "record contacts"),
-    (Permission.RECORD_REFERRAL, "record referrals"),
-    (Permission.RECORD_CONSENT, "record and withdraw consent"),
-    (Permission.PRINT, "print its consent receipt and what we hold"),
+_RECORDED_ON_A_HOUSEHOLD_PAGE: tuple[tuple[Permission, str], ...] = (
+    (Permission.RECORD_CONTACT, "contacts"),
+    (Permission.RECORD_REFERRAL, "referrals"),
+    (Permission.RECORD_CONSENT, "consent"),
 )
 
 
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def household_page_words(member: StaffMember) -> str:
-    """``'Open one to update its details, record contacts and record referrals.'``, as allowed."""
-    allowed = [words for permission, words in _ON_A_HOUSEHOLD_PAGE if member.may(permission)]
-    if not allowed:
-        return ""
-    listed = allowed[0] if len(allowed) == 1 else ", ".join(allowed[:-1]) + " and " + allowed[-1]
-    return f"Open one to {listed}."
+    """``'Open one to update its details, record contacts, referrals and consent; print its receipts.'``"""
+    doing = []
+    if member.may(Permission.EDIT_HOUSEHOLD):
+        doing.append("update its details")
+    recorded = [words for permission, words in _RECORDED_ON_A_HOUSEHOLD_PAGE if member.may(permission)]
+    if recorded:
+        doing.append("record " + _and(recorded))
+    if member.may(Permission.PRINT):
+        doing.append("print what the family takes away")
+    return f"Open one to {'; '.join(doing)}." if doing else ""
 
 
 def _minutes(seconds: float) -> str:

@@ -15,7 +15,6 @@ from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QEvent,
     QModelIndex,
     QObject,
@@ -23,7 +22,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -41,6 +40,7 @@ from centre_desk.formspec.submission import validate_field
 from ..widgets import named
 from .conditions import FieldScope
 from .fields import PROBLEM_COLOUR, FieldRow
+from .section_list import SectionListModel
 from .sections import EntriesPage, EntryGroup, FieldsPage, SectionPage
 from .values import problem_sentence
 
@@ -48,39 +48,6 @@ _Index = QModelIndex | QPersistentModelIndex
 NAV_WIDTH = 250
 ADD_ENTRY_KEYS = "Ctrl+M"
 REMOVE_ENTRY_KEYS = "Ctrl+Shift+M"
-
-
-class SectionListModel(QAbstractListModel):
-    """The sections' titles, each with how many of its answers need checking."""
-
-    def __init__(self, titles: Sequence[str], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._titles = list(titles)
-        self._problems = [0] * len(self._titles)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._titles)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._titles):
-            return None
-        title, problems = self._titles[index.row()], self._problems[index.row()]
-        note = f"{problems} to check" if problems else ""
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"{title}\n{note}" if note else title
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{title}, {note}" if note else title
-        if role == Qt.ItemDataRole.ForegroundRole and problems:
-            return QBrush(QColor(PROBLEM_COLOUR))
-        return None
-
-    def set_problems(self, counts: Sequence[int]) -> None:
-        if list(counts) != self._problems:
-            self._problems = list(counts)
-            self.dataChanged.emit(self.index(0), self.index(len(self._titles) - 1))
-
-    def problems(self, row: int) -> int:
-        return self._problems[row]
 
 
 class FormView(QWidget):
