@@ -124,6 +124,43 @@ def test_a_safeguarding_concern_recorded_by_keyboard_raises_the_banner_at_once(q
     assert saved.safeguarding_concern
 
 
+def test_an_agency_referral_is_saved_with_the_familys_agreement_from_the_last_page(qtbot, store, tasks, shell_factory,
+                                                                                    family):
+    household_id, parent, _child = family
+    main = open_referrals(qtbot, store, tasks, shell_factory, household_id)
+    view = main.households.view
+    press(qtbot, Qt.Key.Key_N, ALT)
+    dialog = modal(qtbot, NewReferralDialog)
+    press(qtbot, Qt.Key.Key_Space)  # the parent, first in the list
+    answer(qtbot, "Referral made by", "Ano")
+    answer(qtbot, "Referring organisation", "Clevedon Health Visiting")
+    answer(qtbot, "Referrer's name", "Jo Marsh")
+    answer(qtbot, "Received by", "Tel")
+    next_section(qtbot, "What the referral is for")
+    type_text(qtbot, "Early")
+    answer(qtbot, "Reasons for the referral", "Low mood after the birth")
+    answer(qtbot, "How soon is help needed", "Soon")
+    next_section(qtbot, "Safeguarding")
+    type_text(qtbot, "No")
+    next_section(qtbot, "The family's knowledge and agreement")
+    form = dialog.form  # type: ignore[attr-defined]
+    agrees = form.row("family_agrees")
+    assert focused().accessibleName() == "The family knows about this referral"
+    assert not agrees.isVisible()  # asked only once the family is known to be aware
+    type_text(qtbot, "Yes")
+    assert agrees.isVisible()
+    answer(qtbot, "The family agrees to this referral", "Yes")
+    press(qtbot, Qt.Key.Key_S, ALT)
+
+    qtbot.waitUntil(lambda: closed(dialog), timeout=10_000)
+    qtbot.waitUntil(lambda: view.referrals.model.rowCount() == 1, timeout=10_000)
+    [saved] = stored_referrals(main, household_id)
+    assert saved.person_ids == (parent,)
+    assert saved.fields["source"] == "agency"
+    assert saved.fields["family_aware"] is True and saved.fields["family_agrees"] is True
+    assert not view.banner.isVisible()
+
+
 def test_a_referral_missing_a_required_answer_shows_it_beside_the_field_and_saves_nothing(
         qtbot, store, tasks, shell_factory, family):
     household_id, _parent, _child = family

@@ -288,9 +288,10 @@ def test_schema_rejects_a_broken_copy_naming_file_and_key(tmp_path: Path) -> Non
             "not one of the choices of 'gender'",
         ),
         (
-            "shown_when: {field: gender,",
-            "shown_when: {field: town,",
-            "sections[1].fields[6].shown_when.field",
+            # A household answer cannot depend on one person's: which person's would it be?
+            "        label: GP practice phone number\n",
+            "        label: GP practice phone number\n        shown_when: {field: role, equals: parent}\n",
+            "sections[0].fields[8].shown_when.field",
             "another part of the form",
         ),
         (

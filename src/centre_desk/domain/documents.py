@@ -88,6 +88,7 @@ class ReceiptPerson:
 class ReceiptConsent:
     """One decision by one person about one purpose (and, for per-partner purposes, one partner).
 
+    ``decided_by`` names the adult who decided for a child (then the child did not sign or speak).
     ``decision`` and ``method`` also accept their plain values ("given", "verbal"), converted here;
     anything else is a ValueError.
     """
@@ -101,6 +102,7 @@ class ReceiptConsent:
     recorded_at: datetime
     recorded_by: str  # the member of staff's display name
     notice_version: str  # the privacy notice version the family had been given
+    decided_by: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "decision", Decision(self.decision))
@@ -132,6 +134,9 @@ class LabelledValue:
 class SummaryPerson:
     name: str
     details: tuple[LabelledValue, ...]  # in form order, already formatted: ("Date of birth", "3 May 2021")
+    # An adult who lives elsewhere: their own details (and choices) are theirs, not the household's,
+    # so the household's copy gives only who they are.
+    lives_elsewhere: bool = False
 
 
 @dataclass(frozen=True)

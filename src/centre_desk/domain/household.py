@@ -50,6 +50,11 @@ class Member:
     def role(self) -> str:
         return str(self.fields.get("role", ""))
 
+    @property
+    def lives_here(self) -> bool:
+        """Lives at the household's address. Not known (older records) counts as living there."""
+        return self.fields.get("lives_at_address") is not False
+
     def is_child(self, today: date | None = None) -> bool:
         if self.role == "child":
             return True
@@ -97,6 +102,20 @@ class Household:
         data = dict(self.fields)
         data[MEMBERS_KEY] = [{"id": m.id, **m.fields} for m in self.members]
         return data
+
+
+def household_title(household: Household) -> str:
+    """What a household is called on screen: the adults who live there ("Zofia Wiśniewska and
+    Adam Nowak"), never a parent who lives elsewhere, whose name does not belong at this address.
+    With no adult living there, the people who do (the children); failing that, everyone."""
+    residents = [m for m in household.members if m.lives_here]
+    people = [m for m in residents if not m.is_child()] or residents or list(household.members)
+    names = [m.full_name for m in people]
+    if len(names) > 3:
+        names = [*names[:2], f"{len(names) - 2} others"]
+    if not names:
+        return "Household"
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
 
 
 def split_submission(data: Mapping[str, Any], new_id: Any) -> tuple[dict[str, Any], tuple[Member, ...]]:

@@ -139,6 +139,7 @@ class _Builder:
             choices_from=raw.get("choices_from"),
             validation=self._validation(raw.get("validation", {}), kind, [*keys, "validation"]),
             shown_when=self._condition(raw.get("shown_when")),
+            family_copy=raw.get("family_copy", parent.family_copy if parent else True),
         )
         if kind is FieldType.LIST:
             # Item fields share the list's purpose and special category status: one decision.
@@ -201,11 +202,12 @@ class _Builder:
             self.fail([*keys, low], f"is more than {high}")
 
     def _check_conditions(self, sections: tuple[Section, ...]) -> None:
-        # A condition may only look at fields filled in alongside it: a member's fields at the
-        # same member, a household field at the household. Anything else has no single answer.
+        # A condition looks at fields with one answer for it: a household field may depend on any
+        # household field (in any section), a member's field on that member's fields or on the
+        # household's. A household field depending on a member's has no single answer.
         top_scope = {f.id: f for s in sections if not s.repeated for f in s.fields}
         for si, section in enumerate(sections):
-            scope = {f.id: f for f in section.fields} if section.repeated else top_scope
+            scope = top_scope | {f.id: f for f in section.fields} if section.repeated else top_scope
             for fi, f in enumerate(section.fields):
                 keys: Keys = ["sections", si, "fields", fi]
                 for key, condition in (("shown_when", f.shown_when), ("required_when", f.required_when)):

@@ -38,7 +38,10 @@ class Choice:
 
 @dataclass(frozen=True)
 class Condition:
-    """``shown_when`` / ``required_when``: true when a sibling field has one of ``values``."""
+    """``shown_when`` / ``required_when``: true when the field it names has one of ``values``.
+
+    The field is answered alongside (the same person), or it is a household field, in any section.
+    """
 
     field: str
     values: tuple[ConditionValue, ...]
@@ -82,6 +85,8 @@ class FieldDef:
     validation: Validation = field(default_factory=Validation)
     shown_when: Condition | None = None
     item_fields: tuple[FieldDef, ...] = ()  # for type list
+    # False: left off what is printed for the family to take away (who referred them, safeguarding).
+    family_copy: bool = True
 
     @property
     def purpose(self) -> str:

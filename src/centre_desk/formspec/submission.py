@@ -75,6 +75,7 @@ def validate_submission(
             min_items=section.min_items,
             max_items=section.max_items,
             keep_id=True,
+            household=top,
         )
         problems += entry_problems
         if entries:
@@ -154,8 +155,14 @@ class _Checker:
         prefix: str,
         *,
         extra: set[str] | frozenset[str] = frozenset(),
+        household: Mapping[str, Any] | None = None,
     ) -> tuple[dict[str, Any], list[FieldProblem]]:
-        """Fields filled in together (the household, one member, one list item)."""
+        """Fields filled in together (the household, one member, one list item).
+
+        ``household`` is the household's checked answers, for a member's conditions that look at
+        them; a hidden household field is absent there, so a condition on it never holds.
+        """
+        outer = household or {}
         values: dict[str, Any] = {}
         field_problems: dict[str, list[FieldProblem]] = {}
         for f in fields:
@@ -167,9 +174,12 @@ class _Checker:
             # Definitions are checked for cycles when loaded, so this recursion ends.
             if f.id not in shown:
                 condition = f.shown_when
-                shown[f.id] = condition is None or (
-                    is_shown(by_id[condition.field]) and condition.holds(values[condition.field])
-                )
+                if condition is None:
+                    shown[f.id] = True
+                elif condition.field in by_id:
+                    shown[f.id] = is_shown(by_id[condition.field]) and condition.holds(values[condition.field])
+                else:
+                    shown[f.id] = condition.holds(outer.get(condition.field))
             return shown[f.id]
 
         hidden = [f.id for f in fields if not is_shown(f)]
@@ -184,7 +194,7 @@ class _Checker:
             problems += field_problems[f.id]
             if values[f.id] is not None:
                 out[f.id] = values[f.id]
-            elif not field_problems[f.id] and self._required(f, values):
+            elif not field_problems[f.id] and self._required(f, {**outer, **values}):
                 problems.append(FieldProblem(prefix + f.id, "is required"))
         for key in data:
             if key not in by_id and key not in extra:
@@ -206,6 +216,7 @@ class _Checker:
         min_items: int | None,
         max_items: int | None,
         keep_id: bool = False,
+        household: Mapping[str, Any] | None = None,
     ) -> tuple[list[dict[str, Any]], list[FieldProblem]]:
         """A list of groups: a repeated section's entries or a list field's items."""
         if raw is None:
@@ -223,7 +234,7 @@ class _Checker:
                 # A row added on screen and never filled in.
                 continue
             extra = {ENTRY_ID_KEY} if keep_id else set()
-            values, entry_problems = self.scope(fields, entry, prefix, extra=extra)
+            values, entry_problems = self.scope(fields, entry, prefix, extra=extra, household=household)
             problems += entry_problems
             if keep_id and entry.get(ENTRY_ID_KEY) is not None:
                 entry_id = entry[ENTRY_ID_KEY]

@@ -40,6 +40,27 @@ METHOD_WORDS = {
     Method.SIGNED: "You signed",
     Method.VERBAL: "You told a member of staff (verbal)",
 }
+# A child's choices are made by an adult: the child did not sign, and "you" would be wrong twice.
+DECIDED_FOR_WORDS = {
+    Decision.GIVEN: "Yes – agreed",
+    Decision.REFUSED: "No – not agreed",
+    Decision.WITHDRAWN: "Withdrawn – changed their mind",
+}
+DECIDED_BY_METHOD_WORDS = {
+    Method.SIGNED: "who signed",
+    Method.VERBAL: "who told a member of staff (verbal)",
+}
+
+
+def decision_words(c: ReceiptConsent) -> str:
+    return DECIDED_FOR_WORDS[c.decision] if c.decided_by else DECISION_WORDS[c.decision]
+
+
+def method_words(c: ReceiptConsent) -> str:
+    """``You signed``, or for a child ``Decided by Zofia Wiśniewska, who signed``."""
+    if c.decided_by:
+        return f"Decided by {c.decided_by}, {DECIDED_BY_METHOD_WORDS[c.method]}"
+    return METHOD_WORDS[c.method]
 
 
 def _note_style(st: Styles) -> ParagraphStyle:
@@ -59,7 +80,8 @@ def consents_by_person(people: Sequence[str],
 def consent_table(consents: Sequence[ReceiptConsent], st: Styles) -> Table:
     """One person's decisions: what for, their answer, and when/how/who/which notice."""
     note = _note_style(st)
-    header = [Paragraph("<b>What it is for</b>", st.cell), Paragraph("<b>Your choice</b>", st.cell),
+    choice = "The choice" if any(c.decided_by for c in consents) else "Your choice"
+    header = [Paragraph("<b>What it is for</b>", st.cell), Paragraph(f"<b>{choice}</b>", st.cell),
               Paragraph("<b>When and how</b>", st.cell)]
     rows: list[list[Flowable | list[Flowable]]] = [header]
     for c in sorted(consents, key=lambda c: c.recorded_at):
@@ -68,11 +90,11 @@ def consent_table(consents: Sequence[ReceiptConsent], st: Styles) -> Table:
             what.append(Paragraph(f"Passing your details to: {text(c.partner_name)}", st.cell))
         if c.lawful_basis_text:
             what.append(Paragraph(text(c.lawful_basis_text), note))
-        decision = Paragraph(f"<b>{text(DECISION_WORDS[c.decision])}</b>", st.cell)
+        decision = Paragraph(f"<b>{text(decision_words(c))}</b>", st.cell)
         when = Paragraph(
             "<br/>".join([
                 text(long_datetime(c.recorded_at)),
-                text(METHOD_WORDS[c.method]),
+                text(method_words(c)),
                 f"Recorded by {text(c.recorded_by)}",
                 f"Privacy notice version {text(c.notice_version)}",
             ]),
@@ -91,13 +113,14 @@ def consent_cards(consents: Sequence[ReceiptConsent], st: Styles) -> list[Flowab
     for c in sorted(consents, key=lambda c: c.recorded_at):
         rows: list[list[Flowable | str]] = [
             [Paragraph(f"<b>{text(c.purpose_name)}</b>", st.cell), ""],
-            [Paragraph("Your choice", st.label), Paragraph(f"<b>{text(DECISION_WORDS[c.decision])}</b>", st.cell)],
+            [Paragraph("The choice" if c.decided_by else "Your choice", st.label),
+             Paragraph(f"<b>{text(decision_words(c))}</b>", st.cell)],
         ]
         if c.partner_name:
             rows.append([Paragraph("Passing your details to", st.label), Paragraph(text(c.partner_name), st.cell)])
         rows += [
             [Paragraph("When", st.label), Paragraph(text(long_datetime(c.recorded_at)), st.cell)],
-            [Paragraph("How", st.label), Paragraph(text(METHOD_WORDS[c.method]), st.cell)],
+            [Paragraph("How", st.label), Paragraph(text(method_words(c)), st.cell)],
             [Paragraph("Recorded by", st.label), Paragraph(text(c.recorded_by), st.cell)],
             [Paragraph("Privacy notice", st.label), Paragraph(f"Version {text(c.notice_version)}", st.cell)],
         ]

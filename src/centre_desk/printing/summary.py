@@ -30,6 +30,11 @@ from .styles import (
     text,
 )
 
+LEFT_OUT = ("This copy leaves out who referred your family to us, anything recorded about keeping children "
+            "or adults safe, and the details of people who do not live with you. You can ask to see "
+            "everything we hold about you: ask us for a subject access request.")
+ELSEWHERE = "Lives at another address. Their own details are not printed on your household's copy."
+
 
 def _when(value: date | datetime | None) -> str:
     if value is None:
@@ -82,6 +87,8 @@ def render_household_summary(org: Organisation, data: HouseholdSummaryData, *, l
                    spaceAfter=st.base_size * 0.2),
         Paragraph(f"This is a copy of the information {text(data.organisation_name)} holds about your household. "
                   "Please check it. If anything is wrong or missing, tell us and we will put it right.", st.body),
+        # Said on every copy, whatever was left out, so that the words themselves tell nobody anything.
+        Paragraph(LEFT_OUT, st.body),
         Paragraph("Your household", st.h2),
     ]
     if data.address:
@@ -95,7 +102,10 @@ def render_household_summary(org: Organisation, data: HouseholdSummaryData, *, l
     for person in data.members:
         rows = [(d.label, d.value) for d in person.details]
         head = Paragraph(text(person.name), st.h3)
-        if rows:
+        if person.lives_elsewhere:
+            story.append(KeepTogether([head, *([label_value_table(rows, st)] if rows else []),
+                                       Paragraph(ELSEWHERE, st.body)]))
+        elif rows:
             # Keep a short person together; a long one may run over a page with its heading kept.
             story.append(head)
             story.append(label_value_table(rows, st))
@@ -114,7 +124,7 @@ def render_household_summary(org: Organisation, data: HouseholdSummaryData, *, l
 
     story.append(Paragraph("Your consent choices", st.h2))
     if data.consents:
-        people = [(m.name, "") for m in data.members]
+        people = [(m.name, "") for m in data.members if not m.lives_elsewhere]
         story += consent_story(people, data.consents, st)
     else:
         story.append(_nothing("consent choices are", st))

@@ -22,8 +22,9 @@ from centre_desk.domain.documents import (
     retention_text,
 )
 from centre_desk.domain.errors import NotFound
-from centre_desk.domain.household import Household
+from centre_desk.domain.household import Household, Member
 from centre_desk.domain.organisation import Organisation
+from centre_desk.domain.referral import Referral
 from centre_desk.domain.staff import Permission
 from centre_desk.formspec.model import FieldDef, FieldType, FormDefinition
 
@@ -48,18 +49,28 @@ def _how_to_withdraw(org: Organisation, centre: str) -> str:
             "It takes effect straight away.")
 
 
-def _receipt_consents(session: DeskSession, org: Organisation, household_id: str) -> tuple[ReceiptConsent, ...]:
-    lines = consent_history(session, household_id)
+def on_family_copy(member: Member, today: date) -> bool:
+    """Whether a person's own details go on what the household is handed: the people who live
+    there, and the children. An adult who lives elsewhere (a separated father) is named, and no
+    more: his address, phone and choices are his, not the household's."""
+    return member.lives_here or member.is_child(today)
+
+
+def _receipt_consents(session: DeskSession, org: Organisation, h: Household) -> tuple[ReceiptConsent, ...]:
+    today = session.clock.today()
+    covered = {m.id for m in h.members if on_family_copy(m, today)}
     out = []
-    for line in lines:
+    for line in consent_history(session, h.id):
         e = line.event
+        if e.person_id not in covered:
+            continue
         try:
             basis = lawful_basis_text(org.purpose(e.purpose_id).basis)
         except KeyError:
             basis = line.lawful_basis
-        who = line.person_name if not line.given_by_name else f"{line.person_name} (decided by {line.given_by_name})"
-        out.append(ReceiptConsent(who, line.purpose_name, basis, line.partner_name, e.decision,
-                                  e.method, e.recorded_at, line.recorded_by, e.notice_version))
+        out.append(ReceiptConsent(line.person_name, line.purpose_name, basis, line.partner_name, e.decision,
+                                  e.method, e.recorded_at, line.recorded_by, e.notice_version,
+                                  decided_by=line.given_by_name))
     return tuple(out)
 
 
@@ -79,8 +90,10 @@ def consent_receipt_data(session: DeskSession, household_id: str) -> ConsentRece
     org = profile_of(session)
     h = _household(session, household_id)
     centre = _centre(session)
-    people = tuple(ReceiptPerson(m.full_name, ROLE_WORDS.get(m.role, m.role.title())) for m in h.members)
-    return ConsentReceiptData(org.name, centre, _ref(h.id), people, _receipt_consents(session, org, h.id),
+    today = session.clock.today()
+    people = tuple(ReceiptPerson(m.full_name, ROLE_WORDS.get(m.role, m.role.title())) for m in h.members
+                   if on_family_copy(m, today))
+    return ConsentReceiptData(org.name, centre, _ref(h.id), people, _receipt_consents(session, org, h),
                               _how_to_withdraw(org, centre), org.dpo.email or "", session.clock.now())
 
 
@@ -117,21 +130,42 @@ def _labelled(fields: tuple[FieldDef, ...], values: dict[str, Any],
     return tuple(out)
 
 
+def _summary_person(m: Member, fields: tuple[FieldDef, ...], services: dict[str, str], today: date) -> SummaryPerson:
+    if on_family_copy(m, today):
+        return SummaryPerson(m.full_name, _labelled(fields, dict(m.fields), services))
+    role = LabelledValue("Role in the household", ROLE_WORDS.get(m.role, m.role.title())) if m.role else None
+    return SummaryPerson(m.full_name, (role,) if role else (), lives_elsewhere=True)
+
+
+def _referral_fields(referral: Referral, fields: tuple[FieldDef, ...]) -> tuple[FieldDef, ...]:
+    """What the family's copy shows of a referral: never who referred them or the safeguarding
+    answers (``family_copy: false``); and when it raised a safeguarding concern, none of the
+    written reasons either, since that is where the concern is described."""
+    shown = tuple(f for f in fields if f.family_copy)
+    if referral.safeguarding_concern:
+        shown = tuple(f for f in shown if f.type not in (FieldType.TEXT, FieldType.MULTILINE))
+    return shown
+
+
 def household_summary_data(session: DeskSession, household_id: str) -> HouseholdSummaryData:
-    """Everything the store holds about a household, in the words of the form."""
+    """What the store holds about a household, in the words of the form, as far as the family
+    may be handed it at the desk (see ``on_family_copy`` and ``_referral_fields``)."""
     org = profile_of(session)
     definition: FormDefinition = form(MEMBERSHIP)
     services = {s.id: s.name for s in org.services}
     h = _household(session, household_id)
-    household_fields = tuple(f for s in definition.sections if not s.repeated for f in s.fields)
-    member_fields = tuple(f for s in definition.sections if s.repeated for f in s.fields)
-    members = tuple(SummaryPerson(m.full_name, _labelled(member_fields, dict(m.fields), services))
-                    for m in h.members)
+    today = session.clock.today()
+    household_fields = tuple(f for s in definition.sections if not s.repeated for f in s.fields if f.family_copy)
+    member_fields = tuple(f for s in definition.sections if s.repeated for f in s.fields if f.family_copy)
+    members = tuple(_summary_person(m, member_fields, services, today) for m in h.members)
     with session.store.reader() as uow:
         contacts = uow.households.contacts(h.id)
+    # Staff's notes are not reviewed before printing: where there is a safeguarding concern they
+    # may describe it, so they stay off the family's copy (which contacts there were still shows).
+    notes = not h.safeguarding_concern
     contact_entries = tuple(
         SummaryEntry(CONTACT_TYPE_LABELS.get(c["type"], c["type"]), _date(c["date"]),
-                     (LabelledValue("Note", c["note"]),) if c.get("note") else ())
+                     (LabelledValue("Note", c["note"]),) if c.get("note") and notes else ())
         for c in contacts
     )
     retention = "; ".join(retention_text(r) for r in org.retention if not r.services) or "; ".join(
@@ -144,14 +178,14 @@ def household_summary_data(session: DeskSession, household_id: str) -> Household
         SummaryEntry(
             f"Referral: {services.get(str(r.fields.get('service')), r.fields.get('service') or '')} ({r.status})",
             r.events[0].on if r.events else r.recorded_at.date(),
-            _labelled(referral_fields, dict(r.fields), services)
+            _labelled(_referral_fields(r, referral_fields), dict(r.fields), services)
             + tuple(LabelledValue(e.status.capitalize(), long_date(e.on)) for e in r.events),
         )
         for r in referrals
     )
     return HouseholdSummaryData(
         org.name, _centre(session), _ref(h.id), _labelled(household_fields, dict(h.fields), services), members,
-        referral_entries, contact_entries, _receipt_consents(session, org, h.id), retention, org.dpo.email or "",
+        referral_entries, contact_entries, _receipt_consents(session, org, h), retention, org.dpo.email or "",
         session.clock.now(),
     )
 

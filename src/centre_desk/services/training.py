@@ -2,7 +2,8 @@
 
 A training store lives in its own data directory beside the real one, ``<data dir>-training``
 (for example ``~/.local/share/CentreDesk-training``), so that practice records can never end up
-in the real store and a real store can still be set up later. ``centre-desk --training`` opens it.
+in the real store. The set-up wizard makes it, when asked, straight after the real store and for
+the same administrator; ``centre-desk --training`` opens it.
 """
 
 from __future__ import annotations

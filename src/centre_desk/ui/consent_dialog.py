@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from centre_desk.domain.consent import Decision, Method
 from centre_desk.domain.documents import NoticeTemplate, lawful_basis_text, long_date
 from centre_desk.domain.errors import CentreDeskError
-from centre_desk.domain.household import Household, Member
+from centre_desk.domain.household import Household, Member, household_title
 from centre_desk.domain.organisation import Organisation
 from centre_desk.services.consent import ConsentLine, consent_history, record_decision
 from centre_desk.services.documents import DocumentRenderer
@@ -102,9 +102,8 @@ def record_decisions(session: DeskSession, household_id: str, what: DecisionsToR
 
 
 def household_names(household: Household) -> str:
-    """The adults, as the household view's title names the household."""
-    names = [m.full_name for m in household.adults() or household.members]
-    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else (names[0] if names else "")
+    """As the household view's title names the household: the adults who live there."""
+    return household_title(household)
 
 
 class DecisionTable(QTableView):

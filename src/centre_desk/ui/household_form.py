@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVB
 from centre_desk.domain.drafts import Draft
 from centre_desk.domain.duplicates import LikelyDuplicate
 from centre_desk.domain.errors import Conflict, ValidationFailed
-from centre_desk.domain.household import Household
+from centre_desk.domain.household import Household, household_title
 from centre_desk.domain.ids import uuid7
 from centre_desk.formspec.submission import validate_submission
 from centre_desk.services.drafts import discard_draft, save_draft
@@ -172,8 +172,7 @@ class HouseholdFormPage(QWidget):
 
     def start_edit(self, household: Household, draft: Draft | None = None) -> None:
         self._begin(household, draft)
-        names = ", ".join(m.full_name for m in household.adults()) or "household"
-        self.title.setText(f"Edit household: {names}")
+        self.title.setText(f"Edit household: {household_title(household)}")
         self.save_button.setText("&Save changes")
 
     def _begin(self, household: Household | None, draft: Draft | None) -> None:

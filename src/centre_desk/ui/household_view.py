@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from centre_desk.domain.household import FieldChange, Household
+from centre_desk.domain.household import FieldChange, Household, household_title
 from centre_desk.domain.staff import Permission
 from centre_desk.services.documents import DocumentRenderer
 from centre_desk.services.households import (
@@ -68,14 +68,6 @@ def load_record(session: DeskSession, household_id: str) -> HouseholdRecord:
     household = open_household(session, household_id)
     return HouseholdRecord(household, household_history(session, household_id),
                            household_contacts(session, household_id))
-
-
-def household_title(household: Household) -> str:
-    people = household.adults() or list(household.members)
-    names = [m.full_name for m in people]
-    if len(names) > 3:
-        names = [*names[:2], f"{len(names) - 2} others"]
-    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else (names[0] if names else "Household")
 
 
 def days_ago(on: date, today: date) -> str:

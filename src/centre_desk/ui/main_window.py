@@ -7,7 +7,6 @@ disabled; unlocking swaps the same stack back, so the person returns to exactly 
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -16,7 +15,7 @@ from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
+    QCommandLinkButton,
     QGridLayout,
     QLabel,
     QMainWindow,
@@ -43,35 +42,29 @@ log = logging.getLogger(__name__)
 
 START_PAGE = "start"
 
-# What each permission lets a person do, in the words the start page uses, grouped as staff think
-# of their work rather than as the permission table is ordered.
-_WHAT_YOU_CAN_DO: tuple[tuple[str, tuple[tuple[Permission, str], ...]], ...] = (
-    ("Families", (
-        (Permission.VIEW_HOUSEHOLD, "find and view households"),
-        (Permission.REGISTER_HOUSEHOLD, "register new households"),
-        (Permission.EDIT_HOUSEHOLD, "update household details"),
-        (Permission.RECORD_CONTACT, "record contacts and attendance"),
-        (Permission.RECORD_REFERRAL, "record referrals"),
-        (Permission.RECORD_CONSENT, "record and withdraw consent"),
-        (Permission.PRINT, "print notices, consent receipts and blank forms"),
-    )),
-    ("Data protection", (
-        (Permission.RIGHTS_REQUESTS, "handle subject access and other rights requests"),
-        (Permission.LOG_DISCLOSURE, "log disclosures to partners"),
-        (Permission.RETENTION_REVIEW, "run the retention review"),
-        (Permission.ERASE, "erase records"),
-        (Permission.VIEW_AUDIT, "check the audit trail"),
-        (Permission.VIEW_STATISTICS, "see reach statistics"),
-    )),
-    ("Running the desk", (
-        (Permission.SYNC, "sync with the central store"),
-        (Permission.RESOLVE_CONFLICT, "resolve sync conflicts"),
-        (Permission.EXPORT, "export data"),
-        (Permission.IMPORT, "import data"),
-        (Permission.MANAGE_STAFF, "manage staff accounts"),
-        (Permission.BACKUP, "take backups"),
-    )),
+# What can be done from a household's own page, in the start page's words, for those allowed.
+_RECORDED_ON_A_HOUSEHOLD_PAGE: tuple[tuple[Permission, str], ...] = (
+    (Permission.RECORD_CONTACT, "contacts"),
+    (Permission.RECORD_REFERRAL, "referrals"),
+    (Permission.RECORD_CONSENT, "consent"),
 )
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def household_page_words(member: StaffMember) -> str:
+    """``'Open one to update its details, record contacts, referrals and consent; print its receipts.'``"""
+    doing = []
+    if member.may(Permission.EDIT_HOUSEHOLD):
+        doing.append("update its details")
+    recorded = [words for permission, words in _RECORDED_ON_A_HOUSEHOLD_PAGE if member.may(permission)]
+    if recorded:
+        doing.append("record " + _and(recorded))
+    if member.may(Permission.PRINT):
+        doing.append("print what the family takes away")
+    return f"Open one to {'; '.join(doing)}." if doing else ""
 
 
 def _minutes(seconds: float) -> str:
@@ -103,18 +96,17 @@ class StartPage(QWidget):
         self._panel_index = layout.count()
 
         layout.addSpacing(6)
-        layout.addWidget(heading("What you can do at this desk", 14, "whatYouCanDoHeading"))
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(16)
-        column = 0
-        for title, entries in _WHAT_YOU_CAN_DO:
-            allowed = [words for permission, words in entries if member.may(permission)]
-            if not allowed:
-                continue
-            grid.addWidget(self._card(title, allowed), 0, column)
-            grid.setColumnStretch(column, 1)
-            column += 1
-        layout.addLayout(grid)
+        layout.addWidget(heading("What you can do now", 14, "whatYouCanDoHeading"))
+        # Only what this person may do and the window really does: each line is a button that
+        # does it, added by the feature that owns the action (add_action).
+        self._member = member
+        self.actions_grid = QGridLayout()
+        self.actions_grid.setHorizontalSpacing(16)
+        self.actions_grid.setVerticalSpacing(8)
+        self.actions_grid.setColumnStretch(0, 1)
+        self.actions_grid.setColumnStretch(1, 1)
+        self.action_buttons: list[QCommandLinkButton] = []
+        layout.addLayout(self.actions_grid)
 
         layout.addSpacing(6)
         layout.addWidget(heading("Keeping records safe", 14, "safetyHeading"))
@@ -135,22 +127,19 @@ class StartPage(QWidget):
         layout.insertWidget(self._panel_index, panel)
         self._panel_index += 1
 
-    @staticmethod
-    def _card(title: str, lines: list[str]) -> QFrame:
-        card = QFrame()
-        card.setObjectName(f"canDo{title.replace(' ', '')}")
-        card.setFrameShape(QFrame.Shape.StyledPanel)
-        inner = QVBoxLayout(card)
-        inner.setContentsMargins(16, 12, 16, 14)
-        inner.addWidget(heading(title, 12))
-        # Rich text for a list with hanging indents; the words are ours, never a person's data.
-        items = "".join(f"<li>{html.escape(line[0].upper() + line[1:])}</li>" for line in lines)
-        body = QLabel(f"<ul style='margin-left: 0px; -qt-list-indent: 1;'>{items}</ul>")
-        body.setTextFormat(Qt.TextFormat.RichText)
-        body.setWordWrap(True)
-        body.setAlignment(Qt.AlignmentFlag.AlignTop)
-        inner.addWidget(body, 1)
-        return card
+    def add_action(self, action: QAction, title: str, description: str,
+                   permission: Permission | None = None) -> QCommandLinkButton | None:
+        """A button that triggers ``action``; none when this person lacks ``permission``."""
+        if permission is not None and not self._member.may(permission):
+            return None
+        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        button = QCommandLinkButton(title, f"{description} ({keys})" if keys else description)
+        named(button, f"start:{action.objectName()}", title, button.description())
+        button.clicked.connect(action.trigger)
+        n = len(self.action_buttons)
+        self.actions_grid.addWidget(button, n // 2, n % 2)
+        self.action_buttons.append(button)
+        return button
 
 
 def _drop_key(session: DeskSession, reason: str) -> None:
@@ -200,10 +189,22 @@ class MainWindow(QMainWindow):
         self.add_page(START_PAGE, self.start_page)
         self.households = HouseholdDesk(self)
         self.printing = NoticePrintActions(self, context.renderer)
+        self._fill_start_page()
         self._idle.idle.connect(self._on_idle)
         self._idle.arm(self.idle_seconds)
 
     # -- building -----------------------------------------------------------------------------
+
+    def _fill_start_page(self) -> None:
+        page, actor, desk = self.start_page, self._session.actor, self.households
+        page.add_action(desk.find_action, "Find a household",
+                        " ".join(w for w in ("By name, postcode, phone number or date of birth.",
+                                             household_page_words(actor)) if w), Permission.VIEW_HOUSEHOLD)
+        page.add_action(desk.new_action, "Register a new household",
+                        "Fill in the membership form with the family.", Permission.REGISTER_HOUSEHOLD)
+        page.add_action(self.printing.notice_action, "Print the privacy notice",
+                        "Preview, print or save the family's copy.", Permission.PRINT)
+        page.add_action(self.lock_action, "Lock the desk", "Whenever you step away.")
 
     def _action(self, text: str, name: str, accessible: str, slot: object,
                 shortcut: QKeySequence | None = None) -> QAction:

@@ -9,6 +9,8 @@ confirms that the recovery key is stored.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -35,6 +37,8 @@ from centre_desk.services.training import TRAINING_HOUSEHOLDS
 from .context import AppContext, SignedIn, read_workplace
 from .errors import describe
 from .widgets import APP_NAME, MessageLabel, friendly_path, line_edit, named, note
+
+log = logging.getLogger(__name__)
 
 ProfileRow = tuple[str, str]
 _Index = QModelIndex | QPersistentModelIndex
@@ -125,14 +129,16 @@ class CentrePage(QWizardPage):
         # A training store is a second store beside the real one, so it is only offered when the
         # application knows where that is (services.training: "<data dir>-training").
         training = context.training if context is not None else None
-        self.training_store = named(QCheckBox("Create a training &store with synthetic households"),
-                                    "trainingStore", "Create a training store with synthetic households",
+        # Both stores are made: the real one, which the desk opens from now on, and beside it a
+        # training store for practising (the wording promised both, and staff expect both).
+        self.training_store = named(QCheckBox("Also create a training &store with synthetic households"),
+                                    "trainingStore", "Also create a training store with synthetic households",
                                     "Practice records, kept apart from the real store")
-        self.training_store.toggled.connect(self._training_store_toggled)
         self.training_store_note = note(
-            f"Made in {friendly_path(training.data_dir)}, apart from the real store, with "
-            f"{TRAINING_HOUSEHOLDS} made-up families to practise on. Open it again with "
-            "centre-desk --training." if training is not None else "", "trainingStoreNote")
+            f"The real store is made as usual. The training store is made as well, in "
+            f"{friendly_path(training.data_dir)}, with {TRAINING_HOUSEHOLDS} made-up families to practise on "
+            "and the same administrator name and password. Open it with centre-desk --training."
+            if training is not None else "", "trainingStoreNote")
         self.training_store.setVisible(training is not None)
         self.training_store_note.setVisible(training is not None)
         form = QFormLayout()
@@ -154,12 +160,6 @@ class CentrePage(QWizardPage):
         self.setTabOrder(self.name, self.address)
         self.setTabOrder(self.address, self.training)
         self.setTabOrder(self.training, self.training_store)
-
-    def _training_store_toggled(self, on: bool) -> None:
-        # Every training store is a training desk: it carries the banner.
-        if on:
-            self.training.setChecked(True)
-        self.training.setEnabled(not on)
 
     def initializePage(self) -> None:
         self.name.setFocus()
@@ -288,23 +288,19 @@ class AdminPage(QWizardPage):
                                 wizard.centre_page.address.toPlainText(), wizard.centre_page.training.isChecked())
         username, password = self.username.text().strip(), self.password.text()
         training = self._context.training if wizard.centre_page.training_store.isChecked() else None
-        context = training or self._context
+        context = self._context
         wizard.context = context
 
-        def work() -> tuple[SignedIn, str]:
+        def work() -> tuple[SignedIn, str, str]:
             parts = context.parts()
-            if training is not None:
-                from centre_desk.services.training import create_training_store
-
-                result = create_training_store(parts.gate, details, username, password, parts.clock)
-            else:
-                result = initialise_store(parts.gate, details, username, password, parts.clock)
+            result = initialise_store(parts.gate, details, username, password, parts.clock)
             try:
                 workplace = read_workplace(result.session, context.profiles)
             except BaseException:
                 result.session.store.lock()
                 raise
-            return SignedIn(result.session, workplace), result.recovery_key
+            return SignedIn(result.session, workplace), result.recovery_key, make_training(training, details,
+                                                                                           username, password)
 
         self._set_busy(True)
         context.tasks.run(work, self._created_store, self._failed, owner=self)
@@ -316,8 +312,8 @@ class AdminPage(QWizardPage):
             edit.setEnabled(not busy)
         wizard = self.wizard()
         if busy and isinstance(wizard, SetupWizard) and wizard.centre_page.training_store.isChecked():
-            self.message.show_info(f"Creating the training store and {TRAINING_HOUSEHOLDS} practice households. "
-                                   "This takes a few seconds…")
+            self.message.show_info(f"Creating the encrypted store, then the training store and its "
+                                   f"{TRAINING_HOUSEHOLDS} practice households. This takes a few seconds…")
         elif busy:
             self.message.show_info("Creating the encrypted store. This takes a few seconds…")
         # After completeChanged, which makes QWizard refresh its buttons (and re-enable Back).
@@ -327,12 +323,13 @@ class AdminPage(QWizardPage):
             wizard.button(QWizard.WizardButton.BackButton).setEnabled(not busy)
             wizard.button(QWizard.WizardButton.CancelButton).setEnabled(not busy)
 
-    def _created_store(self, outcome: tuple[SignedIn, str]) -> None:
-        signed_in, recovery_key = outcome
+    def _created_store(self, outcome: tuple[SignedIn, str, str]) -> None:
+        signed_in, recovery_key, training_words = outcome
         wizard = self.wizard()
         assert isinstance(wizard, SetupWizard)
         wizard.signed_in = signed_in
         wizard.key_page.show_key(recovery_key)
+        wizard.key_page.show_training(training_words)
         self._created = True
         for edit in (self.password, self.confirm):
             edit.clear()
@@ -344,6 +341,30 @@ class AdminPage(QWizardPage):
         self._set_busy(False)
         self.message.show_problem(describe(error))
         self.username.setFocus()
+
+
+def make_training(training: AppContext | None, details: CentreDetails, username: str, password: str) -> str:
+    """Make the training store beside the real one just made; what to tell the person about it.
+
+    The real store exists by now and is what matters, so a training store that cannot be made is
+    reported rather than undoing the set-up. Its own recovery key is not kept: it holds only
+    made-up families, and can be made again.
+    """
+    if training is None:
+        return ""
+    from centre_desk.services.training import create_training_store
+
+    parts = training.parts()
+    try:
+        result = create_training_store(parts.gate, replace(details, training=True), username, password,
+                                       parts.clock)
+    except Exception as error:  # any failure here leaves the real store as it is
+        log.warning("training store not made: %s", type(error).__name__)
+        return f"The training store could not be made: {describe(error)}"
+    result.session.store.lock()
+    return (f"A training store with {TRAINING_HOUSEHOLDS} made-up families was made too, in "
+            f"{friendly_path(training.data_dir)}. Open it with centre-desk --training and the same name "
+            "and password.")
 
 
 class RecoveryKeyPage(QWizardPage):
@@ -385,12 +406,19 @@ class RecoveryKeyPage(QWizardPage):
         layout.addWidget(self.key)
         layout.addWidget(note("The key uses only capital letters and the digits 2 to 9, so that it "
                               "cannot be misread from paper."))
+        self.training_note = note("", "trainingStoreMade")
+        self.training_note.setVisible(False)
+        layout.addWidget(self.training_note)
         layout.addStretch(1)
         layout.addWidget(self.stored)
         self.setTabOrder(self.key, self.stored)
 
     def show_key(self, recovery_key: str) -> None:
         self.key.setText(recovery_key)
+
+    def show_training(self, words: str) -> None:
+        self.training_note.setText(words)
+        self.training_note.setVisible(bool(words))
 
     def initializePage(self) -> None:
         wizard = self.wizard()

@@ -11,9 +11,10 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QFont, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent, QStandardItem, QStandardItemModel, QWheelEvent
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -257,6 +258,37 @@ def _choice_model(choices: tuple[Choice, ...], blank: str = "") -> QStandardItem
     return model
 
 
+class SteadyComboBox(QComboBox):
+    """A drop-down that only changes when someone means it to.
+
+    The mouse wheel over it, and Page Up / Page Down while it has the focus, scroll the form
+    instead (the events go on to the page): otherwise scrolling past a Gender box quietly changes
+    the answer. Up and Down, typing the first letters, and the open list still choose.
+    """
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        # Handed to the page explicitly: Qt does not pass an ignored wheel event on to the parent
+        # when it was synthesised (a touchpad driver's, an accessibility tool's).
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is None:
+            event.ignore()
+            return
+        viewport = area.viewport()
+        at = QPointF(self.mapTo(viewport, event.position().toPoint()))
+        QCoreApplication.sendEvent(viewport, QWheelEvent(
+            at, event.globalPosition(), event.pixelDelta(), event.angleDelta(), event.buttons(),
+            event.modifiers(), event.phase(), event.inverted(), event.source()))
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
+            event.ignore()
+            return
+        super().keyPressEvent(event)
+
+
 class ChoiceRow(FieldRow):
     input: QComboBox
 
@@ -266,7 +298,7 @@ class ChoiceRow(FieldRow):
         super().__init__(field, path, accessible_name, parent)
 
     def make_input(self) -> QWidget:
-        combo = QComboBox()
+        combo = SteadyComboBox()
         combo.setModel(_choice_model(self._choices))
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         combo.setMinimumContentsLength(12)
@@ -296,7 +328,7 @@ class BooleanRow(ChoiceRow):
         super().__init__(field, path, accessible_name, (), parent)
 
     def make_input(self) -> QWidget:
-        combo = QComboBox()
+        combo = SteadyComboBox()
         for text, value in (("", None), ("Yes", True), ("No", False)):
             combo.addItem(text, value)
         combo.setItemData(0, "Not answered", Qt.ItemDataRole.AccessibleTextRole)

@@ -15,7 +15,6 @@ from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QEvent,
     QModelIndex,
     QObject,
@@ -23,7 +22,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -39,7 +38,9 @@ from centre_desk.formspec.model import Choice, FormDefinition
 from centre_desk.formspec.submission import validate_field
 
 from ..widgets import named
+from .conditions import FieldScope
 from .fields import PROBLEM_COLOUR, FieldRow
+from .section_list import SectionListModel
 from .sections import EntriesPage, EntryGroup, FieldsPage, SectionPage
 from .values import problem_sentence
 
@@ -47,39 +48,6 @@ _Index = QModelIndex | QPersistentModelIndex
 NAV_WIDTH = 250
 ADD_ENTRY_KEYS = "Ctrl+M"
 REMOVE_ENTRY_KEYS = "Ctrl+Shift+M"
-
-
-class SectionListModel(QAbstractListModel):
-    """The sections' titles, each with how many of its answers need checking."""
-
-    def __init__(self, titles: Sequence[str], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._titles = list(titles)
-        self._problems = [0] * len(self._titles)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._titles)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._titles):
-            return None
-        title, problems = self._titles[index.row()], self._problems[index.row()]
-        note = f"{problems} to check" if problems else ""
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"{title}\n{note}" if note else title
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{title}, {note}" if note else title
-        if role == Qt.ItemDataRole.ForegroundRole and problems:
-            return QBrush(QColor(PROBLEM_COLOUR))
-        return None
-
-    def set_problems(self, counts: Sequence[int]) -> None:
-        if list(counts) != self._problems:
-            self._problems = list(counts)
-            self.dataChanged.emit(self.index(0), self.index(len(self._titles) - 1))
-
-    def problems(self, row: int) -> int:
-        return self._problems[row]
 
 
 class FormView(QWidget):
@@ -97,6 +65,8 @@ class FormView(QWidget):
         self._loading = False
         self._dirty = False
         self._tail: list[QWidget] = []
+        self._loose: list[str] = []  # problems with no field on screen to show them beside
+        self._summary_wanted = False  # the summary appears on saving, not while typing
         self.setObjectName(f"form:{form.id}")
         self.setAccessibleName(form.title)
         choices = tuple(Choice(sid, name) for sid, name in self._services or [])
@@ -110,19 +80,22 @@ class FormView(QWidget):
                                    "padding: 8px; font-weight: bold;")
         self.summary.setVisible(False)
 
+        self.household = FieldScope(parent=self)
         self.pages: list[SectionPage] = []
         self.stack = QStackedWidget()
         self.stack.setObjectName("formSectionPages")
         for section in form.sections:
             page: SectionPage
             if section.repeated:
-                entries = EntriesPage(section, choices)
+                entries = EntriesPage(section, choices, self.household)
                 entries.changed.connect(self._edited)
+                entries.structure_changed.connect(partial(self._entries_changed, entries))
+                entries.changed.connect(partial(self._entries_changed, entries))
                 entries.left.connect(self._check_row)
                 entries.remove_requested.connect(self.ask_remove_entry)
                 page = entries
             else:
-                fields = FieldsPage(section, choices)
+                fields = FieldsPage(section, choices, self.household)
                 for row in fields.rows:
                     row.changed.connect(self._edited)
                     row.left.connect(self._check_row)
@@ -134,6 +107,7 @@ class FormView(QWidget):
             page.add_next_button(form.sections[i + 1].title, partial(self.go_to_section, i + 1, focus=True))
         for page in self.pages:
             page.finish()
+        self.household.refresh()
 
         self.sections = SectionListModel([s.title for s in form.sections], self)
         self.nav = named(QListView(), "formSections", "Sections of the form",
@@ -200,7 +174,19 @@ class FormView(QWidget):
     def _edited(self) -> None:
         if not self._loading:
             self._dirty = True
+            # An edit takes that field's problem away (or hides a field), and the summary follows.
+            self._count_problems()
             self.changed.emit()
+
+    def _entries_changed(self, page: EntriesPage) -> None:
+        # "Needs at least one person" goes once someone is filled in (a blank entry is not
+        # saved, so it does not count); saving checks again anyway.
+        if not self._loading and page.problem.text():
+            filled = sum(1 for group in page.groups if not group.is_blank())
+            low, high = page.section.min_items or 0, page.section.max_items
+            if filled >= low and (high is None or filled <= high):
+                page.show_problem("")
+        self._count_problems()
 
     def set_tail(self, widgets: Sequence[QWidget]) -> None:
         """Widgets after the form (the Save button) that Tab should reach after the last field."""
@@ -350,8 +336,8 @@ class FormView(QWidget):
         for page in self.pages:
             if isinstance(page, EntriesPage):
                 page.show_problem("")
-        self.summary.setVisible(False)
-        self.summary.clear()
+        self._loose = []
+        self._summary_wanted = False
         self._count_problems()
 
     def _count_problems(self) -> None:
@@ -362,39 +348,57 @@ class FormView(QWidget):
                 n += 1
             counts.append(n)
         self.sections.set_problems(counts)
-        if not any(counts):
+        self._refresh_summary()
+
+    def _problem_lines(self) -> list[str]:
+        """The problems still showing, in the order the pages show them."""
+        lines: list[str] = []
+        for page in self.pages:
+            if isinstance(page, EntriesPage) and page.problem.text():
+                lines.append(page.problem.text())
+            for row in page.field_rows():
+                if row.problem_text and row.shown:
+                    group = row.parentWidget()
+                    while group is not None and not isinstance(group, EntryGroup):
+                        group = group.parentWidget()
+                    where = f"{group.title()}: " if isinstance(group, EntryGroup) else ""
+                    lines.append(where + row.problem_text)
+        return lines + self._loose
+
+    def _refresh_summary(self) -> None:
+        """The red summary says what is still wrong, so it shrinks as answers are put right and
+        goes once nothing is left; it never lists a problem the fields no longer show."""
+        lines = self._problem_lines() if self._summary_wanted else []
+        if not lines:
+            self._summary_wanted = False
             self.summary.setVisible(False)
+            self.summary.clear()
+            self.summary.setAccessibleDescription("")
+            return
+        shown = lines[:4] + ([f"…and {len(lines) - 4} more."] if len(lines) > 4 else [])
+        heading = "Please check this answer before saving:" if len(lines) == 1 else \
+            f"Please check these {len(lines)} answers before saving:"
+        self.summary.setText("\n".join([heading, *shown]))
+        self.summary.setAccessibleDescription(self.summary.text())
+        self.summary.setVisible(True)
 
     def show_problems(self, problems: Sequence[FieldProblem]) -> None:
         """Put each problem beside its field, list them above the form, focus the first."""
         self.clear_problems()
         rows = self.rows()
-        lines: list[str] = []
         for problem in problems:
             row = rows.get(problem.field)
             if row is not None:
                 row.show_problem(problem_sentence(row.field.label, problem.problem))
-                group = row.parentWidget()
-                while group is not None and not isinstance(group, EntryGroup):
-                    group = group.parentWidget()
-                where = f"{group.title()}: " if isinstance(group, EntryGroup) else ""
-                lines.append(where + row.problem_text)
                 continue
             page = next((p for p in self.pages if isinstance(p, EntriesPage)
                          and problem.field.split("[")[0] == p.section.repeat), None)
             if page is not None:
                 page.show_problem(problem_sentence(page.section.title, problem.problem))
-                lines.append(page.problem.text())
             else:
-                lines.append(problem_sentence(problem.field.replace("_", " ").capitalize(), problem.problem))
+                self._loose.append(problem_sentence(problem.field.replace("_", " ").capitalize(), problem.problem))
+        self._summary_wanted = True
         self._count_problems()
-        if lines:
-            shown = lines[:4] + ([f"…and {len(lines) - 4} more."] if len(lines) > 4 else [])
-            heading = "Please check this answer before saving:" if len(lines) == 1 else \
-                f"Please check these {len(lines)} answers before saving:"
-            self.summary.setText("\n".join([heading, *shown]))
-            self.summary.setAccessibleDescription(self.summary.text())
-            self.summary.setVisible(True)
         self.focus_first_problem()
 
     def focus_first_problem(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -23,54 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from centre_desk.formspec.model import Choice, FieldDef, FieldType, Section
+from centre_desk.formspec.model import Choice, FieldType, Section
 
 from ..widgets import heading, named
+from .conditions import FieldScope
 from .fields import PROBLEM_COLOUR, FieldRow, ListRow, make_row
 from .values import lower_first
 
 _WIDE = (FieldType.MULTILINE, FieldType.LIST, FieldType.MULTICHOICE)
 MAX_FORM_WIDTH = 1040
-
-
-class FieldScope(QObject):
-    """Fields answered together (the household, or one person): ``shown_when`` and
-    ``required_when`` look at siblings in the same scope, and are re-applied on every change."""
-
-    def __init__(self, rows: Iterable[FieldRow], grid: FieldGrid | None = None,
-                 parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.grid = grid
-        self.rows = {row.field.id: row for row in rows}
-        for row in self.rows.values():
-            row.changed.connect(self.refresh)
-
-    def refresh(self) -> None:
-        values = {field_id: row.value() for field_id, row in self.rows.items()}
-        shown: dict[str, bool] = {}
-
-        def is_shown(f: FieldDef) -> bool:
-            # Definitions are checked for cycles when loaded, so this ends.
-            if f.id not in shown:
-                condition = f.shown_when
-                shown[f.id] = condition is None or (
-                    condition.field in self.rows
-                    and is_shown(self.rows[condition.field].field)
-                    and condition.holds(values.get(condition.field))
-                )
-            return shown[f.id]
-
-        moved = False
-        for row in self.rows.values():
-            visible = is_shown(row.field)
-            if row.shown != visible:
-                row.shown = visible
-                row.setVisible(visible)
-                moved = True
-            when = row.field.required_when
-            row.set_required(row.field.required or (when is not None and when.holds(values.get(when.field))))
-        if moved and self.grid is not None:
-            self.grid.relayout()
 
 
 class FieldGrid(QGridLayout):
@@ -189,12 +150,15 @@ def _all_rows(rows: Iterable[FieldRow]) -> list[FieldRow]:
 class FieldsPage(SectionPage):
     """A section answered once (the household's address and contact details)."""
 
-    def __init__(self, section: Section, services: tuple[Choice, ...], parent: QWidget | None = None) -> None:
+    def __init__(self, section: Section, services: tuple[Choice, ...], household: FieldScope,
+                 parent: QWidget | None = None) -> None:
         super().__init__(section, parent)
         self.rows = [make_row(f, f.id, f.label, services) for f in section.fields]
         self.grid = FieldGrid(self.rows)
         self.body.addLayout(self.grid)
-        self.scope = FieldScope(self.rows, self.grid, self)
+        # One scope for the household's answers on every page: conditions reach across sections.
+        self.scope = household
+        household.add_rows(self.rows, self.grid)
         for row in self.rows:
             if isinstance(row, ListRow):
                 row.rows_changed.connect(self.structure_changed)
@@ -221,7 +185,8 @@ class EntryGroup(QGroupBox):
 
     remove_requested = Signal(object)
 
-    def __init__(self, section: Section, services: tuple[Choice, ...], parent: QWidget | None = None) -> None:
+    def __init__(self, section: Section, services: tuple[Choice, ...], household: FieldScope | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.section = section
         self.setStyleSheet(
@@ -242,7 +207,8 @@ class EntryGroup(QGroupBox):
         line.addStretch(1)
         line.addWidget(self.remove_button)
         layout.addLayout(line)
-        self.scope = FieldScope(self.rows, self.grid, self)
+        # This person's answers first, then the household's.
+        self.scope = FieldScope(self.rows, self.grid, outer=household, parent=self)
         self.scope.refresh()
 
     @property
@@ -283,9 +249,11 @@ class EntriesPage(SectionPage):
     left = Signal(object)
     remove_requested = Signal(object)
 
-    def __init__(self, section: Section, services: tuple[Choice, ...], parent: QWidget | None = None) -> None:
+    def __init__(self, section: Section, services: tuple[Choice, ...], household: FieldScope | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(section, parent)
         self._services = services
+        self._household = household
         self.groups: list[EntryGroup] = []
         self.problem = QLabel()
         self.problem.setObjectName(f"{section.repeat}:problem")
@@ -322,7 +290,7 @@ class EntriesPage(SectionPage):
     def add_entry(self, values: Mapping[str, Any] | None = None, *, focus: bool = False) -> EntryGroup | None:
         if self.full:
             return None
-        group = EntryGroup(self.section, self._services)
+        group = EntryGroup(self.section, self._services, self._household)
         group.renumber(len(self.groups))
         if values is not None:
             group.set_values(values)
