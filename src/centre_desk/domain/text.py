@@ -163,6 +163,15 @@ def terminal_safe(text: str) -> str:
     return _UNSAFE_FOR_TERMINAL.sub(_visible_escape, text)
 
 
+def json_safe(text: str) -> str:
+    """JSON text with the same characters as ``terminal_safe`` written as ``\\uXXXX`` escapes.
+
+    Still the same JSON: outside strings JSON is printable ASCII, and inside one the escape means
+    the character it replaces.
+    """
+    return _UNSAFE_FOR_TERMINAL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 # A spreadsheet treats a cell starting with one of these as a formula (=HYPERLINK(...) runs when
 # the file is opened), or, for tab and carriage return, as the start of another cell.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
