@@ -198,7 +198,7 @@ def test_two_families_under_one_reference_are_refused(desk: Path, tmp_path: Path
          "column 12 (first_name): appears twice in the header row"),
         (CSV_HEADER + ",", "A1,1 Lane,,Town,BS48 1AB,,,Ann,Lee,1990-01-01,parent,x",
          "column 12: has no name in the header row"),
-        (CSV_HEADER + ",id", "A1,1 Lane,,Town,BS48 1AB,,,Ann,Lee,1990-01-01,parent,0190c0de-0000-7000-8000-000000000001",
+        (CSV_HEADER + ",id", "A1,1 Lane,,Town,BS48 1AB,,,Ann,Lee,1990-01-01,parent,0190c0de-0000-7000-8000-0000",
          "column 12 (id): person ids are given by Centre Desk"),
         (CSV_HEADER, "A1,1 Lane,,Town,BS48 1AB,,,Ann,Lee,1990-01-01,parent,extra",
          "row 2: has more cells than the header row has columns"),
