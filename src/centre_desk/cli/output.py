@@ -53,7 +53,7 @@ class _SafeStream:
 def safe_terminal_output() -> Iterator[None]:
     """For the length of one command, stdout and stderr escape anything a terminal would act on."""
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _SafeStream(sys.stdout), _SafeStream(sys.stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = _SafeStream(sys.stdout), _SafeStream(sys.stderr)
     try:
         yield
     finally:
