@@ -124,7 +124,8 @@ def run_pyinstaller(clean: bool) -> None:
     try:
         import PyInstaller  # noqa: F401
     except ImportError:
-        raise SystemExit("build.py: PyInstaller is not installed: run  pip install -e .[installer]") from None
+        raise SystemExit("build.py: PyInstaller is not installed: run  "
+                         "pip install --require-hashes -r requirements/installer.lock") from None
     cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
            "--distpath", str(DIST), "--workpath", str(WORK)]
     if clean:

@@ -200,6 +200,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.training:
         data_dir = training_dir
 
+    from centre_desk.ui.platform_libraries import platform_problem
+
+    problem = platform_problem(os.environ, qt_args)
+    if problem is not None:
+        # Instead of Qt's "could not load the Qt platform plugin ... even though it was found".
+        print(f"centre-desk: {problem}", file=sys.stderr)
+        return 1
+
     from PySide6.QtWidgets import QApplication
 
     from centre_desk.ui.context import AppContext

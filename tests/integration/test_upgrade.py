@@ -11,6 +11,8 @@ opens with the same key.
 from __future__ import annotations
 
 import json
+import stat
+import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -178,6 +180,8 @@ def test_an_older_store_opens_at_head_with_its_data_and_a_backup(tmp_path: Path,
     assert len(backups) == 1, backups
     assert backups[0].name.startswith(f"store-before-{HEAD}-from-{revision}-")
     assert not backups[0].read_bytes().startswith(b"SQLite format 3")
+    if sys.platform != "win32":  # issue 8: files written for the user are private
+        assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600
     assert _schema(backups[0], key) == before
     conn = connect_raw(backups[0], KeyHolder(key))
     try:

@@ -3,6 +3,9 @@ history, and previewing and printing the family's documents without a real print
 
 from __future__ import annotations
 
+import os
+import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -318,8 +321,14 @@ def test_print_privacy_notice_is_in_the_toolbar_and_file_menu_and_previews_the_n
     assert preview.print_to(printer) == pages
     assert len(PdfReader(tmp_path / "printed.pdf").pages) == pages
 
-    assert preview.save_to(tmp_path / "notice.pdf")
+    old_umask = os.umask(0o022)  # the usual umask, under which a plain write is readable by all
+    try:
+        assert preview.save_to(tmp_path / "notice.pdf")
+    finally:
+        os.umask(old_umask)
     assert (tmp_path / "notice.pdf").read_bytes() == preview.pdf_bytes()
+    if sys.platform != "win32":  # issue 8: saved PDFs were 0644
+        assert stat.S_IMODE((tmp_path / "notice.pdf").stat().st_mode) == 0o600
 
     preview.large.setChecked(True)  # made again in large print
     qtbot.waitUntil(lambda: preview.page_count() > pages, timeout=20_000)

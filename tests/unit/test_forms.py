@@ -398,7 +398,7 @@ def test_every_problem_is_reported_at_once(membership: FormDefinition) -> None:
     assert problems == [
         FieldProblem("town", "is required"),
         FieldProblem("postcode", "is not a UK postcode"),
-        FieldProblem("members[1].gender", "'xx' is not one of the choices"),
+        FieldProblem("members[1].gender", "is not one of the choices"),
         FieldProblem("members[2].date_of_birth", "date of birth is in the future"),
         FieldProblem("members[3].last_name", "is required"),
     ]
@@ -622,7 +622,7 @@ def test_referral_service_comes_from_the_organisation(referral: FormDefinition) 
     )
     assert by_name["service"] == "early-help"
     assert problems_of(referral, agency_referral() | {"service": "adoption"}, services=SERVICES) == [
-        FieldProblem("service", "'adoption' is not one of the choices")
+        FieldProblem("service", "is not one of the choices")
     ]
     with pytest.raises(ValueError, match="services"):
         validate_submission(referral, agency_referral(), today=TODAY)
@@ -647,7 +647,7 @@ def test_referral_date_received_cannot_be_in_the_future(referral: FormDefinition
         ("address_line2", "", None),
         ("members[2].date_of_birth", "01/01/2030", "date of birth is in the future"),
         ("date_of_birth", "14/03/1991", None),
-        ("members[0].gender", "xx", "'xx' is not one of the choices"),
+        ("members[0].gender", "xx", "is not one of the choices"),
         ("members[0].gender_self_described", "", "is required"),  # asked only when shown
         ("other_services[0].service", "", "is required"),
         ("members[1].lives_at_address", "maybe", "must be yes or no"),
@@ -716,7 +716,7 @@ def test_multichoice_and_patterns(tmp_path: Path) -> None:
         validate_submission(
             form, {"sessions": ["cooking", "yoga"], "cooking_diet": "Nut allergy 2"}, today=TODAY
         )
-    assert caught.value.problems == [FieldProblem("sessions", "'yoga' is not one of the choices")]
+    assert caught.value.problems == [FieldProblem("sessions", "is not one of the choices")]
     with pytest.raises(ValidationFailed) as caught:
         validate_submission(form, {"sessions": "cooking", "cooking_diet": "Nut allergy 2"}, today=TODAY)
     assert caught.value.problems == [FieldProblem("cooking_diet", "use letters only")]

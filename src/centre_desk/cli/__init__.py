@@ -16,6 +16,7 @@ from centre_desk.domain.errors import CentreDeskError, SignInFailed, SignInThrot
 
 from . import audit_admin, backup_admin, consent_admin, households_admin, printing_admin, referrals_admin, staff_admin
 from .common import EXIT_ERROR, EXIT_SIGN_IN, PROG, CliError, Context, Handler, Parser
+from .output import safe_terminal_output
 
 COMMAND_MODULES = [staff_admin, audit_admin, households_admin, referrals_admin, consent_admin, backup_admin,
                    printing_admin]
@@ -39,6 +40,12 @@ def _message(exc: CentreDeskError) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Belt and braces: whatever a command prints, a stored value cannot drive the terminal.
+    with safe_terminal_output():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     ctx: Context | None = None

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 
 from centre_desk.domain.consent import Decision
+from centre_desk.domain.text import terminal_safe
 
 from .common import EXIT_OK, Context, Parser
 from .files import write_atomic
+from .output import csv_bytes, json_line
 
 
 def _notice_version(ctx: Context) -> str:
@@ -31,18 +30,19 @@ def cmd_consent_list(ctx: Context) -> int:
     for line in lines:
         e = line.event
         if ctx.args.json:
-            print(json.dumps({
+            print(json_line({
                 "event_id": e.id, "person_id": e.person_id, "person": line.person_name,
                 "purpose": e.purpose_id, "service": e.partner_id, "decision": e.decision.value,
                 "method": e.method.value, "recorded_at": e.recorded_at.isoformat(), "recorded_by": line.recorded_by,
                 "notice_version": e.notice_version, "given_by": e.given_by, "current": line.current,
                 "has_signature": e.signature_png is not None,
-            }, ensure_ascii=False))
+            }))
         else:
-            target = f" with {line.partner_name}" if line.partner_name else ""
+            target = f" with {terminal_safe(line.partner_name)}" if line.partner_name else ""
             mark = "*" if line.current else " "
-            print(f"{mark} {e.recorded_at:%d/%m/%Y %H:%M}  {line.person_name}: {e.decision.value} "
-                  f"{line.purpose_name}{target} ({e.method.value}, notice {e.notice_version}, by {line.recorded_by})")
+            print(f"{mark} {e.recorded_at:%d/%m/%Y %H:%M}  {terminal_safe(line.person_name)}: {e.decision.value} "
+                  f"{terminal_safe(line.purpose_name)}{target} ({e.method.value}, "
+                  f"notice {terminal_safe(e.notice_version)}, by {terminal_safe(line.recorded_by)})")
     if not lines and not ctx.args.json:
         print("No consent decisions recorded for this household.")
     return EXIT_OK
@@ -77,13 +77,10 @@ def cmd_mailing_list(ctx: Context) -> int:
     from centre_desk.services.consent import mailing_list
 
     entries = mailing_list(ctx.session())
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["first_name", "last_name", "email", "household_id", "person_id", "consent_given"])
-    for e in entries:
-        writer.writerow([e.first_name, e.last_name, e.email, e.household_id, e.person_id,
-                         e.consent_given_at.date().isoformat()])
-    write_atomic(ctx.args.out, out.getvalue().encode("utf-8"))
+    data = csv_bytes(["first_name", "last_name", "email", "household_id", "person_id", "consent_given"],
+                     ([e.first_name, e.last_name, e.email, e.household_id, e.person_id,
+                       e.consent_given_at.date().isoformat()] for e in entries))
+    write_atomic(ctx.args.out, data)
     print(f"Wrote {len(entries)} people to {ctx.args.out}")
     return EXIT_OK
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
 from pathlib import Path
 
 from centre_desk.domain.errors import ValidationFailed
+from centre_desk.domain.text import terminal_safe
 
 from .common import EXIT_OK, CliError, Context, Parser
+from .output import json_line
 
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
+NOTHING = "nothing was imported"
 
 
 def cmd_import(ctx: Context) -> int:
@@ -24,24 +26,49 @@ def cmd_import(ctx: Context) -> int:
     try:
         if path.stat().st_size > MAX_IMPORT_BYTES:
             raise CliError(f"{path.name}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
-        raw = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise CliError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise CliError(f"{path.name}: not UTF-8 text; save the spreadsheet as CSV UTF-8") from None
     except OSError as exc:
         raise CliError(f"{path}: cannot be read ({exc.strerror})") from None
+    raw = _import_text(path, data)
     kind = ctx.args.format or ("csv" if path.suffix.lower() == ".csv" else "json")
-    records = parse_csv(raw) if kind == "csv" else parse_json(raw)
+    try:
+        records = parse_csv(raw) if kind == "csv" else parse_json(raw)
+    except ValidationFailed as exc:
+        raise CliError(_problem_lines(exc, path)) from None
     session = ctx.session()
     try:
         result = import_households(session, records)
     except ValidationFailed as exc:
-        for problem in exc.problems:
-            print(str(problem), file=sys.stderr)
-        raise CliError(f"nothing was imported: {len(exc.problems)} problem(s) in {path.name}") from None
+        raise CliError(_problem_lines(exc, path)) from None
     print(f"Imported {result.households} households ({result.members} people, {result.contacts} contacts)")
     return EXIT_OK
+
+
+def _import_text(path: Path, data: bytes) -> str:
+    """The file as text, or a one-line CliError saying what it is instead."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CliError(f"{path.name}: is UTF-16 text; save it as UTF-8 (Excel: Save as, CSV UTF-8); {NOTHING}")
+    if b"\x00" in data:
+        raise CliError(f"{path.name}: is a binary file, not a JSON or CSV member list; {NOTHING}")
+    try:
+        # utf-8-sig: the byte-order mark Excel puts at the start of "CSV UTF-8" is not a column name.
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CliError(f"{path.name}: not UTF-8 text; save the spreadsheet as CSV UTF-8; {NOTHING}") from None
+
+
+def _problem_lines(exc: ValidationFailed, path: Path) -> str:
+    """Every problem on its own line on stderr; the message for the last line.
+
+    A file that is not a member list at all gets that one line alone.
+    """
+    if len(exc.problems) == 1 and exc.problems[0].field == "file":
+        return f"{path.name}: {exc.problems[0].problem}; {NOTHING}"
+    for problem in exc.problems:
+        print(str(problem), file=sys.stderr)
+    return f"{NOTHING}: {len(exc.problems)} problem(s) in {path.name}"
 
 
 def cmd_search(ctx: Context) -> int:
@@ -54,7 +81,7 @@ def cmd_search(ctx: Context) -> int:
         uow.commit()
     for hit in hits:
         if ctx.args.json:
-            print(json.dumps({
+            print(json_line({
                 "household_id": hit.household_id,
                 "postcode": hit.postcode,
                 "last_contact": hit.last_contact.isoformat() if hit.last_contact else None,
@@ -63,12 +90,13 @@ def cmd_search(ctx: Context) -> int:
                      "date_of_birth": m.get("date_of_birth"), "role": m.role}
                     for m in hit.members
                 ],
-            }, ensure_ascii=False))
+            }))
         else:
-            adults = ", ".join(hit.adults) or "-"
-            children = ", ".join(hit.children) or "-"
+            # Each stored value escaped on its own, line breaks included: one household, one line.
+            adults = ", ".join(terminal_safe(name) for name in hit.adults) or "-"
+            children = ", ".join(terminal_safe(name) for name in hit.children) or "-"
             last = hit.last_contact.strftime("%d/%m/%Y") if hit.last_contact else "never"
-            print(f"{hit.household_id}  {hit.postcode:<9} adults: {adults}; children: {children}; "
+            print(f"{hit.household_id}  {terminal_safe(hit.postcode):<9} adults: {adults}; children: {children}; "
                   f"last contact {last}")
     if not hits and not ctx.args.json:
         print("No households match.")

@@ -7,7 +7,10 @@ import json
 from datetime import date
 from pathlib import Path
 
+from centre_desk.domain.text import terminal_safe
+
 from .common import EXIT_OK, CliError, Context, Parser
+from .output import json_line
 
 
 def cmd_referral_add(ctx: Context) -> int:
@@ -18,7 +21,8 @@ def cmd_referral_add(ctx: Context) -> int:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise CliError(f"{path}: no such file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # ValueError covers bad JSON and numbers too long to convert; RecursionError deep nesting.
         raise CliError(f"{path.name}: not a UTF-8 JSON object of referral form fields") from None
     if not isinstance(data, dict):
         raise CliError(f"{path.name}: must be a JSON object of referral form fields")
@@ -38,14 +42,13 @@ def cmd_referral_list(ctx: Context) -> int:
         uow.commit()
     for r in referrals:
         if ctx.args.json:
-            print(json.dumps({"referral_id": r.id, "service": r.fields.get("service"), "status": r.status,
+            print(json_line({"referral_id": r.id, "service": r.fields.get("service"), "status": r.status,
                               "safeguarding_concern": r.safeguarding_concern, "person_ids": list(r.person_ids),
-                              "events": [{"status": e.status, "date": e.on.isoformat()} for e in r.events]},
-                             ensure_ascii=False))
+                              "events": [{"status": e.status, "date": e.on.isoformat()} for e in r.events]}))
         else:
             steps = ", ".join(f"{e.status} {e.on:%d/%m/%Y}" for e in r.events)
             flag = "  SAFEGUARDING CONCERN" if r.safeguarding_concern else ""
-            print(f"{r.id}  {r.fields.get('service')}: {r.status} ({steps}){flag}")
+            print(f"{r.id}  {terminal_safe(str(r.fields.get('service')))}: {r.status} ({steps}){flag}")
     if not referrals and not ctx.args.json:
         print("No referrals for this household.")
     return EXIT_OK

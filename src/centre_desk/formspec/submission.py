@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from centre_desk.domain.errors import FieldProblem, ValidationFailed
-from centre_desk.domain.text import fold, normalise_postcode
+from centre_desk.domain.text import EARLIEST_DATE, fold, normalise_postcode, text_problem
 from centre_desk.formspec.model import FieldDef, FieldType, FormDefinition
 
 # Each repeated-section entry may carry the id of the record it describes (a person's id), so
@@ -26,10 +26,17 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]+$")
-# Only a short single word is echoed back in "'xx' is not one of the choices": enough to show
-# a mistyped choice value, while a name with a space, a postcode, a date, a phone number or an
-# email address that ended up in a choice column (a mis-mapped CSV import) is not.
-_ECHOABLE = re.compile(r"^[A-Za-z][A-Za-z_-]{0,29}$")
+# A key that is not a field is named in the problem only when it is shaped like a field id: a
+# mis-built import may have a name or a date of birth where a key should be.
+_FIELD_ID_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+# Limits for fields whose definition sets none, so that no answer is unbounded: a name or an
+# address line fits in 200 characters, a note in 4,000.
+DEFAULT_MAX_LENGTH = {
+    FieldType.TEXT: 200,
+    FieldType.MULTILINE: 4000,
+    FieldType.EMAIL: 254,
+    FieldType.PHONE: 40,
+}
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -198,7 +205,7 @@ class _Checker:
                 problems.append(FieldProblem(prefix + f.id, "is required"))
         for key in data:
             if key not in by_id and key not in extra:
-                problems.append(FieldProblem(prefix + str(key), "is not a field on this form"))
+                problems.append(FieldProblem(prefix + _key_name(key), "is not a field on this form"))
         return out, problems
 
     @staticmethod
@@ -268,6 +275,11 @@ class _Checker:
             raw = raw.isoformat()
         if not isinstance(raw, str):
             return None, [FieldProblem(name, "must be text")]
+        # Characters are judged before anything is tidied away: a line break in a name is refused,
+        # not quietly made a space, and control characters never reach the parsers below.
+        characters = text_problem(raw.strip(), multiline=f.type is not FieldType.TEXT)
+        if characters is not None:
+            return None, [FieldProblem(name, characters)]
         text = unicodedata.normalize("NFC", raw).strip()
         if not text:
             return None, []
@@ -279,7 +291,7 @@ class _Checker:
     def _text_value(self, f: FieldDef, text: str) -> tuple[str | None, str | None]:
         match f.type:
             case FieldType.TEXT:
-                # Runs of spaces (and stray tabs or line breaks from pasting) become one space.
+                # Runs of spaces (and tabs or no-break spaces from pasting) become one space.
                 return " ".join(text.split()), None
             case FieldType.MULTILINE:
                 lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -305,8 +317,9 @@ class _Checker:
     @staticmethod
     def _length_and_pattern(f: FieldDef, value: str) -> str | None:
         rules = f.validation
-        if rules.max_length is not None and len(value) > rules.max_length:
-            return f"is longer than {rules.max_length} characters"
+        max_length = rules.max_length if rules.max_length is not None else DEFAULT_MAX_LENGTH.get(f.type)
+        if max_length is not None and len(value) > max_length:
+            return f"is longer than {max_length:,} characters"
         if rules.min_length is not None and len(value) < rules.min_length:
             return f"is shorter than {rules.min_length} characters"
         if rules.pattern is not None and not re.fullmatch(rules.pattern, value):
@@ -327,8 +340,9 @@ class _Checker:
             return None, "is not a real date"
         if f.validation.not_in_future and value > self.today:
             return None, f"{_noun(f.label)} is in the future"
-        if f.validation.not_before is not None and value < f.validation.not_before:
-            return None, f"{_noun(f.label)} is before {f.validation.not_before:%d/%m/%Y}"
+        not_before = max(f.validation.not_before or EARLIEST_DATE, EARLIEST_DATE)
+        if value < not_before:
+            return None, f"{_noun(f.label)} is before {not_before:%d/%m/%Y}"
         return value.isoformat(), None
 
     def _choice(self, f: FieldDef, text: str) -> tuple[str | None, str | None]:
@@ -341,8 +355,7 @@ class _Checker:
         for choice in choices:
             if folded in (fold(choice.value), fold(choice.label)):
                 return choice.value, None
-        if _ECHOABLE.match(text):
-            return None, f"'{text}' is not one of the choices"
+        # Never echoed: a name, a postcode or a gender identity may be sitting in a choice column.
         return None, "is not one of the choices"
 
     def _multichoice(self, f: FieldDef, raw: Any, name: str) -> tuple[list[str] | None, list[FieldProblem]]:
@@ -387,6 +400,10 @@ class _Checker:
             if word in _FALSE:
                 return False, []
         return None, [FieldProblem(name, "must be yes or no")]
+
+
+def _key_name(key: object) -> str:
+    return str(key) if isinstance(key, str) and _FIELD_ID_SHAPE.match(key) else "(a key that is not a field id)"
 
 
 def _entries(n: int) -> str:

@@ -18,6 +18,7 @@ from centre_desk.domain.consent import (
 from centre_desk.domain.errors import FieldProblem, NotFound, ValidationFailed
 from centre_desk.domain.ids import uuid7
 from centre_desk.domain.staff import Permission
+from centre_desk.domain.text import NOTE_MAX_LENGTH, check_text
 
 from .profile import profile_of
 from .session import DeskSession
@@ -45,6 +46,9 @@ def record_decision(session: DeskSession, household_id: str, person_id: str, pur
         raise ValidationFailed.one("notice version", "say which privacy notice the family was given")
     if signature_png is not None and len(signature_png) > MAX_SIGNATURE_BYTES:
         raise ValidationFailed.one("signature", "is too large")
+    note_problem = check_text(note.strip(), multiline=True, max_length=NOTE_MAX_LENGTH)
+    if note_problem:
+        raise ValidationFailed.one("note", note_problem)
     with session.uow() as uow:
         household = uow.households.get(household_id)
         if household is None:

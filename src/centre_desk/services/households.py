@@ -13,6 +13,7 @@ from centre_desk.domain.errors import FieldProblem, NotFound, ValidationFailed
 from centre_desk.domain.household import FieldChange, Household, SearchHit, diff, split_submission
 from centre_desk.domain.ids import uuid7
 from centre_desk.domain.staff import Permission
+from centre_desk.domain.text import EARLIEST_DATE, NOTE_MAX_LENGTH, check_text
 from centre_desk.formspec.submission import validate_submission
 
 from .profile import form, profile_of, service_choices
@@ -176,6 +177,11 @@ def record_contact(session: DeskSession, household_id: str, contact_type: str, o
         problems.append(("type", f"must be one of {', '.join(CONTACT_TYPES)}"))
     if on > session.clock.today():
         problems.append(("date", "is in the future"))
+    elif on < EARLIEST_DATE:
+        problems.append(("date", f"is before {EARLIEST_DATE:%d/%m/%Y}"))
+    note_problem = check_text(note.strip(), multiline=True, max_length=NOTE_MAX_LENGTH)
+    if note_problem:
+        problems.append(("note", note_problem))
     if problems:
         raise ValidationFailed([FieldProblem(f, p) for f, p in problems])
     contact = Contact(uuid7(), household_id, on, contact_type, note.strip())

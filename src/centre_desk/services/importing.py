@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +22,8 @@ from centre_desk.domain.errors import FieldProblem, ValidationFailed
 from centre_desk.domain.household import Household
 from centre_desk.domain.ids import uuid7
 from centre_desk.domain.staff import Permission
+from centre_desk.domain.text import EARLIEST_DATE
+from centre_desk.formspec.model import FieldType
 
 from .households import CONTACT_TYPES, MEMBERSHIP, build_household
 from .profile import form, profile_of, service_choices
@@ -30,6 +33,14 @@ REQUIRED_HOUSEHOLD_KEYS = ("address_line1", "address_line2", "town", "postcode",
 REQUIRED_MEMBER_KEYS = ("first_name", "last_name", "date_of_birth", "role")
 CSV_GROUP = "household"
 CSV_CONTACT_KEYS = ("contact_date", "contact_type")
+# A member list is five levels deep (file, households, household, members, member); anything much
+# deeper is not one, and walking it would only exhaust the stack.
+MAX_JSON_DEPTH = 16
+ID_KEY = "id"
+SUPPLIED_ID = "person ids are given by Centre Desk; leave them out"
+# A key or column is named in a problem only when it is shaped like a field id: a shifted or
+# mis-built file may hold a name or a date of birth where a key should be.
+_KEY_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -39,11 +50,55 @@ class ImportResult:
     contacts: int
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _key_words(key: str, position: int | None = None) -> str:
+    if _KEY_SHAPE.match(key):
+        return f"'{key}'" if position is None else f"column {position} ({key})"
+    return "a key" if position is None else f"column {position}"
+
+
+def _too_deep(data: Any) -> bool:
+    """Whether ``data`` nests more than MAX_JSON_DEPTH levels, walked without recursion."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return False
+
+
 def parse_json(text: str) -> list[dict[str, Any]]:
+    """The household records of a JSON member list, or ValidationFailed saying in one line why not."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise ValidationFailed.one("file", f"is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    except _DuplicateKey as exc:
+        raise ValidationFailed.one("file", f"{_key_words(exc.key)} appears twice in one object") from None
+    except RecursionError:
+        raise ValidationFailed.one("file", "is nested too deeply to be a member list") from None
+    except ValueError:
+        # Python refuses to convert integers of more than 4,300 digits (a denial-of-service guard).
+        raise ValidationFailed.one("file", "holds a number too long to read") from None
+    if _too_deep(data):
+        raise ValidationFailed.one("file", f"is nested more than {MAX_JSON_DEPTH} levels deep: not a member list")
     if not isinstance(data, dict) or not isinstance(data.get("households"), list):
         raise ValidationFailed.one("file", 'must be a JSON object with a "households" list')
     records: list[dict[str, Any]] = data["households"]
@@ -53,29 +108,91 @@ def parse_json(text: str) -> list[dict[str, Any]]:
     return records
 
 
+def _csv_columns(header: list[str]) -> tuple[list[str], list[FieldProblem]]:
+    """The header's column names, and every problem with them: nothing is silently dropped."""
+    definition = form(MEMBERSHIP)
+    member_keys = {f.id for s in definition.sections if s.repeated for f in s.fields}
+    # List fields (other services) hold several entries and cannot be written in one CSV cell.
+    household_keys = {f.id for f in definition.top_level_fields if f.type is not FieldType.LIST}
+    known = {CSV_GROUP, *CSV_CONTACT_KEYS, *member_keys, *household_keys}
+    names = [name.strip() for name in header]
+    problems: list[FieldProblem] = []
+    seen: set[str] = set()
+    for position, name in enumerate(names, 1):
+        if not name:
+            problems.append(FieldProblem(f"column {position}", "has no name in the header row"))
+        elif name in seen:
+            problems.append(FieldProblem(_key_words(name, position), "appears twice in the header row"))
+        elif name == ID_KEY:
+            problems.append(FieldProblem(_key_words(name, position), SUPPLIED_ID))
+        elif name not in known:
+            problems.append(FieldProblem(_key_words(name, position), "is not a field of the membership form"))
+        seen.add(name)
+    if CSV_GROUP not in names:
+        problems.append(FieldProblem("file", f"the CSV needs a '{CSV_GROUP}' column that groups members "
+                                             "into households"))
+    return names, problems
+
+
 def parse_csv(text: str) -> list[dict[str, Any]]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if not reader.fieldnames or CSV_GROUP not in reader.fieldnames:
-        raise ValidationFailed.one("file", f"the CSV needs a '{CSV_GROUP}' column that groups members into households")
-    member_keys = {f.id for s in form(MEMBERSHIP).sections if s.repeated for f in s.fields}
+    """Household records from a CSV of one row per member, or ValidationFailed naming every problem.
+
+    Rows are named as a spreadsheet numbers them (the header is row 1).
+    """
+    if "\x00" in text:
+        raise ValidationFailed.one("file", "holds NUL characters: it is a binary file, not CSV text")
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error:
+        raise ValidationFailed.one("file", f"cannot be read as CSV (line {reader.line_num})") from None
+    if not rows:
+        raise ValidationFailed.one("file", "is empty")
+    names, problems = _csv_columns(rows[0])
+    if problems:
+        raise ValidationFailed(problems)
+    definition = form(MEMBERSHIP)
+    member_keys = {f.id for s in definition.sections if s.repeated for f in s.fields}
     groups: dict[str, dict[str, Any]] = {}
-    for row in reader:
-        key = (row.get(CSV_GROUP) or "").strip()
-        values = {k: v for k, v in row.items() if k and k != CSV_GROUP and v not in (None, "")}
+    for number, row in enumerate(rows[1:], 2):
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line between families
+        if len(row) > len(names):
+            problems.append(FieldProblem(f"row {number}", "has more cells than the header row has columns"))
+            continue
+        values = {k: v for k, v in zip(names, row, strict=False) if v != ""}
+        key = values.pop(CSV_GROUP, "").strip()
+        if not key:
+            problems.append(FieldProblem(f"row {number}, column {CSV_GROUP}",
+                                         "is blank: every row needs the reference of the household it belongs to"))
+            continue
+        household_values = {k: v for k, v in values.items() if k not in member_keys and k not in CSV_CONTACT_KEYS}
         household = groups.get(key)
         if household is None:
-            household = {k: v for k, v in values.items() if k not in member_keys and k not in CSV_CONTACT_KEYS}
+            household = dict(household_values)
             for required in REQUIRED_HOUSEHOLD_KEYS:
-                household.setdefault(required, row.get(required) or "")
+                household.setdefault(required, "")
             household["members"] = []
             household["contacts"] = []
             groups[key] = household
+        else:
+            # A later row may leave the household's columns blank, but not disagree with the first:
+            # that is two families under one reference, and one of their addresses would be lost.
+            problems.extend(
+                FieldProblem(f"row {number}, column {k}",
+                             "differs from the first row of its household; leave it blank or the same")
+                for k, v in household_values.items() if v.strip() != str(household.get(k, "")).strip()
+            )
         member = {k: v for k, v in values.items() if k in member_keys}
         for required in REQUIRED_MEMBER_KEYS:
             member.setdefault(required, "")
         household["members"].append(member)
+        if values.get("contact_type") and not values.get("contact_date"):
+            problems.append(FieldProblem(f"row {number}, column contact_date", "is needed with a contact_type"))
         if values.get("contact_date"):
             household["contacts"].append({"date": values["contact_date"], "type": values.get("contact_type", "")})
+    if problems:
+        raise ValidationFailed(problems)
     return list(groups.values())
 
 
@@ -91,6 +208,9 @@ def _check_contacts(raw: Any, record: int, today: date) -> tuple[list[tuple[date
         if not isinstance(c, Mapping):
             problems.append(FieldProblem(where, "must be an object with date and type", record))
             continue
+        problems.extend(FieldProblem(f"{where}.{k if _KEY_SHAPE.match(k) else '(a key)'}",
+                                     "is not a contact field (date, type)", record)
+                        for k in c if k not in ("date", "type"))
         try:
             on = date.fromisoformat(str(c.get("date", "")))
         except ValueError:
@@ -98,6 +218,8 @@ def _check_contacts(raw: Any, record: int, today: date) -> tuple[list[tuple[date
             continue
         if on > today:
             problems.append(FieldProblem(f"{where}.date", "is in the future", record))
+        elif on < EARLIEST_DATE:
+            problems.append(FieldProblem(f"{where}.date", f"is before {EARLIEST_DATE:%d/%m/%Y}", record))
         kind = str(c.get("type", ""))
         if kind not in CONTACT_TYPES:
             problems.append(FieldProblem(f"{where}.type", f"must be one of {', '.join(CONTACT_TYPES)}", record))
@@ -128,6 +250,11 @@ def import_households(session: DeskSession, records: list[dict[str, Any]]) -> Im
             if isinstance(m, Mapping):
                 problems.extend(FieldProblem(f"members[{i}].{k}", "is missing", n)
                                 for k in REQUIRED_MEMBER_KEYS if k not in m)
+                if ID_KEY in m:
+                    problems.append(FieldProblem(f"members[{i}].{ID_KEY}", SUPPLIED_ID, n))
+        # Ids are refused above; taking them out here keeps one problem per supplied id.
+        data["members"] = [{k: v for k, v in m.items() if k != ID_KEY} if isinstance(m, Mapping) else m
+                           for m in members]
         contacts, contact_problems = _check_contacts(record.get("contacts"), n, today)
         problems.extend(contact_problems)
         try:

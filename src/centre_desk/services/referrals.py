@@ -10,6 +10,7 @@ from centre_desk.domain.errors import FieldProblem, NotFound, ValidationFailed
 from centre_desk.domain.ids import uuid7
 from centre_desk.domain.referral import Referral, StatusEvent, next_status_problem
 from centre_desk.domain.staff import Permission
+from centre_desk.domain.text import NOTE_MAX_LENGTH, check_text
 from centre_desk.formspec.submission import validate_submission
 
 from .profile import form, profile_of, service_choices
@@ -52,6 +53,9 @@ def record_referral(session: DeskSession, household_id: str, data: Mapping[str, 
 def add_status(session: DeskSession, referral_id: str, status: str, on: date, note: str = "") -> StatusEvent:
     """Append the next step (accepted, allocated, closed); earlier steps are never changed."""
     session.require(Permission.RECORD_REFERRAL)
+    note_problem = check_text(note.strip(), multiline=True, max_length=NOTE_MAX_LENGTH)
+    if note_problem:
+        raise ValidationFailed.one("note", note_problem)
     with session.uow() as uow:
         referral = uow.referrals.get(referral_id)
         if referral is None:

@@ -79,7 +79,7 @@ def upgrade(engine: Engine, backup_dir: Path | None, copy_store: object = None) 
 
     backup_path: str | None = None
     if rev is not None and backup_dir is not None and callable(copy_store):
-        backup_dir.mkdir(parents=True, exist_ok=True)
+        backup_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         dest = backup_dir / f"store-before-{HEAD}-from-{rev}-{stamp}.db"
         copy_store(dest)

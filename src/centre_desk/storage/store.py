@@ -124,6 +124,8 @@ class LocalStore:
             raise StoreError("the copy of the store could not be written") from None
         finally:
             src.close()
+        # Encrypted, but still the whole store: private to its owner like the store itself.
+        os.chmod(tmp, 0o600)
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, dest)

@@ -1,5 +1,5 @@
 """Print preview for every document the desk prints: the privacy notice, consent receipts and "what
-we hold about you" (DESIGN.md s6).
+we hold about you" (docs/ARCHITECTURE.md, Printing in the app).
 
 The services hand over PDF bytes (ReportLab, fonts embedded). QtPdf shows them, page by page, in a
 ``QPdfView``; printing renders each page at the printer's resolution and paints it onto a
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from centre_desk.domain.errors import CentreDeskError
+from centre_desk.files import write_private_file
 
 from .errors import describe
 from .tasks import TaskRunner
@@ -306,8 +307,10 @@ class PrintPreviewDialog(QDialog):
     # -- saving ---------------------------------------------------------------------------------
 
     def save_to(self, path: Path) -> bool:
+        pdf = self._pdf
         try:
-            path.write_bytes(self._pdf)
+            # Private (0600 on POSIX), and whole or not at all: it holds a family's details.
+            write_private_file(path, lambda: pdf)
         except OSError:
             self.message.show_problem("The file could not be saved there. Choose another folder.")
             return False

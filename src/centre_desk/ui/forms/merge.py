@@ -1,6 +1,6 @@
 """Carrying on after someone else saved the same household: their version, with your edits on top.
 
-Done field by field, as sync does (DESIGN.md s4): a field you changed keeps your answer, a field
+Done field by field, as sync does (docs/ARCHITECTURE.md): a field you changed keeps your answer, a field
 you did not change takes theirs; people are matched by their id. Everything compared is in the
 shape the form's editors use, so "" and a missing answer count as the same.
 """
