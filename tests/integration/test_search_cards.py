@@ -280,3 +280,10 @@ def test_an_erased_family_leaves_no_bytes_in_the_database(admin_session, tmp_pat
         uow.households.delete_everything(h.id)
         uow.commit()
     assert b"yxwvutsrq" not in _plain_bytes(admin_session, tmp_path)
+
+
+@pytest.mark.parametrize("query", ["siobhan.family@example.org", "SIOBHAN.FAMILY@EXAMPLE.ORG", "siobhan.family"])
+def test_a_whole_email_address_typed_or_pasted_still_finds_the_household(admin_session, query: str) -> None:  # type: ignore[no-untyped-def]
+    h = _register(admin_session)
+    _register(admin_session, last="Brown", first="Olive", email="olive@example.org")
+    assert _ids(admin_session, query) == [h.id]

@@ -219,7 +219,10 @@ def search_terms(household_fields: Mapping[str, Any], member: Member) -> str:
 def query_terms(query: str) -> list[str]:
     """Folded words of a search box query. ``bs23 1aa``, ``12/03/2019`` and ``07700 900123`` keep
     working as typed: a date is one token, a spaced postcode or phone is also tried joined. The
-    tail mark is dropped, so nobody can list the reversed phone numbers by typing it."""
+    tail mark is dropped, so nobody can list the reversed phone numbers by typing it. An email's
+    domain is dropped too, because only the part before the @ is indexed: a whole address typed
+    or pasted still finds its household."""
+    query = " ".join(word.partition("@")[0] for word in query.split())
     return [w for w in fold(query).replace("/", " ").replace(TAIL_MARK, " ").split() if w]
 
 
