@@ -7,14 +7,13 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from .server_harness import (
     GOOD_PASSWORD,
     OTHER_PROFILE,
     PROFILE,
-    db_url,  # noqa: F401 - fixture
+    db_url_fixture,  # noqa: F401 - the db_url fixture
     init,
     ok,
     postgres_database,
@@ -194,7 +193,7 @@ def test_usage_errors_exit_2_with_one_line() -> None:
 def test_serve_refuses_plain_http_off_loopback(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'server.db'}"
     init(url)
-    refused = run(url, "serve", "--host", "0.0.0.0", "--port", "18999")
+    refused = run(url, "serve", "--host", "0.0.0.0", "--port", "18999")  # noqa: S104
     assert refused.returncode == 1 and "--host" in refused.stderr and "loopback" in refused.stderr
     half = run(url, "serve", "--tls-cert", str(tmp_path / "c.pem"))
     assert half.returncode == 1 and "--tls-key" in half.stderr
