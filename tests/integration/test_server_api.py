@@ -203,3 +203,32 @@ def test_tls_serve_and_the_code_carries_the_certificate_fingerprint(tmp_path: Pa
             assert _enrol(client, code, "hal", GOOD_PASSWORD).status_code == 201
         with pytest.raises(httpx.HTTPError):
             httpx.get(server.url.replace("https://", "http://") + "/health", timeout=5)
+
+
+def test_one_code_enrols_one_device_when_two_workers_race_for_it(db_url: str, tmp_path: Path) -> None:
+    import threading
+
+    org = init(db_url)
+    names = ["jo", "kay", "lee", "max"]
+    for name in names:
+        _staff(db_url, org, name)
+    code = _code(db_url, org)
+    answers: dict[str, httpx.Response] = {}
+    with serving(db_url, tmp_path, "--workers", "2") as server:
+        start = threading.Barrier(len(names))
+
+        def attempt(name: str) -> None:
+            with server.client() as client:
+                start.wait()
+                answers[name] = _enrol(client, code, name, GOOD_PASSWORD)
+
+        threads = [threading.Thread(target=attempt, args=(n,)) for n in names]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    statuses = sorted(r.status_code for r in answers.values())
+    assert statuses == [201, 403, 403, 403], {n: r.text for n, r in answers.items()}
+    assert {r.json()["error"] for r in answers.values() if r.status_code == 403} == {"code-used"}
+    devices = ok(run(db_url, "device", "list", "--org", org, "--json")).splitlines()
+    assert len(devices) == 1

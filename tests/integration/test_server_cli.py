@@ -206,3 +206,37 @@ def test_expiry_uses_the_injected_clock(db_url: str) -> None:
     later = NOW + timedelta(hours=5)
     expires = value(ok(run(db_url, "enrolment-code", "--org", org, now=later)), "Expires")
     assert expires == (later + timedelta(hours=24)).isoformat(timespec="seconds")
+
+
+def test_audit_verify_checks_each_device_chain_against_its_anchor(db_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from centre_desk.domain.audit import make_entry
+    from centre_desk.server.db import Database
+    from centre_desk.server.models import AuditAnchor, Device, DeviceAuditEntry, Staff
+
+    org = init(db_url)
+    ok(run(db_url, "staff", "add", "ivy", "--role", "outreach", "--org", org, new_password=GOOD_PASSWORD))
+    at = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
+    db = Database(db_url)
+    entries = []
+    for action in ("sign-in", "household.view", "sign-out"):
+        entries.append(make_entry(entries[-1] if entries else None, at, "staff-x", action))
+    with db.unit() as s:
+        staff_id = s.query(Staff.id).scalar()
+        s.add(Device(id="device-1", org_id=org, token_hash="0" * 64, enrolled_by=staff_id, enrolled_at=at))
+        s.flush()
+        for e in entries:
+            s.add(DeviceAuditEntry(device_id="device-1", seq=e.seq, at=e.at, actor=e.actor, action=e.action,
+                                   record_ref=e.record_ref, detail=e.detail, source=e.source,
+                                   prev_hash=e.prev_hash, hash=e.hash))
+        s.add(AuditAnchor(device_id="device-1", head_count=3, head_hash=entries[-1].hash, anchored_at=at))
+    assert f"organisation {org}, device device-1 chain: 3 entries, intact, head 3:{entries[-1].hash}" in ok(
+        run(db_url, "audit", "verify"))
+    # Dropping the last entry leaves links that all verify, but the anchor no longer matches.
+    with db.unit() as s:
+        s.query(DeviceAuditEntry).filter(DeviceAuditEntry.seq == 3).delete()
+    db.dispose()
+    truncated = run(db_url, "audit", "verify")
+    assert truncated.returncode == 1
+    assert "device device-1 chain is broken at entry 3" in truncated.stderr and "removed" in truncated.stderr
