@@ -232,3 +232,26 @@ def test_one_code_enrols_one_device_when_two_workers_race_for_it(db_url: str, tm
     assert {r.json()["error"] for r in answers.values() if r.status_code == 403} == {"code-used"}
     devices = ok(run(db_url, "device", "list", "--org", org, "--json")).splitlines()
     assert len(devices) == 1
+
+
+def test_a_lost_database_is_a_503_with_no_details(tmp_path: Path) -> None:
+    import psycopg
+
+    from .server_harness import PG_HOST, PG_PORT, postgres_database
+
+    with postgres_database() as url:
+        org = init(url)
+        _staff(url, org, "nia")
+        code = _code(url, org)
+        name, user = url.rsplit("/", 1)[1], url.split("//", 1)[1].split("@", 1)[0]
+        with serving(url, tmp_path) as server, server.client() as client:
+            with psycopg.connect(host=PG_HOST, port=PG_PORT, user=user, dbname="postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            health = client.get("/health")
+            assert health.status_code == 503 and health.json()["status"] == "unavailable"
+            enrol = _enrol(client, code, "nia", GOOD_PASSWORD)
+            assert enrol.status_code == 503 and enrol.json()["error"] == "database-unavailable"
+            assert name not in enrol.text and name not in health.text
+        log = server.log()
+        assert "database unavailable during POST /v1/enrol" in log
+        assert GOOD_PASSWORD not in log and code not in log and "Traceback" not in log
