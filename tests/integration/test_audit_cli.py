@@ -154,15 +154,19 @@ def test_the_trail_for_one_household_lists_who_touched_it(store_dir: Path) -> No
     _, store = DataDirectory(store_dir).unlock(ADMIN, PASSWORD)
     try:
         with store.engine.connect() as conn:
-            household_id = conn.execute(text("SELECT id FROM records WHERE kind = 'household' LIMIT 1")).scalar()
+            household_id, body = conn.execute(
+                text("SELECT id, body FROM records WHERE kind = 'household' LIMIT 1")).one()
     finally:
         store.lock()
+    surname = json.loads(body)["members"][0]["fields"]["last_name"]
+    assert admin(store_dir, "search", surname).returncode == 0
     added = admin(store_dir, "contact", "add", household_id, "--type", "drop-in", "--date", "2026-11-20")
     assert added.returncode == 0, added.stderr
     trail = admin(store_dir, "audit", "list", "--record", household_id, "--json")
     assert trail.returncode == 0, trail.stderr
     actions = [json.loads(line)["action"] for line in trail.stdout.splitlines()]
     assert any(a.startswith("contact.") for a in actions), actions
+    assert "household.searched" in actions  # the search that showed it counts as looking at it
     assert all(json.loads(line)["record"] == household_id or household_id in (json.loads(line)["detail"] or "")
                for line in trail.stdout.splitlines())
     other = admin(store_dir, "audit", "list", "--record", "no-such-record", "--json")

@@ -75,10 +75,7 @@ def cmd_search(ctx: Context) -> int:
     from centre_desk.services.households import search_households
 
     session = ctx.session()
-    hits = search_households(session, ctx.args.query, limit=ctx.args.limit)
-    with session.uow() as uow:
-        session.audit(uow, "household.searched", detail=f"{len(hits)} results")
-        uow.commit()
+    hits = search_households(session, ctx.args.query, limit=ctx.args.limit)  # audited with the ids shown
     for hit in hits:
         if ctx.args.json:
             print(json_line({

@@ -55,7 +55,7 @@ def _matches(entry: AuditEntry, q: AuditQuery) -> bool:
     if q.record is not None:
         # Search entries list the household ids they returned in their detail, so "who looked at
         # this family" includes everyone whose search showed it.
-        in_detail = entry.detail is not None and q.record in entry.detail.split(",")
+        in_detail = entry.detail is not None and q.record in entry.detail.replace(",", " ").split()
         if entry.record_ref != q.record and not in_detail:
             return False
     return True
