@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -104,10 +105,44 @@ def test_audit_verify_counts_entries_and_recover_sets_a_password(cli_store) -> N
     data, key = cli_store
     ok = run(data, "--user", "admin", "audit", "verify")
     assert ok.returncode == 0 and "intact" in ok.stdout
-    rec = run(data, "recover", "--recovery-key", key, "--user", "admin", password=None,
-              new_password="a recovered password")
+    refused = run(data, "recover", "--recovery-key", key, "--user", "admin", password=None,
+                  new_password="a recovered password")
+    assert refused.returncode == 2 and "CENTRE_DESK_RECOVERY_KEY" in refused.stderr and key not in refused.stderr
+    rec = run(data, "recover", "--user", "admin", password=None, new_password="a recovered password",
+              stdin=key + "\n")
     assert rec.returncode == 0, rec.stderr
     assert run(data, "--user", "admin", "audit", "verify", password="a recovered password").returncode == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_the_recovery_key_never_reaches_the_command_line_and_no_core_is_dumped(cli_store) -> None:  # type: ignore[no-untyped-def]
+    # Issue 8, finding 5: the key was an argument, readable by any user in /proc/PID/cmdline.
+    data, key = cli_store
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data), "recover", "--user", "admin"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(key + "\n")
+        proc.stdin.flush()
+        # The process now has the key and waits for the new password on the next line.
+        core = ""
+        for _ in range(200):
+            cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+            assert key.encode() not in cmdline and key.replace("-", "").encode() not in cmdline
+            limits = Path(f"/proc/{proc.pid}/limits").read_text()
+            core = next(line for line in limits.splitlines() if line.startswith("Max core file size"))
+            if core.split()[4:6] == ["0", "0"]:  # soft and hard: set at start, before the key is read
+                break
+            time.sleep(0.05)
+        assert core.split()[4:6] == ["0", "0"], core
+        _out, err = proc.communicate("another recovered password\n", timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert run(data, "--user", "admin", "audit", "verify", password="another recovered password").returncode == 0
 
 
 def test_usage_errors_exit_2_and_version(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from centre_desk.services.backup import create_backup
 from centre_desk.services.staff import add_staff, change_password
 from centre_desk.storage.archive import StoreBackups, inspect_archive
 from centre_desk.wiring import Wiring
-from tests.conftest import ADMIN, ADMIN_PASSWORD, CENTRE
+from tests.conftest import ADMIN, ADMIN_PASSWORD, CENTRE, POLICY, STAFF_RULES
 
 WRITER = textwrap.dedent(
     """
@@ -60,8 +60,9 @@ HOLDER = textwrap.dedent(
 
 
 def admin(data_dir: Path, *args: str, user: str | None = ADMIN, password: str | None = ADMIN_PASSWORD,
-          timeout: float = 120) -> subprocess.CompletedProcess[str]:
+          timeout: float = 120, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_")}
+    env.update(extra_env or {})
     if password is not None:
         env["CENTRE_DESK_PASSWORD"] = password
     user_args = ["--user", user] if user else []
@@ -81,7 +82,7 @@ def archive(store, wiring, tmp_path: Path) -> Path:  # type: ignore[no-untyped-d
     """A backup of a store with an administrator and a receptionist; signed out again, so that
     nothing in this process holds the store open."""
     session = sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, ADMIN_PASSWORD)
-    add_staff(session, "rita", "reception", "rita's first password")
+    add_staff(session, "rita", "reception", "rita's first password", **STAFF_RULES)
     dest = tmp_path / "desk.cdbackup"
     create_backup(session, StoreBackups(store.data_dir), dest)
     sign_out(session)
@@ -206,15 +207,16 @@ def test_restore_without_replace_onto_an_existing_store_refuses_and_changes_noth
     with pytest.raises(Conflict):
         from centre_desk.services.backup import restore_backup
 
-        restore_backup(StoreBackups(store.data_dir), Wiring(store.data_dir).clock, archive, username=ADMIN,
-                       password=ADMIN_PASSWORD)
+        w = Wiring(store.data_dir)
+        restore_backup(StoreBackups(store.data_dir), w.clock, archive, gate=w.gate, throttle=w.throttle,
+                       username=ADMIN, password=ADMIN_PASSWORD)
     assert snapshot(store.data_dir) == before
 
 
 def test_replace_moves_the_current_store_aside_and_restores_the_backup_passwords(
         archive: Path, store, wiring) -> None:  # type: ignore[no-untyped-def]
     session = sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, ADMIN_PASSWORD)
-    change_password(session, "rita", "rita's second password")
+    change_password(session, "rita", "rita's second password", policy=POLICY)
     with session.uow() as uow:
         uow.settings.set("after-backup", "yes")
         uow.commit()
@@ -248,7 +250,12 @@ def test_replace_moves_the_current_store_aside_and_restores_the_backup_passwords
 
 def test_restore_with_the_recovery_key(archive: Path, store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "by-recovery"
-    r = admin(target, "restore", str(archive), "--recovery-key", store.recovery_key, user=None, password=None)
+    refused = admin(target, "restore", str(archive), "--recovery-key", store.recovery_key, user=None,
+                    password=None)
+    assert refused.returncode == 2 and "standard input or in CENTRE_DESK_RECOVERY_KEY" in refused.stderr
+    assert store.recovery_key not in refused.stderr and not target.exists()
+    r = admin(target, "restore", str(archive), "--use-recovery-key", user=None, password=None,
+              extra_env={"CENTRE_DESK_RECOVERY_KEY": store.recovery_key})
     assert r.returncode == 0, r.stderr
     w = Wiring(target)
     session = sign_in(w.gate, w.throttle, w.clock, ADMIN, ADMIN_PASSWORD)

@@ -38,6 +38,9 @@ def _message(exc: CentreDeskError) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from centre_desk.security.process import harden
+
+    harden()  # before any password or key is read
     parser = build_parser()
     args = parser.parse_args(argv)
     ctx: Context | None = None

@@ -37,6 +37,8 @@ from .errors import describe
 from .widgets import APP_NAME, MessageLabel, friendly_path, line_edit, named, note
 
 ProfileRow = tuple[str, str]
+PASSWORD_HINT = (f"At least {PASSWORD_MIN} characters and hard to guess: three or four unrelated words "
+                 "are easy to remember. Common passwords are refused.")
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -188,7 +190,7 @@ class AdminPage(QWizardPage):
         self.confirm = line_edit("adminPasswordConfirm", "Confirm password", password=True, max_length=1024)
         self.username_problem = MessageLabel("adminUsernameProblem")
         self.username_problem.setMinimumHeight(0)
-        self.password_hint = note(f"At least {PASSWORD_MIN} characters. A short sentence is easy to remember.",
+        self.password_hint = note(PASSWORD_HINT,
                                   "adminPasswordHint")
         self.confirm_problem = MessageLabel("adminPasswordMismatch")
         self.confirm_problem.setMinimumHeight(0)
@@ -253,8 +255,7 @@ class AdminPage(QWizardPage):
         if pw:
             self.password_hint.setText(pw)
         else:
-            self.password_hint.setText(f"At least {PASSWORD_MIN} characters. A short sentence is easy to "
-                                       "remember.")
+            self.password_hint.setText(PASSWORD_HINT)
         if match:
             self.confirm_problem.show_problem(match)
         else:
@@ -296,9 +297,10 @@ class AdminPage(QWizardPage):
             if training is not None:
                 from centre_desk.services.training import create_training_store
 
-                result = create_training_store(parts.gate, details, username, password, parts.clock)
+                result = create_training_store(parts.gate, details, username, password, parts.clock,
+                                               parts.passwords)
             else:
-                result = initialise_store(parts.gate, details, username, password, parts.clock)
+                result = initialise_store(parts.gate, details, username, password, parts.clock, parts.passwords)
             try:
                 workplace = read_workplace(result.session, context.profiles)
             except BaseException:
