@@ -42,30 +42,48 @@ def _why(result: dict) -> str:  # type: ignore[type-arg]
     return f"{reason}; use three or four unrelated words, or a longer phrase"
 
 
-@lru_cache(maxsize=4096)
-def _canonical(ch: str) -> str:
+@lru_cache(maxsize=8192)
+def _glyphs(ch: str) -> frozenset[str]:
+    """``ch``, its case fold, and the single characters Unicode lists as confusable with either."""
     from confusable_homoglyphs import confusables
 
-    found = confusables.is_confusable(ch, greedy=True) or []
-    candidates = {ch.casefold()}
-    for entry in found:
-        for glyph in entry["homoglyphs"]:
-            c = unicodedata.normalize("NFKC", glyph["c"]).strip("\u200e\u200f")
-            if len(c) == 1:
-                candidates.add(c.casefold())
-    return min(candidates)
+    out = {ch, ch.casefold()}
+    for probe in (ch, ch.casefold()):
+        for entry in confusables.is_confusable(probe, greedy=True) or []:
+            for glyph in entry["homoglyphs"]:
+                c = unicodedata.normalize("NFKC", glyph["c"]).strip("\u200e\u200f")
+                if len(c) == 1:
+                    out.update((c, c.casefold()))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=8192)
+def _canonical(ch: str) -> str:
+    # Two steps of the confusable relation (I ~ l ~ 1), so that look-alikes meet at one character.
+    near = set(_glyphs(ch))
+    for c in list(near):
+        near |= _glyphs(c)
+    return min(c.casefold() for c in near)
 
 
 def skeleton(name: str) -> str:
-    """Two names with the same skeleton can be mistaken for one another on screen."""
-    folded = unicodedata.normalize("NFKC", name.strip())
+    """Two names with the same skeleton can be mistaken for one another on screen (after the
+    case fold that sign-in applies anyway)."""
+    folded = unicodedata.normalize("NFKC", name.strip()).casefold()
     return "".join(_canonical(c) for c in folded)
+
+
+def _cased_skeleton(name: str) -> str:
+    """The same without the case fold: capital I and small l look alike, small i and l do not."""
+    return "".join(_canonical(c) for c in unicodedata.normalize("NFKC", name.strip()))
 
 
 class HomoglyphGuard:
     def confusable_with(self, username: str, existing: Sequence[str]) -> str | None:
-        mine = skeleton(username)
+        mine = (skeleton(username), _cased_skeleton(username))
         for other in existing:
-            if other.casefold() != username.casefold() and skeleton(other) == mine:
+            if other.casefold() == username.casefold():
+                continue
+            if skeleton(other) == mine[0] or _cased_skeleton(other) == mine[1]:
                 return other
         return None
