@@ -63,6 +63,8 @@ def test_a_disabled_member_with_any_earlier_slot_file_opens_nothing_current(stor
     sign_out(session)
 
     assert KeySlots.load(slots).generation == KeySlots.load(copies[0]).generation + 1
+    if os.name == "posix":
+        assert (db.stat().st_mode & 0o777) == 0o600  # the re-encrypted file is as private as the old
     for copy in copies:
         assert not _opens_current(db, copy, VICTIM, VICTIM_PW)
         # Even with the whole data directory put back together around the old slot file.

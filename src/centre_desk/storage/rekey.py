@@ -50,6 +50,8 @@ def export(db: Path, old: KeyHolder, new: KeyHolder) -> Path:
     """Step 1: a complete copy of ``db`` under ``new``, fsynced, in rollback-journal mode."""
     dest = rekey_path(db)
     dest.unlink(missing_ok=True)
+    # Created empty (an empty file is an empty database to SQLite) so it is 0600 from the start.
+    os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600))
     conn = connect_raw(db, old)
     try:
         value = new.attach_value()

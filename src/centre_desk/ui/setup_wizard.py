@@ -345,7 +345,10 @@ class AdminPage(QWizardPage):
     def _failed(self, error: BaseException) -> None:
         self._set_busy(False)
         self.message.show_problem(describe(error))
-        self.username.setFocus()
+        if isinstance(error, ValidationFailed) and any("password" in p.field for p in error.problems):
+            self.password.setFocus()  # a password too easy to guess: the field to change
+        else:
+            self.username.setFocus()
 
 
 class RecoveryKeyPage(QWizardPage):
