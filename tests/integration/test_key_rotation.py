@@ -250,3 +250,40 @@ def test_a_kill_around_a_password_change_never_leaves_it_unaudited(store, wiring
         audited = [e for e in uow.audit.entries() if e.action == "staff.password-changed"]
     assert len(audited) == 1  # written before the slot, so never a change without an entry
     sign_out(s)
+
+
+def test_a_slot_file_from_before_key_rotation_still_opens_and_is_upgraded(store, wiring) -> None:  # type: ignore[no-untyped-def]
+    import base64
+    import json
+    import secrets
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from centre_desk.security.kdf import FLOOR, derive
+
+    path = store.data_dir / "keyslots.json"
+    current = KeySlots.load(path)
+    opening = current.open(ADMIN, ADMIN_PASSWORD)
+    key = bytes(opening.keys[current.generation])
+    opening.wipe()
+    data = json.loads(path.read_text())
+    admin_slot = next(s for s in data["slots"] if s["owner"] != "recovery")
+    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+    wrapped = AESGCM(bytes(derive(ADMIN_PASSWORD, salt, FLOOR))).encrypt(
+        nonce, key, f"{data['store_id']}|{admin_slot['owner']}".encode())
+    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+    path.write_text(json.dumps({  # the format this branch replaced: one wrapped key per slot, nothing else
+        "format": "centre-desk-keyslots/1", "store_id": data["store_id"], "lookup_salt": data["lookup_salt"],
+        "slots": [{"owner": admin_slot["owner"], "lookup": admin_slot["lookup"],
+                   "kdf": {"name": "argon2id", "salt": b64(salt), **FLOOR.to_json()},
+                   "nonce": b64(nonce), "wrapped": b64(wrapped)}]}))
+
+    session = _sign_in(wiring, ADMIN, ADMIN_PASSWORD)
+    upgraded = KeySlots.load(path)
+    assert upgraded._data["format"] == "centre-desk-keyslots/2"
+    assert "public" in upgraded._data["slots"][0]  # given its key pair at this sign-in
+    add_staff(session, VICTIM, "reception", VICTIM_PW, **STAFF_RULES)
+    disable_staff(session, VICTIM)
+    assert session.store.left_out == []  # every remaining slot could be given the new key
+    sign_out(session)
+    sign_out(_sign_in(wiring, ADMIN, ADMIN_PASSWORD))

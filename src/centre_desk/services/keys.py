@@ -16,8 +16,10 @@ def rotate_store_key(session: DeskSession, *, actor: str | None = None) -> bool:
     the next sign-in that finds the store free does it."""
     done = session.store.rotate_key()
     if done:
+        missed = session.store.left_out
+        detail = f"{len(missed)} key slot(s) could not be given the new key" if missed else None
         with session.uow() as uow:
-            uow.audit.append(session.clock.now(), actor or session.actor.id, "store.re-encrypted")
+            uow.audit.append(session.clock.now(), actor or session.actor.id, "store.re-encrypted", None, detail)
             uow.commit()
     return done
 

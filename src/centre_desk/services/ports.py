@@ -182,6 +182,11 @@ class OpenStore(Protocol):
 
     def rotation_due(self) -> bool: ...
 
+    @property
+    def left_out(self) -> list[str]:
+        """Slot owners the last re-encryption could not reach (they need a new password)."""
+        ...
+
     def rotate_key(self) -> bool:
         """Re-encrypt under a fresh key sealed to every remaining slot; False (nothing changed,
         still due) when another process has the store open."""

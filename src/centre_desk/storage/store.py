@@ -174,6 +174,9 @@ class LocalStore:
         self.generation = slots.generation
         self._use_lock = use_lock or filelock.acquire(directory / USE_LOCK_FILE, shared=True, timeout=None)
         self._gate = _UseGate()
+        # Slot owners the last re-encryption could not seal the new key to (a slot from before
+        # key pairs existed, or a public key the store does not vouch for): they need a new password.
+        self.left_out: list[str] = []
         self.engine = make_engine(self.path, key, immediate=True)
         self.read_engine = make_engine(self.path, key, immediate=False)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
@@ -263,7 +266,7 @@ class LocalStore:
                     rekey.export(self.path, self._key, new)
                     current, fresh = self._key.copy(), new.copy()
                     try:
-                        update_slots(slots_path, lambda s: s.begin_rotation(current, fresh))
+                        self.left_out = update_slots(slots_path, lambda s: s.begin_rotation(current, fresh))
                     finally:
                         current[:] = bytes(len(current))
                         fresh[:] = bytes(len(fresh))
