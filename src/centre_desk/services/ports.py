@@ -161,8 +161,8 @@ class KeyVault(Protocol):
         """Also marks a re-encryption due: an old copy of the slot must stop opening the store."""
         ...
 
-    def remove_member(self, staff_id: str) -> None:
-        """Also marks a re-encryption due."""
+    def remove_member(self, staff_id: str, *, rotate: bool = True) -> None:
+        """Also marks a re-encryption due (``rotate=False``: a slot that never opened anything)."""
         ...
 
     def has_slot(self, staff_id: str) -> bool: ...

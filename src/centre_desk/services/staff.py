@@ -38,7 +38,7 @@ def add_staff(session: DeskSession, username: str, role: str | Role, password: s
         try:
             uow.commit()
         except BaseException:
-            session.store.vault.remove_member(member.id)
+            session.store.vault.remove_member(member.id, rotate=False)  # its password never signed in
             raise
     return member
 

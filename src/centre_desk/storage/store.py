@@ -65,14 +65,18 @@ class _UseGate:
         self._cond = threading.Condition()
         self._active = 0
         self._exclusive = False
+        self._mine = threading.local()  # how deep this thread is in already: re-entry never waits
 
     def enter(self) -> None:
+        depth = getattr(self._mine, "depth", 0)
         with self._cond:
-            while self._exclusive:
+            while self._exclusive and depth == 0:
                 self._cond.wait()
             self._active += 1
+        self._mine.depth = depth + 1
 
     def leave(self) -> None:
+        self._mine.depth = getattr(self._mine, "depth", 1) - 1
         with self._cond:
             self._active -= 1
             self._cond.notify_all()
@@ -118,10 +122,18 @@ class SlotVault:
     It keeps no copy of the slots: each change re-reads the file under the lock.
     """
 
-    def __init__(self, path: Path, key: KeyHolder, generation: Callable[[], int]) -> None:
+    def __init__(self, path: Path, key: KeyHolder, generation: Callable[[], int], gate: _UseGate) -> None:
         self._path = path
         self._key = key
         self._generation = generation
+        self._gate = gate  # a slot written halfway through a re-encryption would miss the new key
+
+    def _update(self, change: Callable[[KeySlots], None]) -> None:
+        self._gate.enter()
+        try:
+            update_slots(self._path, change)
+        finally:
+            self._gate.leave()
 
     def _set(self, staff_id: str, username: str, password: str, *, rotate: bool) -> None:
         if self._key.wiped:
@@ -134,7 +146,7 @@ class SlotVault:
                 slots.set_user(staff_id, username, password, key)
                 if rotate:
                     slots.mark_rotation_due("password-changed")
-            update_slots(self._path, change)
+            self._update(change)
         finally:
             key[:] = bytes(len(key))
 
@@ -145,11 +157,12 @@ class SlotVault:
         # The old password may be in an old copy of keyslots.json: only a new key makes it useless.
         self._set(staff_id, username, password, rotate=True)
 
-    def remove_member(self, staff_id: str) -> None:
+    def remove_member(self, staff_id: str, *, rotate: bool = True) -> None:
         def change(slots: KeySlots) -> None:
             slots.remove_owner(staff_id)
-            slots.mark_rotation_due("member-removed")
-        update_slots(self._path, change)
+            if rotate:
+                slots.mark_rotation_due("member-removed")
+        self._update(change)
 
     def has_slot(self, staff_id: str) -> bool:
         return staff_id in KeySlots.load(self._path).owners()
@@ -181,7 +194,7 @@ class LocalStore:
         self.read_engine = make_engine(self.path, key, immediate=False)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
-        self.vault = SlotVault(directory / SLOTS_FILE, key, lambda: self.generation)
+        self.vault = SlotVault(directory / SLOTS_FILE, key, lambda: self.generation, self._gate)
 
     def migrate(self) -> str | None:
         return migrate.upgrade(self.engine, self.directory / BACKUP_DIR, self.copy_to)
