@@ -14,7 +14,7 @@ or an old copy of this file that only knows an earlier generation's key opens no
 Nothing in ``keyslots.json`` names anybody: a slot is found by an HMAC of the folded username
 under a random per-store salt, and the owner id is an opaque UUID.
 
-Every change to the file goes through ``update`` in ``storage/store.py``: re-read under an exclusive
+Every change to the file goes through ``update_slots`` in ``storage/vault.py``: re-read under an exclusive
 lock, apply one change, write atomically, so two processes never lose each other's changes.
 """
 

@@ -12,12 +12,10 @@ Layout of a data directory (nothing here is readable without a staff password or
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import sqlcipher3
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,6 +30,8 @@ from centre_desk.security.throttle import FileThrottle
 from . import migrate, rekey
 from .engine import KeyHolder, connect_raw, make_engine
 from .unit_of_work import SqlUnitOfWork
+from .usegate import GatedUnitOfWork, UseGate
+from .vault import SlotVault, update_slots
 
 if TYPE_CHECKING:
     from .archive import Manifest
@@ -42,133 +42,6 @@ THROTTLE_FILE = "signin-state.json"
 USE_LOCK_FILE = "store.db.inuse.lock"
 BACKUP_DIR = "backups"
 OPEN_WAIT_SECONDS = 300.0  # how long an unlock waits for a re-encryption elsewhere to finish
-T = TypeVar("T")
-
-
-def update_slots(path: Path, change: Callable[[KeySlots], T]) -> T:
-    """Re-read the key slots under the exclusive lock, apply one change, write atomically.
-
-    Every writer goes through here, so a process that read the file at sign-in can never write
-    back its stale copy over someone else's change (issue 8, finding 2).
-    """
-    with filelock.exclusive(path):
-        slots = KeySlots.load(path)
-        result = change(slots)
-        slots.save()
-    return result
-
-
-class _UseGate:
-    """Units of work in this process share the store; a re-encryption needs it to itself."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._active = 0
-        self._exclusive = False
-        self._mine = threading.local()  # how deep this thread is in already: re-entry never waits
-
-    def enter(self) -> None:
-        depth = getattr(self._mine, "depth", 0)
-        with self._cond:
-            while self._exclusive and depth == 0:
-                self._cond.wait()
-            self._active += 1
-        self._mine.depth = depth + 1
-
-    def leave(self) -> None:
-        self._mine.depth = getattr(self._mine, "depth", 1) - 1
-        with self._cond:
-            self._active -= 1
-            self._cond.notify_all()
-
-    @contextmanager
-    def exclusive(self, timeout: float) -> Iterator[bool]:
-        with self._cond:
-            while self._exclusive:
-                self._cond.wait()
-            self._exclusive = True
-            got = self._cond.wait_for(lambda: self._active == 0, timeout)
-        try:
-            yield got
-        finally:
-            with self._cond:
-                self._exclusive = False
-                self._cond.notify_all()
-
-
-class _GatedUnitOfWork(SqlUnitOfWork):
-    def __init__(self, factory: sessionmaker[Session], gate: _UseGate) -> None:
-        super().__init__(factory)
-        self._gate = gate
-
-    def __enter__(self) -> _GatedUnitOfWork:
-        self._gate.enter()
-        try:
-            return super().__enter__()
-        except BaseException:
-            self._gate.leave()
-            raise
-
-    def __exit__(self, *exc: Any) -> None:
-        try:
-            super().__exit__(*exc)
-        finally:
-            self._gate.leave()
-
-
-class SlotVault:
-    """Key slot changes for an unlocked store; it is the only thing here that sees the key.
-
-    It keeps no copy of the slots: each change re-reads the file under the lock.
-    """
-
-    def __init__(self, path: Path, key: KeyHolder, generation: Callable[[], int], gate: _UseGate) -> None:
-        self._path = path
-        self._key = key
-        self._generation = generation
-        self._gate = gate  # a slot written halfway through a re-encryption would miss the new key
-
-    def _update(self, change: Callable[[KeySlots], None]) -> None:
-        self._gate.enter()
-        try:
-            update_slots(self._path, change)
-        finally:
-            self._gate.leave()
-
-    def _set(self, staff_id: str, username: str, password: str, *, rotate: bool) -> None:
-        if self._key.wiped:
-            raise StoreError("the store is locked")
-        key = self._key.copy()
-        try:
-            def change(slots: KeySlots) -> None:
-                if slots.generation != self._generation():
-                    raise StoreError("the store was re-encrypted elsewhere; sign in again")
-                slots.set_user(staff_id, username, password, key)
-                if rotate:
-                    slots.mark_rotation_due("password-changed")
-            self._update(change)
-        finally:
-            key[:] = bytes(len(key))
-
-    def add_member(self, staff_id: str, username: str, password: str) -> None:
-        self._set(staff_id, username, password, rotate=False)
-
-    def set_password(self, staff_id: str, username: str, password: str) -> None:
-        # The old password may be in an old copy of keyslots.json: only a new key makes it useless.
-        self._set(staff_id, username, password, rotate=True)
-
-    def remove_member(self, staff_id: str, *, rotate: bool = True) -> None:
-        def change(slots: KeySlots) -> None:
-            slots.remove_owner(staff_id)
-            if rotate:
-                slots.mark_rotation_due("member-removed")
-        self._update(change)
-
-    def has_slot(self, staff_id: str) -> bool:
-        return staff_id in KeySlots.load(self._path).owners()
-
-    def rotation_due(self) -> bool:
-        return KeySlots.load(self._path).rotation_due
 
 
 class LocalStore:
@@ -186,7 +59,7 @@ class LocalStore:
         self.store_id = slots.store_id
         self.generation = slots.generation
         self._use_lock = use_lock or filelock.acquire(directory / USE_LOCK_FILE, shared=True, timeout=None)
-        self._gate = _UseGate()
+        self._gate = UseGate()
         # Slot owners the last re-encryption could not seal the new key to (a slot from before
         # key pairs existed, or a public key the store does not vouch for): they need a new password.
         self.left_out: list[str] = []
@@ -202,13 +75,13 @@ class LocalStore:
     def unit_of_work(self) -> SqlUnitOfWork:
         if self._key.wiped:
             raise StoreError("the store is locked")
-        return _GatedUnitOfWork(self._writer, self._gate)
+        return GatedUnitOfWork(self._writer, self._gate)
 
     def reader(self) -> SqlUnitOfWork:
         """A unit of work for reading only: it does not take the write lock."""
         if self._key.wiped:
             raise StoreError("the store is locked")
-        return _GatedUnitOfWork(self._reader, self._gate)
+        return GatedUnitOfWork(self._reader, self._gate)
 
     def session_factories(self) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
         return self._writer, self._reader
