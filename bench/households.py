@@ -98,7 +98,7 @@ def main() -> None:
     out: dict[str, Any] = {"households": args.households}
     if not w.gate.exists():
         result = initialise_store(w.gate, CentreDetails("north-somerset-children-centres", "Bench Centre"),
-                                  ADMIN, PASSWORD, w.clock)
+                                  ADMIN, PASSWORD, w.clock, w.passwords)
         t = time.perf_counter()
         make_demo_households(result.session, args.households, seed=random.randrange(1 << 30))
         out["generate_s"] = round(time.perf_counter() - t, 1)

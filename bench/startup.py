@@ -42,7 +42,7 @@ def make_store(data_dir: Path) -> None:
 
     wiring = Wiring(data_dir)
     details = CentreDetails("north-somerset-children-centres", "Bench Children's Centre", "1 Test Street")
-    sign_out(initialise_store(wiring.gate, details, USERNAME, PASSWORD, wiring.clock).session)
+    sign_out(initialise_store(wiring.gate, details, USERNAME, PASSWORD, wiring.clock, wiring.passwords).session)
 
 
 def window_shown(data_dir: Path, runs: int) -> tuple[list[float], list[float]]:

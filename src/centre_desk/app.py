@@ -88,7 +88,7 @@ def build_parts(data_dir: Path) -> StoreParts:
     from centre_desk.wiring import Wiring
 
     wiring = Wiring(data_dir)
-    return StoreParts(wiring.gate, wiring.throttle, wiring.clock)
+    return StoreParts(wiring.gate, wiring.throttle, wiring.clock, wiring.passwords)
 
 
 def build_renderer() -> DocumentRenderer:
@@ -189,6 +189,9 @@ def when_painted(window: QWidget, then: Callable[[], None]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from centre_desk.security.process import harden
+
+    harden()  # no core dumps, not dumpable: before any password or key is in memory
     args, qt_args = _parse(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

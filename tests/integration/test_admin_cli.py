@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ PASSWORD = "an admin password"
 
 def run(data_dir: Path, *args: str, password: str | None = PASSWORD, new_password: str | None = None,
         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_") or k == "CENTRE_DESK_KDF_SECONDS"}
     if password is not None:
         env["CENTRE_DESK_PASSWORD"] = password
     if new_password is not None:
@@ -83,6 +84,29 @@ def test_staff_lifecycle_and_permissions(cli_store) -> None:  # type: ignore[no-
     assert gone.returncode == 3 and gone.stderr.strip() == "centre-desk-admin: sign-in failed"
 
 
+@pytest.mark.parametrize(("password", "why"), [
+    ("aaaaaaaaaa", "repeated character"), ("1234567890", "too common"), ("password12", "too common")])
+def test_weak_passwords_are_refused_by_staff_add_and_passwd(cli_store, password: str, why: str) -> None:  # type: ignore[no-untyped-def]
+    # Issue 8, finding 4: these were accepted and fell to a 90-guess offline attack.
+    data, _ = cli_store
+    for args in (("staff", "add", "rita", "--role", "reception"), ("staff", "passwd", "admin")):
+        r = run(data, "--user", "admin", *args, new_password=password)
+        assert r.returncode == 1, r.stdout
+        [line] = r.stderr.splitlines()
+        assert line.startswith("centre-desk-admin: ") and why in line and "password" in line
+        assert password not in line
+    assert "rita" not in run(data, "--user", "admin", "staff", "list").stdout
+
+
+def test_a_look_alike_username_is_refused(cli_store) -> None:  # type: ignore[no-untyped-def]
+    data, _ = cli_store
+    r = run(data, "--user", "admin", "staff", "add", "\u0430dmin", "--role", "administrator",
+            new_password="a second admin passphrase")
+    assert r.returncode == 1
+    assert "username" in r.stderr and "looks the same" in r.stderr and "admin" in r.stderr
+    assert "\u0430dmin" not in run(data, "--user", "admin", "staff", "list").stdout
+
+
 def test_sign_in_failure_is_the_same_for_user_and_password(cli_store) -> None:  # type: ignore[no-untyped-def]
     data, _ = cli_store
     wrong_pw = run(data, "--user", "admin", "staff", "list", password="wrong password")
@@ -104,10 +128,44 @@ def test_audit_verify_counts_entries_and_recover_sets_a_password(cli_store) -> N
     data, key = cli_store
     ok = run(data, "--user", "admin", "audit", "verify")
     assert ok.returncode == 0 and "intact" in ok.stdout
-    rec = run(data, "recover", "--recovery-key", key, "--user", "admin", password=None,
-              new_password="a recovered password")
+    refused = run(data, "recover", "--recovery-key", key, "--user", "admin", password=None,
+                  new_password="a recovered password")
+    assert refused.returncode == 2 and "CENTRE_DESK_RECOVERY_KEY" in refused.stderr and key not in refused.stderr
+    rec = run(data, "recover", "--user", "admin", password=None, new_password="a recovered password",
+              stdin=key + "\n")
     assert rec.returncode == 0, rec.stderr
     assert run(data, "--user", "admin", "audit", "verify", password="a recovered password").returncode == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_the_recovery_key_never_reaches_the_command_line_and_no_core_is_dumped(cli_store) -> None:  # type: ignore[no-untyped-def]
+    # Issue 8, finding 5: the key was an argument, readable by any user in /proc/PID/cmdline.
+    data, key = cli_store
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_") or k == "CENTRE_DESK_KDF_SECONDS"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data), "recover", "--user", "admin"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(key + "\n")
+        proc.stdin.flush()
+        # The process now has the key and waits for the new password on the next line.
+        core = ""
+        for _ in range(200):
+            cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+            assert key.encode() not in cmdline and key.replace("-", "").encode() not in cmdline
+            limits = Path(f"/proc/{proc.pid}/limits").read_text()
+            core = next(line for line in limits.splitlines() if line.startswith("Max core file size"))
+            if core.split()[4:6] == ["0", "0"]:  # soft and hard: set at start, before the key is read
+                break
+            time.sleep(0.05)
+        assert core.split()[4:6] == ["0", "0"], core
+        _out, err = proc.communicate("another recovered password\n", timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert run(data, "--user", "admin", "audit", "verify", password="another recovered password").returncode == 0
 
 
 def test_usage_errors_exit_2_and_version(tmp_path: Path) -> None:

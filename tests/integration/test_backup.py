@@ -19,10 +19,10 @@ from centre_desk.domain.errors import Conflict, PermissionDenied
 from centre_desk.services.audit import verify_audit
 from centre_desk.services.auth import sign_in, sign_out
 from centre_desk.services.backup import create_backup
-from centre_desk.services.staff import add_staff, change_password
+from centre_desk.services.staff import add_staff, change_password, disable_staff
 from centre_desk.storage.archive import StoreBackups, inspect_archive
 from centre_desk.wiring import Wiring
-from tests.conftest import ADMIN, ADMIN_PASSWORD, CENTRE
+from tests.conftest import ADMIN, ADMIN_PASSWORD, CENTRE, POLICY, STAFF_RULES
 
 WRITER = textwrap.dedent(
     """
@@ -60,8 +60,9 @@ HOLDER = textwrap.dedent(
 
 
 def admin(data_dir: Path, *args: str, user: str | None = ADMIN, password: str | None = ADMIN_PASSWORD,
-          timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_")}
+          timeout: float = 120, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_") or k == "CENTRE_DESK_KDF_SECONDS"}
+    env.update(extra_env or {})
     if password is not None:
         env["CENTRE_DESK_PASSWORD"] = password
     user_args = ["--user", user] if user else []
@@ -81,7 +82,7 @@ def archive(store, wiring, tmp_path: Path) -> Path:  # type: ignore[no-untyped-d
     """A backup of a store with an administrator and a receptionist; signed out again, so that
     nothing in this process holds the store open."""
     session = sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, ADMIN_PASSWORD)
-    add_staff(session, "rita", "reception", "rita's first password")
+    add_staff(session, "rita", "reception", "rita's first password", **STAFF_RULES)
     dest = tmp_path / "desk.cdbackup"
     create_backup(session, StoreBackups(store.data_dir), dest)
     sign_out(session)
@@ -206,15 +207,16 @@ def test_restore_without_replace_onto_an_existing_store_refuses_and_changes_noth
     with pytest.raises(Conflict):
         from centre_desk.services.backup import restore_backup
 
-        restore_backup(StoreBackups(store.data_dir), Wiring(store.data_dir).clock, archive, username=ADMIN,
-                       password=ADMIN_PASSWORD)
+        w = Wiring(store.data_dir)
+        restore_backup(StoreBackups(store.data_dir), w.clock, archive, gate=w.gate, throttle=w.throttle,
+                       username=ADMIN, password=ADMIN_PASSWORD)
     assert snapshot(store.data_dir) == before
 
 
 def test_replace_moves_the_current_store_aside_and_restores_the_backup_passwords(
         archive: Path, store, wiring) -> None:  # type: ignore[no-untyped-def]
     session = sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, ADMIN_PASSWORD)
-    change_password(session, "rita", "rita's second password")
+    change_password(session, "rita", "rita's second password", policy=POLICY)
     with session.uow() as uow:
         uow.settings.set("after-backup", "yes")
         uow.commit()
@@ -248,7 +250,12 @@ def test_replace_moves_the_current_store_aside_and_restores_the_backup_passwords
 
 def test_restore_with_the_recovery_key(archive: Path, store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "by-recovery"
-    r = admin(target, "restore", str(archive), "--recovery-key", store.recovery_key, user=None, password=None)
+    refused = admin(target, "restore", str(archive), "--recovery-key", store.recovery_key, user=None,
+                    password=None)
+    assert refused.returncode == 2 and "standard input or in CENTRE_DESK_RECOVERY_KEY" in refused.stderr
+    assert store.recovery_key not in refused.stderr and not target.exists()
+    r = admin(target, "restore", str(archive), "--use-recovery-key", user=None, password=None,
+              extra_env={"CENTRE_DESK_RECOVERY_KEY": store.recovery_key})
     assert r.returncode == 0, r.stderr
     w = Wiring(target)
     session = sign_in(w.gate, w.throttle, w.clock, ADMIN, ADMIN_PASSWORD)
@@ -314,3 +321,44 @@ def test_replace_refuses_while_the_app_has_the_store_open(archive: Path, store) 
     finally:
         holder.kill()
         holder.wait(timeout=10)
+
+
+def test_a_disabled_administrator_cannot_roll_the_store_back(store, wiring, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Issue 8, finding 6: `restore --replace` checked the password against the backup's staff
+    # list, so a disabled administrator could restore an old backup and be active again.
+    session = sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, ADMIN_PASSWORD)
+    add_staff(session, "boss", "administrator", "the old boss passphrase", **STAFF_RULES)
+    add_staff(session, "rita", "reception", "rita's first password", **STAFF_RULES)
+    backup = tmp_path / "before.cdbackup"
+    create_backup(session, StoreBackups(store.data_dir), backup)
+    disable_staff(session, "boss")
+    sign_out(session)
+    before = snapshot(store.data_dir)
+
+    boss = admin(store.data_dir, "restore", "--replace", str(backup), user="boss",
+                 password="the old boss passphrase")
+    assert boss.returncode == 3 and boss.stderr.strip() == "centre-desk-admin: sign-in failed"
+    rita = admin(store.data_dir, "restore", "--replace", str(backup), user="rita", password="rita's first password")
+    assert rita.returncode == 1 and "may not backup" in rita.stderr
+    assert not (store.data_dir / "backups").exists()
+    assert {k for k in before if k.startswith("store.db")} <= set(snapshot(store.data_dir))
+
+    # Both refusals are in the current store's audit chain.
+    session = sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, ADMIN_PASSWORD)
+    with session.store.reader() as uow:
+        actions = [(e.action, e.source) for e in uow.audit.entries()]
+        boss_member = uow.staff.by_username("boss")
+    assert ("restore.failed", "reported") in actions
+    assert ("backup.restore-refused", "store") in actions
+    assert boss_member is not None and boss_member.disabled
+    sign_out(session)
+
+    # An active administrator may, and the store being replaced records it before it is moved aside.
+    ok = admin(store.data_dir, "restore", "--replace", str(backup))
+    assert ok.returncode == 0, ok.stderr
+    [aside] = [p for p in (store.data_dir / "backups").iterdir() if p.name.startswith("replaced-")]
+    old = Wiring(aside)
+    s = sign_in(old.gate, old.throttle, old.clock, ADMIN, ADMIN_PASSWORD)
+    with s.store.reader() as uow:
+        assert "backup.restoring-over" in [e.action for e in uow.audit.entries()]
+    sign_out(s)

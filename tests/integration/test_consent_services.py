@@ -9,6 +9,7 @@ from centre_desk.domain.errors import PermissionDenied
 from centre_desk.services.consent import consent_history, give_consent, require_consent, withdraw_consent
 from centre_desk.services.households import register_household
 from centre_desk.services.staff import add_staff
+from tests.conftest import STAFF_RULES
 
 
 def _household(session):  # type: ignore[no-untyped-def]
@@ -44,7 +45,7 @@ def test_reception_records_consent_but_cannot_export_the_mailing_list(admin_sess
     from centre_desk.services.auth import sign_in, sign_out
     from centre_desk.services.consent import mailing_list
 
-    add_staff(admin_session, "rita", "reception", "reception password")
+    add_staff(admin_session, "rita", "reception", "reception password", **STAFF_RULES)
     h = _household(admin_session)
     rita = sign_in(wiring.gate, wiring.throttle, wiring.clock, "rita", "reception password")
     give_consent(rita, h.id, h.members[0].id, "email-contact", method="verbal", notice_version="2026.1")

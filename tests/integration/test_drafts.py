@@ -12,7 +12,7 @@ from centre_desk.services.setup import CentreDetails
 from centre_desk.services.staff import add_staff
 from centre_desk.services.training import create_training_store, training_data_dir
 from centre_desk.wiring import Wiring
-from tests.conftest import PROFILE
+from tests.conftest import PROFILE, STAFF_RULES
 
 
 def _answers(first: str = "Zoë") -> dict:
@@ -45,7 +45,7 @@ def _audit(session):  # type: ignore[no-untyped-def]
 
 
 def test_drafts_are_private_to_the_member_of_staff_who_started_them(wiring, admin_session) -> None:  # type: ignore[no-untyped-def]
-    add_staff(admin_session, "rita", "reception", "a long enough password")
+    add_staff(admin_session, "rita", "reception", "a long enough password", **STAFF_RULES)
     draft_id = uuid7()
     save_draft(admin_session, draft_id, "membership", _answers(), base_version=None)
     rita = sign_in(wiring.gate, wiring.throttle, wiring.clock, "rita", "a long enough password")
@@ -85,7 +85,8 @@ def test_a_training_store_sits_beside_the_real_one_full_of_synthetic_households(
     assert training_data_dir(place) == place
     wiring = Wiring(place)
     result = create_training_store(wiring.gate, CentreDetails(PROFILE, "Practice"), "trainer",
-                                   "practice makes perfect", wiring.clock, households=20)
+                                   "practice makes perfect", wiring.clock, wiring.passwords,
+                                   households=20)
     try:
         with result.session.store.reader() as uow:
             assert uow.settings.get("training") == "1"

@@ -17,7 +17,7 @@ from centre_desk.services.auth import recover, sign_in, sign_out
 from centre_desk.services.staff import add_staff, change_password, disable_staff
 from centre_desk.storage.engine import KeyHolder, connect_raw
 from centre_desk.wiring import Wiring
-from tests.conftest import ADMIN, ADMIN_PASSWORD, CENTRE
+from tests.conftest import ADMIN, ADMIN_PASSWORD, CENTRE, POLICY, STAFF_RULES
 
 
 def _all_bytes(data_dir: Path) -> dict[Path, bytes]:
@@ -26,7 +26,7 @@ def _all_bytes(data_dir: Path) -> dict[Path, bytes]:
 
 def test_no_file_is_plain_sqlite_or_holds_names(store, wiring) -> None:  # type: ignore[no-untyped-def]
     session = sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, ADMIN_PASSWORD)
-    add_staff(session, "rosalind.quayle", "reception", "a long enough password")
+    add_staff(session, "rosalind.quayle", "reception", "a long enough password", **STAFF_RULES)
     # Leave the store open so the WAL is on disk too while we look.
     files = _all_bytes(store.data_dir)
     assert any(p.name.endswith("-wal") for p in files), "expected a WAL file while the store is open"
@@ -87,7 +87,7 @@ def test_failed_sign_ins_back_off_across_restarts_and_are_audited(store) -> None
 
 def test_edited_audit_entry_is_named_by_verify(store, wiring) -> None:  # type: ignore[no-untyped-def]
     session = sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, ADMIN_PASSWORD)
-    add_staff(session, "olga", "outreach", "outreach password")
+    add_staff(session, "olga", "outreach", "outreach password", **STAFF_RULES)
     assert verify_audit(session).intact
     with session.uow() as uow:
         assert uow.session is not None
@@ -99,16 +99,15 @@ def test_edited_audit_entry_is_named_by_verify(store, wiring) -> None:  # type: 
     sign_out(session)
 
 
-def test_password_change_rewraps_one_slot_and_keeps_the_database_key(store, wiring) -> None:  # type: ignore[no-untyped-def]
+def test_password_change_re_encrypts_and_everyone_still_signs_in(store, wiring) -> None:  # type: ignore[no-untyped-def]
+    # This test used to pin "the database key never changes" (a password change rewrapped one
+    # slot); issue 8, finding 1, showed that is what lets an old password with an old slot file in.
     session = sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, ADMIN_PASSWORD)
-    add_staff(session, "rita", "reception", "reception password")
-    before = KeySlots.load(store.data_dir / "keyslots.json")._data["slots"]
-    db_before = (store.data_dir / "store.db").read_bytes()[:64]
-    change_password(session, "rita", "a brand new password")
-    after = KeySlots.load(store.data_dir / "keyslots.json")._data["slots"]
-    changed = [a for a in after if a not in before]
-    assert len(changed) == 1 and len(after) == len(before)
-    assert (store.data_dir / "store.db").read_bytes()[:64] == db_before  # no rekey
+    add_staff(session, "rita", "reception", "reception password", **STAFF_RULES)
+    before = KeySlots.load(store.data_dir / "keyslots.json")
+    change_password(session, "rita", "a brand new password", policy=POLICY)
+    after = KeySlots.load(store.data_dir / "keyslots.json")
+    assert after.generation == before.generation + 1 and len(after.owners()) == len(before.owners())
     sign_out(session)
     with pytest.raises(SignInFailed):
         sign_in(wiring.gate, wiring.throttle, wiring.clock, "rita", "reception password")
@@ -118,7 +117,7 @@ def test_password_change_rewraps_one_slot_and_keeps_the_database_key(store, wiri
 
 def test_disabled_staff_lose_their_slot_and_cannot_sign_in(store, wiring) -> None:  # type: ignore[no-untyped-def]
     session = sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, ADMIN_PASSWORD)
-    member = add_staff(session, "leaver", "outreach", "leaver password")
+    member = add_staff(session, "leaver", "outreach", "leaver password", **STAFF_RULES)
     disable_staff(session, "leaver")
     sign_out(session)
     assert member.id not in KeySlots.load(store.data_dir / "keyslots.json").owners()
@@ -127,7 +126,8 @@ def test_disabled_staff_lose_their_slot_and_cannot_sign_in(store, wiring) -> Non
 
 
 def test_recovery_key_sets_a_new_password(store, wiring) -> None:  # type: ignore[no-untyped-def]
-    recover(wiring.gate, wiring.clock, store.recovery_key.lower(), ADMIN, "recovered password")
+    recover(wiring.gate, wiring.throttle, wiring.clock, store.recovery_key.lower(), ADMIN, "recovered password",
+            POLICY)
     with pytest.raises(SignInFailed):
         sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, ADMIN_PASSWORD)
     session = sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, "recovered password")
@@ -135,7 +135,8 @@ def test_recovery_key_sets_a_new_password(store, wiring) -> None:  # type: ignor
         assert "staff.password-recovered" in [e.action for e in uow.audit.entries()]
     sign_out(session)
     with pytest.raises(SignInFailed):
-        recover(wiring.gate, wiring.clock, "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH", ADMIN, "whatever password")
+        recover(wiring.gate, wiring.throttle, wiring.clock, "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH", ADMIN,
+                "whatever password", POLICY)
 
 
 def test_lock_wipes_the_key_and_refuses_further_work(store, wiring) -> None:  # type: ignore[no-untyped-def]

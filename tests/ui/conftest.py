@@ -19,7 +19,7 @@ def make_context(data_dir: Path, tasks: TaskRunner, **options: float) -> AppCont
     from centre_desk.wiring import Wiring
 
     wiring = Wiring(data_dir)
-    return AppContext(data_dir, StoreParts(wiring.gate, wiring.throttle, wiring.clock), tasks,
+    return AppContext(data_dir, StoreParts(wiring.gate, wiring.throttle, wiring.clock, wiring.passwords), tasks,
                       idle_lock_seconds=options.get("idle_lock_seconds"), renderer=PdfRenderer)
 
 

@@ -12,7 +12,7 @@ from centre_desk.services.households import register_household
 from centre_desk.ui.contact_dialog import RecordContactDialog
 from centre_desk.ui.duplicates_dialog import DuplicateDialog
 from centre_desk.ui.main_window import MainWindow
-from tests.conftest import ADMIN, ADMIN_PASSWORD
+from tests.conftest import ADMIN, ADMIN_PASSWORD, STAFF_RULES
 
 from .conftest import focused, make_context, press, show_and_focus, sign_in_directly, type_text
 
@@ -31,7 +31,7 @@ def reception(store):  # type: ignore[no-untyped-def]
 
     wiring = Wiring(store.data_dir)
     admin = sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, ADMIN_PASSWORD)
-    add_staff(admin, RECEPTION, "reception", RECEPTION_PASSWORD)
+    add_staff(admin, RECEPTION, "reception", RECEPTION_PASSWORD, **STAFF_RULES)
     sign_out(admin)
     return RECEPTION
 

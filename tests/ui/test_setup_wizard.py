@@ -141,3 +141,22 @@ def test_a_short_password_is_explained_and_blocks_creation(qtbot, data_dir, task
     assert "at least 10 characters" in wizard.findChild(QLabel, "adminPasswordHint").text()
     assert not page.isComplete()
     assert not wizard.button(QWizard.WizardButton.CommitButton).isEnabled()
+
+
+def test_a_common_password_is_refused_with_the_reason_and_no_store_is_made(qtbot, data_dir, tasks, shell_factory):
+    # Issue 8, finding 4: length alone let "password12" through.
+    wizard, _shell = _wizard(qtbot, data_dir, tasks, shell_factory)
+    wizard.next()
+    wizard.centre_page.name.setText("Hillside")
+    wizard.next()
+    page = wizard.admin_page
+    page.username.setText("admin")
+    page.password.setText("password12")
+    page.confirm.setText("password12")
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    message = wizard.findChild(QLabel, "adminMessage")
+    qtbot.waitUntil(lambda: "too common" in message.text(), timeout=20_000)
+    assert "password" in message.text().lower()
+    assert wizard.currentPage() is page
+    assert not store_present(data_dir)
+    assert focused() is page.password

@@ -40,6 +40,9 @@ def _message(exc: CentreDeskError) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from centre_desk.security.process import harden
+
+    harden()  # before any password or key is read
     # Belt and braces: whatever a command prints, a stored value cannot drive the terminal.
     with safe_terminal_output():
         return _main(argv)

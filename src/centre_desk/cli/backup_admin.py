@@ -8,9 +8,23 @@ checks the archive, and refuses to touch an existing store unless ``--replace`` 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
-from .common import EXIT_OK, EXIT_USAGE, PASSWORD_ENV, PROG, CliError, Context, Parser, _read_password
+from .common import (
+    BACKUP_PASSWORD_ENV,
+    EXIT_OK,
+    EXIT_USAGE,
+    PASSWORD_ENV,
+    PROG,
+    RECOVERY_KEY_ENV,
+    CliError,
+    Context,
+    Parser,
+    _read_password,
+    read_recovery_key,
+    refuse_recovery_key_option,
+)
 
 
 def _megabytes(size: int) -> str:
@@ -45,15 +59,19 @@ def cmd_restore(ctx: Context) -> int:
         raise CliError(f"a store already exists in {data_dir}; nothing was changed. Give --replace to "
                        "move it aside into backups/ and restore over it")
     archives = StoreBackups(data_dir)
-    if a.recovery_key:
-        result = restore_backup(archives, ctx.wiring.clock, archive, recovery_key=a.recovery_key,
-                                replace=a.replace)
+    refuse_recovery_key_option(a.recovery_key)
+    w = ctx.wiring
+    if a.use_recovery_key:
+        key = read_recovery_key()
+        result = restore_backup(archives, w.clock, archive, gate=w.gate, throttle=w.throttle,
+                                recovery_key=key, replace=a.replace)
+        del key
     else:
         if not a.user:
-            raise CliError("--user (a member of staff in the backup) or --recovery-key is required",
-                           EXIT_USAGE)
+            raise CliError("--user (an administrator) or --use-recovery-key is required", EXIT_USAGE)
         password = _read_password(PASSWORD_ENV, "password")
-        result = restore_backup(archives, ctx.wiring.clock, archive, username=a.user, password=password,
+        result = restore_backup(archives, w.clock, archive, gate=w.gate, throttle=w.throttle, username=a.user,
+                                password=password, backup_password=os.environ.get(BACKUP_PASSWORD_ENV),
                                 replace=a.replace)
     m = result.manifest
     print(f"Restored the backup taken {m.created_at} (schema {m.schema_revision}) into {data_dir}")
@@ -73,9 +91,13 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     restore = sub.add_parser(
         "restore", help="restore an encrypted backup archive into the data directory",
         description="Signs in with a password valid in the backup (--user, password from "
-                    f"{PASSWORD_ENV} or standard input) or with --recovery-key.")
+                    f"{PASSWORD_ENV} or standard input; {BACKUP_PASSWORD_ENV} if it was different "
+                    "then) or with --use-recovery-key. Over an existing store (--replace), only an "
+                    "active administrator of that store (or its recovery key) may restore.")
     restore.add_argument("file", metavar="FILE", help="the backup archive")
     restore.add_argument("--replace", action="store_true",
                          help="restore over an existing store, moving it aside into backups/ first")
-    restore.add_argument("--recovery-key", help="sign in with the store's recovery key instead of a password")
+    restore.add_argument("--use-recovery-key", action="store_true",
+                         help=f"sign in with the store's recovery key (from {RECOVERY_KEY_ENV} or standard input)")
+    restore.add_argument("--recovery-key", help=argparse.SUPPRESS)  # refused: see RECOVERY_KEY_REFUSED
     restore.set_defaults(handler=cmd_restore)

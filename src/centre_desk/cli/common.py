@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 PROG = "centre-desk-admin"
 PASSWORD_ENV = "CENTRE_DESK_PASSWORD"  # noqa: S105 - a variable name, not a secret
 NEW_PASSWORD_ENV = "CENTRE_DESK_NEW_PASSWORD"  # noqa: S105
+RECOVERY_KEY_ENV = "CENTRE_DESK_RECOVERY_KEY"
+BACKUP_PASSWORD_ENV = "CENTRE_DESK_BACKUP_PASSWORD"  # noqa: S105
+RECOVERY_KEY_REFUSED = (f"--recovery-key is not accepted: any user of this computer can read a command "
+                        f"line. Give the recovery key on standard input or in {RECOVERY_KEY_ENV}")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SIGN_IN = 0, 1, 2, 3
 
@@ -36,6 +40,16 @@ def _read_password(env: str, what: str) -> str:
     return line.rstrip("\r\n")
 
 
+def read_recovery_key() -> str:
+    """From ``CENTRE_DESK_RECOVERY_KEY`` or the first line of standard input, never an argument."""
+    return _read_password(RECOVERY_KEY_ENV, "recovery key")
+
+
+def refuse_recovery_key_option(value: object) -> None:
+    if value is not None:
+        raise CliError(RECOVERY_KEY_REFUSED, EXIT_USAGE)
+
+
 class Context:
     def __init__(self, args: argparse.Namespace) -> None:
         from centre_desk.wiring import Wiring, resolve_data_dir
@@ -56,6 +70,7 @@ class Context:
             password = _read_password(PASSWORD_ENV, "password")
             w = self.wiring
             self._session = sign_in(w.gate, w.throttle, w.clock, self.args.user, password)
+            del password
         return self._session
 
     def close(self) -> None:

@@ -9,10 +9,13 @@ from .common import (
     EXIT_USAGE,
     NEW_PASSWORD_ENV,
     PASSWORD_ENV,
+    RECOVERY_KEY_ENV,
     CliError,
     Context,
     Parser,
     _read_password,
+    read_recovery_key,
+    refuse_recovery_key_option,
 )
 
 
@@ -27,7 +30,7 @@ def cmd_init(ctx: Context) -> int:
     profile = load_profile(a.profile)
     password = _read_password(PASSWORD_ENV, "administrator password")
     details = CentreDetails(profile.id, a.centre_name, a.centre_address or "")
-    result = initialise_store(ctx.wiring.gate, details, a.admin, password, ctx.wiring.clock)
+    result = initialise_store(ctx.wiring.gate, details, a.admin, password, ctx.wiring.clock, ctx.wiring.passwords)
     sign_out(result.session)
     print(f"Created the store for {profile.name} in {ctx.wiring.data_dir}")
     print(f"Recovery key: {result.recovery_key}")
@@ -40,7 +43,8 @@ def cmd_staff_add(ctx: Context) -> int:
 
     session = ctx.session()
     password = _read_password(NEW_PASSWORD_ENV, "new member's password")
-    member = add_staff(session, ctx.args.username, ctx.args.role, password, ctx.args.name or "")
+    member = add_staff(session, ctx.args.username, ctx.args.role, password, ctx.args.name or "",
+                       policy=ctx.wiring.passwords, usernames=ctx.wiring.usernames)
     print(f"Added {member.username} ({member.role.value})")
     return EXIT_OK
 
@@ -61,8 +65,11 @@ def cmd_staff_passwd(ctx: Context) -> int:
 
     session = ctx.session()
     password = _read_password(NEW_PASSWORD_ENV, "new password")
-    change_password(session, ctx.args.username, password)
+    change_password(session, ctx.args.username, password, policy=ctx.wiring.passwords)
     print(f"Password changed for {ctx.args.username}")
+    if session.store.rotation_due():
+        print("The store will be re-encrypted under a new key when it is next opened with nobody else "
+              "using it (it is open elsewhere now)")
     return EXIT_OK
 
 
@@ -71,6 +78,11 @@ def cmd_staff_disable(ctx: Context) -> int:
 
     member = disable_staff(ctx.session(), ctx.args.username)
     print(f"Disabled {member.username}; their key slot is removed")
+    if ctx.session().store.rotation_due():
+        print("The store will be re-encrypted under a new key when it is next opened with nobody else "
+              "using it (it is open elsewhere now)")
+    else:
+        print("The store has been re-encrypted under a new key: old copies of the key slots open nothing")
     return EXIT_OK
 
 
@@ -82,8 +94,12 @@ def cmd_recover(ctx: Context) -> int:
     username = ctx.args.recover_user or ctx.args.user
     if not username:
         raise CliError("--user is required for recover", EXIT_USAGE)
+    refuse_recovery_key_option(ctx.args.recovery_key)
+    key = read_recovery_key()  # first line of stdin when the variable is not set; the password next
     password = _read_password(NEW_PASSWORD_ENV, "new password")
-    recover(ctx.wiring.gate, ctx.wiring.clock, ctx.args.recovery_key, username, password)
+    w = ctx.wiring
+    recover(w.gate, w.throttle, w.clock, key, username, password, w.passwords)
+    del key
     print(f"New password set for {username}")
     return EXIT_OK
 
@@ -112,7 +128,10 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     dis.add_argument("username")
     dis.set_defaults(handler=cmd_staff_disable)
 
-    rec = sub.add_parser("recover", help="set a new password with the recovery key")
-    rec.add_argument("--recovery-key", required=True)
+    rec = sub.add_parser(
+        "recover", help="set a new password with the recovery key",
+        description=f"The recovery key is read from {RECOVERY_KEY_ENV} or the first line of standard input; "
+                    f"the new password from {NEW_PASSWORD_ENV} or the next line.")
+    rec.add_argument("--recovery-key", help=argparse.SUPPRESS)  # refused: see RECOVERY_KEY_REFUSED
     rec.add_argument("--user", dest="recover_user", help="member of staff to recover")
     rec.set_defaults(handler=cmd_recover)

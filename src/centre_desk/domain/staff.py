@@ -6,6 +6,7 @@ with :func:`require` before touching data.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -77,6 +78,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 USERNAME_MAX = 64
 PASSWORD_MIN = 10
+PASSWORD_MAX = 256
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,11 @@ def parse_role(value: str) -> Role:
 
 
 def check_username(username: str) -> str:
-    """Usernames are short sign-in names: letters, digits, dot, dash, underscore."""
-    name = username.strip()
+    """Usernames are short sign-in names: letters, digits, dot, dash, underscore.
+
+    NFKC-folded, so that full-width or ligature forms of the same letters are the same name.
+    """
+    name = unicodedata.normalize("NFKC", username.strip())
     if not name:
         raise ValidationFailed.one("username", "is required")
     if len(name) > USERNAME_MAX:
@@ -117,9 +122,12 @@ def check_username(username: str) -> str:
     return name
 
 
-def check_password(password: str) -> str:
+def check_password(password: str, field: str = "password") -> str:
+    """The shape rules only; strength is judged by the ``PasswordPolicy`` port."""
     if len(password) < PASSWORD_MIN:
-        raise ValidationFailed.one("password", f"must be at least {PASSWORD_MIN} characters")
+        raise ValidationFailed.one(field, f"must be at least {PASSWORD_MIN} characters")
+    if len(password) > PASSWORD_MAX:
+        raise ValidationFailed.one(field, f"must be at most {PASSWORD_MAX} characters")
     if password.strip() != password:
-        raise ValidationFailed.one("password", "must not begin or end with a space")
+        raise ValidationFailed.one(field, "must not begin or end with a space")
     return password

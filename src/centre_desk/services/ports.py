@@ -16,6 +16,7 @@ from centre_desk.domain.consent import ConsentEvent
 from centre_desk.domain.drafts import Draft
 from centre_desk.domain.household import FieldChange, Household, SearchHit
 from centre_desk.domain.referral import Referral, StatusEvent
+from centre_desk.domain.signin import PendingEvent
 from centre_desk.domain.staff import Role, StaffMember
 
 
@@ -159,13 +160,20 @@ class UnitOfWork(Protocol):
 
 
 class KeyVault(Protocol):
-    """The key slots of an unlocked store. It holds the database key; services never see it."""
+    """The key slots of an unlocked store. It holds the database key; services never see it.
+
+    Each change re-reads the slot file under an exclusive lock and applies just that change.
+    """
 
     def add_member(self, staff_id: str, username: str, password: str) -> None: ...
 
-    def set_password(self, staff_id: str, username: str, password: str) -> None: ...
+    def set_password(self, staff_id: str, username: str, password: str) -> None:
+        """Also marks a re-encryption due: an old copy of the slot must stop opening the store."""
+        ...
 
-    def remove_member(self, staff_id: str) -> None: ...
+    def remove_member(self, staff_id: str, *, rotate: bool = True) -> None:
+        """Also marks a re-encryption due (``rotate=False``: a slot that never opened anything)."""
+        ...
 
     def has_slot(self, staff_id: str) -> bool: ...
 
@@ -183,6 +191,18 @@ class OpenStore(Protocol):
 
     def reader(self) -> UnitOfWork:
         """A unit of work that only reads and so never waits for a writer."""
+        ...
+
+    def rotation_due(self) -> bool: ...
+
+    @property
+    def left_out(self) -> list[str]:
+        """Slot owners the last re-encryption could not reach (they need a new password)."""
+        ...
+
+    def rotate_key(self) -> bool:
+        """Re-encrypt under a fresh key sealed to every remaining slot; False (nothing changed,
+        still due) when another process has the store open."""
         ...
 
     def lock(self) -> None: ...
@@ -207,17 +227,33 @@ class StoreGate(Protocol):
 
 
 class SignInThrottle(Protocol):
-    def wait_seconds(self, handle: str, now: datetime) -> int: ...
+    """Back-off per opaque handle, counted before the password is checked."""
 
-    def record_failure(self, handle: str, now: datetime) -> None: ...
+    def begin_attempt(self, handle: str, now: datetime, kind: str = "sign-in") -> tuple[int, str]:
+        """(seconds to wait, attempt id); a wait above zero refuses the attempt."""
+        ...
 
-    def record_throttled(self, handle: str, now: datetime) -> None: ...
+    def record_success(self, handle: str, attempt: str, now: datetime) -> None: ...
 
-    def record_success(self, handle: str) -> None: ...
+    def epoch(self, now: datetime) -> str: ...
 
-    def pending_events(self) -> list[tuple[datetime, str, str]]: ...
+    def pending_events(self, now: datetime) -> list[PendingEvent]: ...
 
-    def clear_pending(self, count: int) -> None: ...
+    def clear_pending(self, ids: list[str], now: datetime) -> None: ...
+
+
+class PasswordPolicy(Protocol):
+    """Judges a new password by strength. Raises ``ValidationFailed`` naming ``field`` and why."""
+
+    def check(self, password: str, *, field: str = "password", context: Sequence[str] = ()) -> None: ...
+
+
+class UsernameGuard(Protocol):
+    """Refuses a username that could be mistaken for an existing one (look-alike letters)."""
+
+    def confusable_with(self, username: str, existing: Sequence[str]) -> str | None:
+        """The existing username it could be mistaken for, or None."""
+        ...
 
 
 class BackupManifest(Protocol):
@@ -262,6 +298,10 @@ class BackupArchives(Protocol):
     def discard(self, dest: Path) -> None: ...
 
     def target_exists(self) -> bool: ...
+
+    def target_in_use(self) -> bool:
+        """Whether another program (the app) has the store there open."""
+        ...
 
     def inspect(self, archive: Path) -> BackupManifest: ...
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from centre_desk.domain.clock import Clock
 from centre_desk.domain.errors import ValidationFailed
-from centre_desk.domain.staff import Role, StaffMember, check_password, check_username
+from centre_desk.domain.staff import Role, StaffMember, check_username
 
-from .ports import StoreGate, UnitOfWork
+from .ports import PasswordPolicy, StoreGate, UnitOfWork
 from .session import DeskSession
 
 CENTRE_NAME_MAX = 200
@@ -39,11 +39,11 @@ def check_centre(details: CentreDetails) -> CentreDetails:
 
 
 def initialise_store(gate: StoreGate, details: CentreDetails, admin_username: str,
-                     admin_password: str, clock: Clock) -> SetupResult:
+                     admin_password: str, clock: Clock, policy: PasswordPolicy) -> SetupResult:
     """Create the store with its first administrator. Returns the recovery key, shown only once."""
     details = check_centre(details)
     username = check_username(admin_username)
-    check_password(admin_password)
+    policy.check(admin_password, field="password", context=[username, details.centre_name])
     admin = StaffMember(str(uuid.uuid4()), username, Role.ADMINISTRATOR)
     now = clock.now()
 

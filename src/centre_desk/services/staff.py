@@ -1,30 +1,35 @@
-"""Managing staff: add, list, change password, disable. Administrators only (except own password)."""
+"""Managing staff: add, list, change password, disable. Administrators only (except own password).
+
+Disabling someone or changing a password re-encrypts the store under a fresh key (``keys.py``),
+so an old copy of ``keyslots.json`` with the old password opens nothing current.
+"""
 
 from __future__ import annotations
 
 import uuid
 
+from centre_desk.domain.crashpoints import reached
 from centre_desk.domain.errors import NotFound, ValidationFailed
-from centre_desk.domain.staff import (
-    Permission,
-    Role,
-    StaffMember,
-    check_password,
-    check_username,
-    parse_role,
-)
+from centre_desk.domain.staff import Permission, Role, StaffMember, check_username, parse_role
 
+from .keys import rotate_store_key
+from .ports import PasswordPolicy, UsernameGuard
 from .session import DeskSession
 
 
 def add_staff(session: DeskSession, username: str, role: str | Role, password: str,
-              display_name: str = "") -> StaffMember:
+              display_name: str = "", *, policy: PasswordPolicy, usernames: UsernameGuard) -> StaffMember:
     session.require(Permission.MANAGE_STAFF)
     username = check_username(username)
     the_role = role if isinstance(role, Role) else parse_role(role)
-    check_password(password)
+    policy.check(password, field="password", context=[username, display_name])
     member = StaffMember(str(uuid.uuid4()), username, the_role, display_name.strip())
     with session.uow() as uow:
+        existing = [m.username for m in uow.staff.all()]
+        twin = usernames.confusable_with(username, existing)
+        if twin is not None:
+            raise ValidationFailed.one("username", "looks the same on screen as an existing username "
+                                       f"({twin}); choose one that cannot be mistaken for it")
         uow.staff.add(member, session.clock.now(), session.actor.id)
         session.audit(uow, "staff.added", member.id, the_role.value)
         # The slot is written before the commit: if the commit then fails, an orphan slot names
@@ -33,7 +38,7 @@ def add_staff(session: DeskSession, username: str, role: str | Role, password: s
         try:
             uow.commit()
         except BaseException:
-            session.store.vault.remove_member(member.id)
+            session.store.vault.remove_member(member.id, rotate=False)  # its password never signed in
             raise
     return member
 
@@ -47,21 +52,32 @@ def list_staff(session: DeskSession) -> list[StaffMember]:
     return members
 
 
-def change_password(session: DeskSession, username: str, new_password: str) -> None:
-    """Anyone may change their own password; administrators may reset anyone's."""
-    check_password(new_password)
+def change_password(session: DeskSession, username: str, new_password: str, *,
+                    policy: PasswordPolicy, rotate: bool = True) -> None:
+    """Anyone may change their own password; administrators may reset anyone's.
+
+    The audit entry is committed first, then the slot is written: a kill in between leaves an
+    entry for a change that did not happen, never a changed password without an entry. Then the
+    store is re-encrypted (``rotate=False`` leaves it due, for a caller that runs it in a task).
+    """
+    policy.check(new_password, field="new password", context=[username])
     with session.uow() as uow:
         member = uow.staff.by_username(username)
         if member is None or member.disabled:
             raise NotFound("no active member of staff has that username")
         if member.id != session.actor.id:
             session.require(Permission.MANAGE_STAFF)
-        session.store.vault.set_password(member.id, member.username, new_password)
         session.audit(uow, "staff.password-changed", member.id)
         uow.commit()
+    reached("password.audited")
+    session.store.vault.set_password(member.id, member.username, new_password)
+    reached("password.slot-written")
+    if rotate:
+        rotate_store_key(session)
 
 
-def disable_staff(session: DeskSession, username: str) -> StaffMember:
+def disable_staff(session: DeskSession, username: str, *, rotate: bool = True) -> StaffMember:
+    """Disable, remove the slot, then re-encrypt under a fresh key (``rotate=False``: left due)."""
     session.require(Permission.MANAGE_STAFF)
     with session.uow() as uow:
         member = uow.staff.by_username(username)
@@ -79,4 +95,6 @@ def disable_staff(session: DeskSession, username: str) -> StaffMember:
     # Removing the slot after the commit: if this fails the member is still disabled in the store,
     # and sign-in refuses disabled members even when their slot still opens.
     session.store.vault.remove_member(member.id)
+    if rotate:
+        rotate_store_key(session)
     return StaffMember(member.id, member.username, member.role, member.display_name, True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from centre_desk.domain.clock import Clock
 
-from .ports import StoreGate
+from .ports import PasswordPolicy, StoreGate
 from .setup import CentreDetails, SetupResult, initialise_store
 
 TRAINING_SUFFIX = "-training"
@@ -29,7 +29,8 @@ def training_data_dir(data_dir: Path) -> Path:
 
 
 def create_training_store(gate: StoreGate, details: CentreDetails, admin_username: str, admin_password: str,
-                          clock: Clock, households: int = TRAINING_HOUSEHOLDS, seed: int = 1) -> SetupResult:
+                          clock: Clock, policy: PasswordPolicy, households: int = TRAINING_HOUSEHOLDS,
+                          seed: int = 1) -> SetupResult:
     """Set up a store marked as training (``gate`` must be the training directory's) and fill it
     with ``households`` synthetic households, so that search and duplicate checks have something
     to find from the first minute."""
@@ -37,7 +38,7 @@ def create_training_store(gate: StoreGate, details: CentreDetails, admin_usernam
     # up, and demo data pulls in the form definitions and their YAML parser.
     from .demo_data import make_demo_households
 
-    result = initialise_store(gate, replace(details, training=True), admin_username, admin_password, clock)
+    result = initialise_store(gate, replace(details, training=True), admin_username, admin_password, clock, policy)
     try:
         make_demo_households(result.session, households, seed)
     except BaseException:

@@ -44,12 +44,13 @@ from typing import IO
 import sqlcipher3
 
 from centre_desk import __version__
-from centre_desk.domain.errors import Conflict, NotFound, StoreError
-from centre_desk.security.keyslots import KeySlots
+from centre_desk.domain.errors import Conflict, NotFound, SignInFailed, StoreError
+from centre_desk.security import filelock
+from centre_desk.security.keyslots import KeySlots, Opening
 
 from . import migrate
 from .engine import KeyHolder, connect_raw
-from .store import BACKUP_DIR, SLOTS_FILE, STORE_FILE, THROTTLE_FILE, DataDirectory, LocalStore
+from .store import BACKUP_DIR, SLOTS_FILE, STORE_FILE, THROTTLE_FILE, USE_LOCK_FILE, DataDirectory, LocalStore
 
 FORMAT = "centre-desk-backup/1"
 MANIFEST = "manifest.json"
@@ -278,6 +279,17 @@ def inspect_archive(path: Path) -> Manifest:
 # -- restoring --------------------------------------------------------------------------------------
 
 
+def _key_of(slots: KeySlots, opening: Opening, staff: bool) -> tuple[str | None, bytearray]:
+    """The key a backup's slot opens for the generation its slot file says is current."""
+    try:
+        key = opening.keys.get(slots.generation)
+        if key is None:
+            raise SignInFailed()
+        return (opening.owner if staff else None), bytearray(key)
+    finally:
+        opening.wipe()
+
+
 @dataclass
 class StagedRestore:
     """A restored store waiting in its staging folder, unlocked, before it is put in place."""
@@ -295,6 +307,11 @@ def _store_in_use(data_dir: Path) -> bool:
     ``-shm`` file for as long as it is open; if we cannot take a write lock on it, someone is in.
     On Windows the rename that moves the store aside fails instead while the app has it open.
     """
+    if (data_dir / USE_LOCK_FILE).exists():
+        held = filelock.acquire(data_dir / USE_LOCK_FILE, timeout=0)
+        if held is None:
+            return True
+        held.release()
     shm = data_dir / (STORE_FILE + "-shm")
     if not shm.exists():
         return False
@@ -337,6 +354,9 @@ class StoreBackups:
     def target_exists(self) -> bool:
         return self.gate.exists()
 
+    def target_in_use(self) -> bool:
+        return _store_in_use(self.data_dir)
+
     def inspect(self, archive: Path) -> Manifest:
         return inspect_archive(archive)
 
@@ -349,10 +369,10 @@ class StoreBackups:
                     shutil.rmtree(old, ignore_errors=True)
 
     def stage(self, archive: Path, username: str, password: str) -> StagedRestore:
-        return self._stage(Path(archive), lambda slots: slots.unlock(username, password))
+        return self._stage(Path(archive), lambda slots: _key_of(slots, slots.open(username, password), True))
 
     def stage_with_recovery(self, archive: Path, recovery_key: str) -> StagedRestore:
-        return self._stage(Path(archive), lambda slots: (None, slots.unlock_with_recovery(recovery_key)))
+        return self._stage(Path(archive), lambda slots: _key_of(slots, slots.open_recovery(recovery_key), False))
 
     def _stage(self, archive: Path,
                unlock: Callable[[KeySlots], tuple[str | None, bytearray]]) -> StagedRestore:

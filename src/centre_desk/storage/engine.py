@@ -8,6 +8,8 @@ plaintext, so every connection proves ``cipher_version`` is present before anyth
 
 from __future__ import annotations
 
+import ctypes
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,28 @@ class KeyHolder:
     def pragma(self) -> str:
         if not self._key:
             raise StoreError("the store is locked")
-        return f"PRAGMA key = \"x'{self._key.hex()}'\""
+        return f"PRAGMA key = \"x'{self._key.hex()}'\";"
+
+    def apply(self, conn: Any) -> None:
+        """Key one connection. The statement is the only text copy of the key: it is run outside
+        the driver's statement cache (``executescript``) and overwritten straight after."""
+        statement = self.pragma()
+        try:
+            conn.executescript(statement)
+        finally:
+            wipe_text(statement)
+
+    def attach_value(self) -> str:
+        """The key as SQLCipher's ``ATTACH ... KEY ?`` parameter; the caller wipes it with ``wipe_text``."""
+        if not self._key:
+            raise StoreError("the store is locked")
+        return f"x'{self._key.hex()}'"
+
+    def replace(self, key: bytes | bytearray) -> None:
+        """Swap in a new key (after re-encryption); the old one is overwritten."""
+        for i in range(len(self._key)):
+            self._key[i] = 0
+        self._key = bytearray(key)
 
     def copy(self) -> bytearray:
         return bytearray(self._key)
@@ -49,6 +72,18 @@ class KeyHolder:
         return not self._key
 
 
+def wipe_text(text: str) -> None:
+    """Overwrite an ASCII ``str`` in place (CPython): best effort, for the key's hex text only.
+
+    Python strings are immutable and may be copied, so this cannot promise that no copy survives;
+    it does stop the one copy we made from lingering until its memory happens to be reused.
+    """
+    if sys.implementation.name != "cpython" or not text.isascii() or sys.getrefcount(text) > 3:
+        return
+    header = sys.getsizeof("") - 1  # size of the compact ASCII header before the characters
+    ctypes.memset(id(text) + header, ord("0"), len(text))
+
+
 def connect_raw(path: Path, key: KeyHolder) -> Any:
     """Open one SQLCipher DB-API connection with the key applied and the store proved readable."""
     try:
@@ -56,7 +91,7 @@ def connect_raw(path: Path, key: KeyHolder) -> Any:
     except sqlcipher3.Error:
         raise StoreError("the store file could not be opened") from None
     try:
-        conn.execute(key.pragma())
+        key.apply(conn)
         row = conn.execute("PRAGMA cipher_version").fetchone()
         if not row or not row[0]:
             raise StoreError("this build has no SQLCipher: refusing to write an unencrypted store")

@@ -5,6 +5,7 @@ Layout of a data directory (nothing here is readable without a staff password or
 - ``store.db`` (+ ``-wal``/``-shm`` while open): the SQLCipher database;
 - ``keyslots.json``: the database key wrapped once per member of staff and once for recovery;
 - ``signin-state.json``: failed sign-in counts and not-yet-audited failures, by opaque handle;
+- ``*.lock``: empty lock files (key-slot changes, sign-in counting, who has the store open);
 - ``backups/``: encrypted copies taken before a migration, and stores moved aside by a restore.
 """
 
@@ -19,13 +20,18 @@ from typing import TYPE_CHECKING
 import sqlcipher3
 from sqlalchemy.orm import Session, sessionmaker
 
-from centre_desk.domain.errors import Conflict, StoreError
-from centre_desk.security.keyslots import KeySlots, new_database_key
+from centre_desk.domain.crashpoints import reached
+from centre_desk.domain.errors import Conflict, SignInFailed, StoreError
+from centre_desk.security import filelock
+from centre_desk.security.kdf import KdfParams
+from centre_desk.security.keyslots import KeySlots, Opening, new_database_key
 from centre_desk.security.throttle import FileThrottle
 
-from . import migrate
+from . import migrate, rekey
 from .engine import KeyHolder, connect_raw, make_engine
 from .unit_of_work import SqlUnitOfWork
+from .usegate import GatedUnitOfWork, UseGate
+from .vault import SlotVault, update_slots
 
 if TYPE_CHECKING:
     from .archive import Manifest
@@ -33,55 +39,36 @@ if TYPE_CHECKING:
 STORE_FILE = "store.db"
 SLOTS_FILE = "keyslots.json"
 THROTTLE_FILE = "signin-state.json"
+USE_LOCK_FILE = "store.db.inuse.lock"
 BACKUP_DIR = "backups"
-
-
-class SlotVault:
-    """Key slot changes for an unlocked store; it is the only thing here that sees the key."""
-
-    def __init__(self, slots: KeySlots, key: KeyHolder) -> None:
-        self._slots = slots
-        self._key = key
-
-    def _set(self, staff_id: str, username: str, password: str) -> None:
-        if self._key.wiped:
-            raise StoreError("the store is locked")
-        key = self._key.copy()
-        try:
-            self._slots.set_user(staff_id, username, password, key)
-        finally:
-            key[:] = bytes(len(key))
-        self._slots.save()
-
-    def add_member(self, staff_id: str, username: str, password: str) -> None:
-        self._set(staff_id, username, password)
-
-    def set_password(self, staff_id: str, username: str, password: str) -> None:
-        self._set(staff_id, username, password)
-
-    def remove_member(self, staff_id: str) -> None:
-        if self._slots.remove_owner(staff_id):
-            self._slots.save()
-
-    def has_slot(self, staff_id: str) -> bool:
-        return staff_id in self._slots.owners()
+OPEN_WAIT_SECONDS = 300.0  # how long an unlock waits for a re-encryption elsewhere to finish
 
 
 class LocalStore:
-    """An unlocked store. ``lock()`` disposes every connection and wipes the key."""
+    """An unlocked store. ``lock()`` disposes every connection and wipes the key.
+
+    While unlocked it holds a shared lock on ``store.db.inuse.lock``; re-encryption needs it
+    exclusively, so it never swaps the file under another process's open connections.
+    """
 
     def __init__(self, directory: Path, key: KeyHolder, slots: KeySlots, *,
-                 db_file: str = STORE_FILE) -> None:
+                 db_file: str = STORE_FILE, use_lock: filelock.FileLock | None = None) -> None:
         self.directory = directory
         self.path = directory / db_file
         self._key = key
         self.store_id = slots.store_id
+        self.generation = slots.generation
+        self._use_lock = use_lock or filelock.acquire(directory / USE_LOCK_FILE, shared=True, timeout=None)
+        self._gate = UseGate()
+        # Slot owners the last re-encryption could not seal the new key to (a slot from before
+        # key pairs existed, or a public key the store does not vouch for): they need a new password.
+        self.left_out: list[str] = []
         self.engine = make_engine(self.path, key, immediate=True)
         self.read_engine = make_engine(self.path, key, immediate=False)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._relaxed = sessionmaker(self.engine.execution_options(relaxed=True), expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
-        self.vault = SlotVault(slots, key)
+        self.vault = SlotVault(directory / SLOTS_FILE, key, lambda: self.generation, self._gate)
 
     def migrate(self) -> str | None:
         return migrate.upgrade(self.engine, self.directory / BACKUP_DIR, self.copy_to)
@@ -91,13 +78,13 @@ class LocalStore:
         durable at the next ordinary commit), for search audit entries."""
         if self._key.wiped:
             raise StoreError("the store is locked")
-        return SqlUnitOfWork(self._relaxed if relaxed else self._writer)
+        return GatedUnitOfWork(self._relaxed if relaxed else self._writer, self._gate)
 
     def reader(self) -> SqlUnitOfWork:
         """A unit of work for reading only: it does not take the write lock."""
         if self._key.wiped:
             raise StoreError("the store is locked")
-        return SqlUnitOfWork(self._reader)
+        return GatedUnitOfWork(self._reader, self._gate)
 
     def session_factories(self) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
         return self._writer, self._reader
@@ -111,19 +98,23 @@ class LocalStore:
             raise Conflict("the backup file already exists")
         tmp = dest.with_name(dest.name + ".part")
         tmp.unlink(missing_ok=True)
-        src = connect_raw(self.path, self._key)
+        self._gate.enter()
         try:
-            dst = connect_raw(tmp, self._key)
+            src = connect_raw(self.path, self._key)
             try:
-                src.backup(dst)
-                dst.execute("PRAGMA journal_mode = DELETE").fetchone()
+                dst = connect_raw(tmp, self._key)
+                try:
+                    src.backup(dst)
+                    dst.execute("PRAGMA journal_mode = DELETE").fetchone()
+                finally:
+                    dst.close()
+            except sqlcipher3.Error:
+                tmp.unlink(missing_ok=True)
+                raise StoreError("the copy of the store could not be written") from None
             finally:
-                dst.close()
-        except sqlcipher3.Error:
-            tmp.unlink(missing_ok=True)
-            raise StoreError("the copy of the store could not be written") from None
+                src.close()
         finally:
-            src.close()
+            self._gate.leave()
         # Encrypted, but still the whole store: private to its owner like the store itself.
         os.chmod(tmp, 0o600)
         with tmp.open("rb") as fh:
@@ -136,10 +127,68 @@ class LocalStore:
 
         return write_archive(self, self._key, dest, created_at)
 
+    # -- key rotation ----------------------------------------------------------------------------
+    def rotation_due(self) -> bool:
+        return self.vault.rotation_due()
+
+    def rotate_key(self, wait_seconds: float = 60.0) -> bool:
+        """Re-encrypt the store under a fresh key and seal it to every remaining slot (``rekey.py``).
+
+        Returns False, changing nothing, when another process has the store open: the rotation
+        stays due in ``keyslots.json`` and is done at a later sign-in. Blocks this process's
+        units of work meanwhile (they wait, and carry on under the new key).
+        """
+        if self._key.wiped:
+            raise StoreError("the store is locked")
+        slots_path = self.directory / SLOTS_FILE
+        with self._gate.exclusive(wait_seconds) as idle:
+            if not idle:
+                return False
+            assert self._use_lock is not None
+            self._use_lock.release()
+            exclusive = filelock.acquire(self.directory / USE_LOCK_FILE, timeout=0)
+            try:
+                if exclusive is None:
+                    return False
+                self.engine.dispose()
+                self.read_engine.dispose()
+                new = KeyHolder(new_database_key())
+                try:
+                    rekey.export(self.path, self._key, new)
+                    current, fresh = self._key.copy(), new.copy()
+                    try:
+                        self.left_out = update_slots(slots_path, lambda s: s.begin_rotation(current, fresh))
+                    finally:
+                        current[:] = bytes(len(current))
+                        fresh[:] = bytes(len(fresh))
+                    reached("rekey.sealed")
+                    rekey.swap_in(self.path)
+                except BaseException:
+                    if rekey.rekey_path(self.path).exists():
+                        # Not yet committed: undo, so the old key and slots stay as they were.
+                        update_slots(slots_path, lambda s: s.abandon_rotation())
+                        rekey.rekey_path(self.path).unlink(missing_ok=True)
+                    new.wipe()
+                    raise
+                update_slots(slots_path, lambda s: s.finish_rotation())
+                reached("rekey.finished")
+                fresh = new.copy()
+                self._key.replace(fresh)
+                fresh[:] = bytes(len(fresh))
+                new.wipe()
+                self.generation += 1
+                return True
+            finally:
+                if exclusive is not None:
+                    exclusive.release()
+                self._use_lock = filelock.acquire(self.directory / USE_LOCK_FILE, shared=True, timeout=None)
+
     def lock(self) -> None:
         self.engine.dispose()
         self.read_engine.dispose()
         self._key.wipe()
+        if self._use_lock is not None:
+            self._use_lock.release()
 
     @property
     def locked(self) -> bool:
@@ -149,8 +198,9 @@ class LocalStore:
 class DataDirectory:
     """The gate to one data directory: create a store there, or unlock the one that is there."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, kdf_params: Callable[[], KdfParams] | None = None) -> None:
         self.path = Path(path)
+        self._kdf_params = kdf_params or KdfParams
 
     @property
     def slots_path(self) -> Path:
@@ -172,34 +222,58 @@ class DataDirectory:
         except StoreError:
             return "unknown"
 
-    def _open(self, slots: KeySlots, key: bytearray) -> LocalStore:
-        if not self.store_path.exists():
-            raise StoreError("the key slots are here but the store file is missing")
-        holder = KeyHolder(key)
-        key[:] = bytes(len(key))
-        store = LocalStore(self.path, holder, slots)
+    def _open(self, open_slot: Callable[[KeySlots], Opening]) -> tuple[str, LocalStore]:
+        """Unlock with one slot: finish or undo a killed re-encryption, settle the slot onto the
+        current key, and open the store under it."""
+        use = filelock.acquire(self.path / USE_LOCK_FILE, shared=True, timeout=OPEN_WAIT_SECONDS)
+        if use is None:
+            raise StoreError("the store is being re-encrypted; try again in a few minutes")
+        try:
+            slots = KeySlots.load(self.slots_path)
+            opening = open_slot(slots)
+            try:
+                if slots.next_generation is not None or rekey.rekey_path(self.store_path).exists():
+                    pending = slots.next_generation is not None
+                    rekey.recover_leftover(
+                        self.store_path, pending,
+                        lambda: update_slots(self.slots_path, lambda s: s.finish_rotation()),
+                        lambda: update_slots(self.slots_path, lambda s: s.abandon_rotation()))
+                    slots = KeySlots.load(self.slots_path)
+                key = opening.keys.get(slots.generation)
+                if key is None:
+                    raise SignInFailed()  # an old slot: it opens only a key that is no longer used
+                if not self.store_path.exists():
+                    raise StoreError("the key slots are here but the store file is missing")
+                holder = KeyHolder(key)
+                generation = slots.generation
+                if slots.settle(opening, generation):  # only write when the slot is behind
+                    update_slots(self.slots_path, lambda s: s.settle(opening, generation))
+            finally:
+                opening.wipe()
+            store = LocalStore(self.path, holder, slots, use_lock=use)
+        except BaseException:
+            use.release()
+            raise
         try:
             store.migrate()
         except BaseException:
             store.lock()
             raise
-        return store
+        return opening.owner, store
 
     def unlock(self, username: str, password: str) -> tuple[str, LocalStore]:
-        slots = KeySlots.load(self.slots_path)
-        owner, key = slots.unlock(username, password)
-        return owner, self._open(slots, key)
+        return self._open(lambda slots: slots.open(username, password))
 
     def unlock_with_recovery(self, recovery_key: str) -> LocalStore:
-        slots = KeySlots.load(self.slots_path)
-        return self._open(slots, slots.unlock_with_recovery(recovery_key))
+        return self._open(lambda slots: slots.open_recovery(recovery_key))[1]
 
     def create(self, admin_id: str, admin_username: str, admin_password: str,
                populate: Callable[[SqlUnitOfWork], None]) -> tuple[LocalStore, str]:
         """Create the store, let ``populate`` fill it in one transaction, and only then make it live.
 
         The database is built under a temporary name and the key slots are written before the
-        rename, so a crash at any point leaves either no store or a complete one.
+        rename, so a crash at any point leaves either no store or a complete one. The Argon2id
+        parameters are calibrated here, once, for this machine, and kept in the slot file.
         """
         if self.exists():
             raise Conflict("a store already exists in this data directory")
@@ -208,7 +282,7 @@ class DataDirectory:
         for leftover in self.path.glob(tmp_name + "*"):
             leftover.unlink()
         key = new_database_key()
-        slots = KeySlots.create(self.slots_path)
+        slots = KeySlots.create(self.slots_path, self._kdf_params())
         slots.set_user(admin_id, admin_username, admin_password, key)
         recovery_key = slots.set_recovery(key)
         holder = KeyHolder(key)
@@ -222,7 +296,10 @@ class DataDirectory:
                 uow.commit()
             building.engine.dispose()
             building.read_engine.dispose()
-            slots.save()
+            with filelock.exclusive(self.slots_path):
+                if self.slots_path.exists():
+                    raise Conflict("a store already exists in this data directory")
+                slots.save()
             os.replace(self.path / tmp_name, self.store_path)
             os.chmod(self.store_path, 0o600)
         except BaseException:
@@ -230,4 +307,6 @@ class DataDirectory:
             for leftover in self.path.glob(tmp_name + "*"):
                 leftover.unlink()
             raise
-        return LocalStore(self.path, holder, slots), recovery_key
+        use = building._use_lock
+        building._use_lock = None
+        return LocalStore(self.path, holder, slots, use_lock=use), recovery_key

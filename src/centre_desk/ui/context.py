@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from centre_desk.domain.clock import Clock
 from centre_desk.domain.errors import CentreDeskError
 from centre_desk.domain.organisation import Organisation
-from centre_desk.services.ports import SignInThrottle, StoreGate
+from centre_desk.services.ports import PasswordPolicy, SignInThrottle, StoreGate
 from centre_desk.services.session import DeskSession
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ class StoreParts:
     gate: StoreGate
     throttle: SignInThrottle
     clock: Clock
+    passwords: PasswordPolicy
 
 
 class PrintingUnavailable(CentreDeskError):

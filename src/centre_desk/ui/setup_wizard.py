@@ -41,6 +41,8 @@ from .widgets import APP_NAME, MessageLabel, friendly_path, line_edit, named, no
 log = logging.getLogger(__name__)
 
 ProfileRow = tuple[str, str]
+PASSWORD_HINT = (f"At least {PASSWORD_MIN} characters and hard to guess: three or four unrelated words "
+                 "are easy to remember. Common passwords are refused.")
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -188,7 +190,7 @@ class AdminPage(QWizardPage):
         self.confirm = line_edit("adminPasswordConfirm", "Confirm password", password=True, max_length=1024)
         self.username_problem = MessageLabel("adminUsernameProblem")
         self.username_problem.setMinimumHeight(0)
-        self.password_hint = note(f"At least {PASSWORD_MIN} characters. A short sentence is easy to remember.",
+        self.password_hint = note(PASSWORD_HINT,
                                   "adminPasswordHint")
         self.confirm_problem = MessageLabel("adminPasswordMismatch")
         self.confirm_problem.setMinimumHeight(0)
@@ -253,8 +255,7 @@ class AdminPage(QWizardPage):
         if pw:
             self.password_hint.setText(pw)
         else:
-            self.password_hint.setText(f"At least {PASSWORD_MIN} characters. A short sentence is easy to "
-                                       "remember.")
+            self.password_hint.setText(PASSWORD_HINT)
         if match:
             self.confirm_problem.show_problem(match)
         else:
@@ -293,7 +294,7 @@ class AdminPage(QWizardPage):
 
         def work() -> tuple[SignedIn, str, str]:
             parts = context.parts()
-            result = initialise_store(parts.gate, details, username, password, parts.clock)
+            result = initialise_store(parts.gate, details, username, password, parts.clock, parts.passwords)
             try:
                 workplace = read_workplace(result.session, context.profiles)
             except BaseException:
@@ -340,7 +341,10 @@ class AdminPage(QWizardPage):
     def _failed(self, error: BaseException) -> None:
         self._set_busy(False)
         self.message.show_problem(describe(error))
-        self.username.setFocus()
+        if isinstance(error, ValidationFailed) and any("password" in p.field for p in error.problems):
+            self.password.setFocus()  # a password too easy to guess: the field to change
+        else:
+            self.username.setFocus()
 
 
 def make_training(training: AppContext | None, details: CentreDetails, username: str, password: str) -> str:
@@ -357,7 +361,7 @@ def make_training(training: AppContext | None, details: CentreDetails, username:
     parts = training.parts()
     try:
         result = create_training_store(parts.gate, replace(details, training=True), username, password,
-                                       parts.clock)
+                                       parts.clock, parts.passwords)
     except Exception as error:  # any failure here leaves the real store as it is
         log.warning("training store not made: %s", type(error).__name__)
         return f"The training store could not be made: {describe(error)}"
