@@ -122,11 +122,15 @@ def test_a_malformed_expected_head_is_a_usage_error(store_dir: Path) -> None:
 
 
 def test_an_entry_forged_into_the_sign_in_sidecar_is_kept_as_reported(store_dir: Path) -> None:
+    # The newest entry before the forgery (the last command's sign-out).
+    before = json.loads(admin(store_dir, "audit", "list", "--json").stdout.splitlines()[-1])
     state_path = store_dir / "signin-state.json"
     state = json.loads(state_path.read_text()) if state_path.exists() else {}
     state.setdefault("failures", {})
     state.setdefault("pending_audit", []).append(
-        {"at": "2020-01-01T00:00:00+00:00", "action": "staff.add", "ref": "forged"})
+        {"id": "forged-entry", "at": "2020-01-01T00:00:00+00:00", "action": "sign-in.failed", "ref": "forged"})
+    state.setdefault("pending_audit", []).append(
+        {"id": "forged-admin", "at": "2020-01-01T00:00:00+00:00", "action": "staff.add", "ref": "forged2"})
     state_path.write_text(json.dumps(state))
     assert admin(store_dir, "staff", "list").returncode == 0  # the next sign-in flushes it
     listed = admin(store_dir, "audit", "list", "--json")
@@ -135,12 +139,19 @@ def test_an_entry_forged_into_the_sign_in_sidecar_is_kept_as_reported(store_dir:
     forged = [e for e in entries if e["record"] == "forged"]
     assert len(forged) == 1
     assert forged[0]["source"] == "reported" and forged[0]["actor"] == "unknown"
+    # Not back-dated into the store's past: no earlier than the newest entry before it was flushed.
+    assert forged[0]["at"] >= before["at"] and not forged[0]["at"].startswith("2020")
+    # An action that never comes from the sidecar is not written into the chain at all.
+    assert not [e for e in entries if e["record"] == "forged2"]
+    assert any(e["action"] == "sign-in-state.entries-dropped" for e in entries)
     # Every entry a signed-in session wrote is a store entry.
-    assert all(e["source"] == "store" for e in entries if e["record"] != "forged")
+    store_written = [e for e in entries if e["source"] == "store"]
+    assert all(e["actor"] != "unknown" for e in store_written)
     text_out = admin(store_dir, "audit", "list").stdout
     assert "[reported, unauthenticated]" in text_out
     verified = admin(store_dir, "audit", "verify")
-    assert verified.returncode == 0 and "1 reported from outside the store" in verified.stdout
+    # The forged entry and the note that one entry was dropped.
+    assert verified.returncode == 0 and "2 reported from outside the store" in verified.stdout
 
 
 def test_relabelling_a_reported_entry_as_a_store_entry_breaks_the_chain(store_dir: Path) -> None:

@@ -23,8 +23,16 @@ def _flush_pending(uow: UnitOfWork, throttle: SignInThrottle, clock: Clock) -> l
     """
     now = clock.now()
     pending = throttle.pending_events(now)
+    # Anyone with the files can write the sidecar, so its times are clamped between the chain's
+    # newest entry and now: a reported event can neither be back-dated into the store's past
+    # (finding: an entry dated 2020 verified as intact) nor dated into the future.
+    last = uow.audit.head()
+    floor = last.at if last is not None else None
     for e in pending:
-        uow.audit.append(min(e.at, now), "unknown", e.action, e.ref, source=SOURCE_REPORTED)
+        at = min(e.at, now)
+        if floor is not None and at < floor:
+            at = floor
+        uow.audit.append(at, "unknown", e.action, e.ref, source=SOURCE_REPORTED)
     epoch = throttle.epoch(now)
     known = uow.settings.get(SIGNIN_EPOCH_SETTING)
     if known != epoch:

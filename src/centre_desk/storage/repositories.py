@@ -101,6 +101,10 @@ class SqlAuditLog:
         self.s.flush()
         return entry
 
+    def head(self) -> AuditEntry | None:
+        """The newest entry, or None for an empty chain."""
+        return self._last()
+
     def entries(self) -> Iterator[AuditEntry]:
         for row in self.s.scalars(select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=1000)):
             yield _entry(row)
