@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from centre_desk.domain.staff import Role, StaffMember
 from centre_desk.ui.main_window import MainWindow, StartPage
 from centre_desk.ui.print_preview import PrintPreviewDialog
-from tests.conftest import ADMIN, ADMIN_PASSWORD
+from tests.conftest import ADMIN, ADMIN_PASSWORD, STAFF_RULES
 
 from .conftest import make_context, modal, show_and_focus, sign_in_directly
 
@@ -34,7 +34,7 @@ def open_as(qtbot, store, tasks, shell_factory, role: Role) -> MainWindow:  # ty
     username = ADMIN
     if role is not Role.ADMINISTRATOR:
         username = f"desk-{role.value}"
-        add_staff(admin.session, username, role, PASSWORD)
+        add_staff(admin.session, username, role, PASSWORD, **STAFF_RULES)
     password = ADMIN_PASSWORD if role is Role.ADMINISTRATOR else PASSWORD
     main = shell_factory(context).open_main(sign_in_directly(context, username, password))
     show_and_focus(qtbot, main)

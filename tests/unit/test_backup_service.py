@@ -35,6 +35,9 @@ class FakeAudit:
         self.entries: list[Any] = []
         self.fail = fail
 
+    def head(self) -> Any:
+        return self.entries[-1] if self.entries else None
+
     def append(self, at: datetime, actor: str, action: str, record_ref: str | None = None,
                detail: str | None = None, *, source: str = "store") -> Any:
         if self.fail:
