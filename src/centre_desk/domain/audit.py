@@ -63,10 +63,18 @@ def chain_hash(prev_hash: str, content: bytes) -> str:
 def make_entry(prev: AuditEntry | None, at: datetime, actor: str, action: str,
                record_ref: str | None = None, detail: str | None = None,
                source: str = SOURCE_STORE) -> AuditEntry:
+    head = None if prev is None else Head(prev.seq, prev.hash)
+    return entry_after(head, at, actor, action, record_ref, detail, source)
+
+
+def entry_after(head: Head | None, at: datetime, actor: str, action: str,
+                record_ref: str | None = None, detail: str | None = None,
+                source: str = SOURCE_STORE) -> AuditEntry:
+    """The entry that extends the chain whose last entry is ``head`` (None: an empty chain)."""
     if source not in SOURCES:
         raise ValueError("unknown audit source")
-    seq = 1 if prev is None else prev.seq + 1
-    prev_hash = GENESIS_HASH if prev is None else prev.hash
+    seq = 1 if head is None else head.count + 1
+    prev_hash = GENESIS_HASH if head is None else head.hash
     digest = chain_hash(prev_hash, canonical(seq, at, actor, action, record_ref, detail, source))
     return AuditEntry(seq, at, actor, action, record_ref, detail, prev_hash, digest, source)
 

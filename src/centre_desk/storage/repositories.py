@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from centre_desk.domain.audit import SOURCE_STORE, AuditEntry, make_entry
+from centre_desk.domain.audit import SOURCE_STORE, AuditEntry, Head, entry_after
 from centre_desk.domain.errors import Conflict, NotFound
 from centre_desk.domain.staff import Role, StaffMember
 
@@ -81,6 +81,11 @@ def _entry(row: AuditRow) -> AuditEntry:
                       row.detail, row.prev_hash, row.hash, row.source)
 
 
+_LAST_LINK = text("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+_INSERT = text("INSERT INTO audit_log (seq, at, actor, action, record_ref, detail, prev_hash, hash, source) "
+               "VALUES (:seq, :at, :actor, :action, :ref, :detail, :prev, :hash, :source)")
+
+
 class SqlAuditLog:
     """Appends to the hash chain. Writers hold SQLite's write lock (BEGIN IMMEDIATE), so reading
     the last entry and appending the next cannot interleave with another writer."""
@@ -94,11 +99,14 @@ class SqlAuditLog:
 
     def append(self, at: datetime, actor: str, action: str, record_ref: str | None = None,
                detail: str | None = None, *, source: str = SOURCE_STORE) -> AuditEntry:
-        entry = make_entry(self._last(), at, actor, action, record_ref, detail, source)
-        self.s.add(AuditRow(seq=entry.seq, at=entry.at.isoformat(), actor=entry.actor,
-                            action=entry.action, record_ref=entry.record_ref, detail=entry.detail,
-                            prev_hash=entry.prev_hash, hash=entry.hash, source=entry.source))
-        self.s.flush()
+        # Two plain statements rather than an ORM load and flush: every search writes an entry,
+        # and the ORM's bookkeeping cost more than the statements themselves.
+        last = self.s.execute(_LAST_LINK).first()
+        entry = entry_after(Head(int(last[0]), str(last[1])) if last else None, at, actor, action, record_ref,
+                            detail, source)
+        self.s.execute(_INSERT, {"seq": entry.seq, "at": entry.at.isoformat(), "actor": entry.actor,
+                                 "action": entry.action, "ref": entry.record_ref, "detail": entry.detail,
+                                 "prev": entry.prev_hash, "hash": entry.hash, "source": entry.source})
         return entry
 
     def head(self) -> AuditEntry | None:
