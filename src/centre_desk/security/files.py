@@ -26,12 +26,18 @@ def write_json_atomic(path: Path, data: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename (or a new file) in ``path`` survive a power cut. Windows has no directory
+    handles to sync; there NTFS journals the rename itself."""
     if hasattr(os, "O_DIRECTORY"):
-        dir_fd = os.open(path.parent, os.O_DIRECTORY)
+        fd = os.open(path, os.O_DIRECTORY)
         try:
-            os.fsync(dir_fd)
+            os.fsync(fd)
         finally:
-            os.close(dir_fd)
+            os.close(fd)
 
 
 def read_json(path: Path) -> Any:

@@ -46,6 +46,7 @@ import sqlcipher3
 from centre_desk import __version__
 from centre_desk.domain.errors import Conflict, NotFound, SignInFailed, StoreError
 from centre_desk.security import filelock
+from centre_desk.security.files import fsync_dir
 from centre_desk.security.keyslots import KeySlots, Opening
 
 from . import migrate
@@ -127,15 +128,6 @@ def _hash_file(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def _fsync_dir(path: Path) -> None:
-    if hasattr(os, "O_DIRECTORY"):
-        fd = os.open(path, os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _facts(db: Path, key: KeyHolder) -> tuple[str, str | None]:
     """(schema revision, store id) read from an encrypted store file."""
     conn = connect_raw(db, key)
@@ -203,7 +195,7 @@ def write_archive(store: LocalStore, key: KeyHolder, dest: Path, created_at: dat
         if dest.exists():
             raise Conflict("the backup file already exists; choose another name")
         os.replace(part, dest)
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
     except OSError as exc:
         raise StoreError(f"the backup file could not be written ({exc.strerror or type(exc).__name__})") from None
     finally:
@@ -477,5 +469,5 @@ class StoreBackups:
             shutil.rmtree(staged.directory, ignore_errors=True)
         with contextlib.suppress(OSError):
             os.chmod(self.data_dir / STORE_FILE, 0o600)
-        _fsync_dir(self.data_dir)
+        fsync_dir(self.data_dir)
         return aside

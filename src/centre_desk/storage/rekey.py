@@ -27,6 +27,7 @@ import sqlcipher3
 
 from centre_desk.domain.crashpoints import reached
 from centre_desk.domain.errors import StoreError
+from centre_desk.security.files import fsync_dir
 
 from .engine import KeyHolder, connect_raw, wipe_text
 
@@ -35,15 +36,6 @@ REKEY_SUFFIX = ".rekey"
 
 def rekey_path(db: Path) -> Path:
     return db.with_name(db.name + REKEY_SUFFIX)
-
-
-def fsync_dir(path: Path) -> None:
-    if hasattr(os, "O_DIRECTORY"):
-        fd = os.open(path, os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def export(db: Path, old: KeyHolder, new: KeyHolder) -> Path:

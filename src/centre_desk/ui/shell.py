@@ -5,6 +5,7 @@ sign-in after signing out. The shell owns the one idle-lock filter and hands it 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
@@ -15,9 +16,14 @@ from centre_desk.services.session import DeskSession
 
 from .context import AppContext, SignedIn
 from .idle_lock import IdleLock
-from .main_window import MainWindow
 from .setup_wizard import SetupWizard
 from .signin import SignInWindow
+
+if TYPE_CHECKING:
+    # Imported when someone signs in (the app's warm-up imports it in the background first): the
+    # main window pulls in the household desk, forms and JSON Schema, about 0.6 s that would
+    # otherwise come before the sign-in window could show.
+    from .main_window import MainWindow
 
 MAIN_WINDOW_SIZE = (1280, 780)
 
@@ -85,6 +91,8 @@ class AppShell(QObject):
         return window
 
     def open_main(self, signed_in: SignedIn) -> MainWindow:
+        from .main_window import MainWindow
+
         window = MainWindow(self.context, signed_in, self.idle)
         window.sign_out_requested.connect(self._sign_out)
         window.quit_requested.connect(self.quit)
