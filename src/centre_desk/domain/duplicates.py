@@ -120,3 +120,59 @@ def likely_duplicates(members: list[Mapping[str, Any]], postcode: str | None,
                 if match:
                     found.append(match)
     return sorted(found, key=lambda d: -d.score)
+
+
+# -- Across the whole store: the review queue ---------------------------------------------------
+# The reasons a matcher may give. Each is words for staff and never holds a name, date or postcode
+# itself, so a reason can go into a log line or an audit entry's detail.
+REASONS = (
+    "same name",
+    "name sounds alike",
+    "name spelt alike",
+    "first and last names swapped",
+    "known nickname or other spelling",
+    "shares part of a double surname",
+    "same date of birth",
+    "date of birth with day and month swapped",
+    "date of birth one digit apart",
+    "same postcode",
+    "postcode one character apart",
+    "same postcode sector",
+    "same address",
+    "different postcode (moved?)",
+)
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """What the matcher compares of one person: the person's own fields and where the household lives."""
+
+    person_id: str
+    household_id: str
+    first_name: str
+    last_name: str
+    date_of_birth: str | None  # ISO date
+    postcode: str | None
+    address: str  # first address line
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two people in different households who are probably one person. ``score`` is 0-1."""
+
+    person_ids: tuple[str, str]
+    household_ids: tuple[str, str]
+    score: float
+    reasons: tuple[str, ...]
+
+    @property
+    def key(self) -> frozenset[str]:
+        return frozenset(self.person_ids)
+
+
+def pair_key(a: str, b: str) -> tuple[str, str]:
+    """The order a pair of person ids is stored and shown in, whichever way it was given."""
+    return (a, b) if a <= b else (b, a)
+
+
+DEFAULT_THRESHOLD = 0.80
