@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from centre_desk.domain.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
+    from centre_desk.matching import PeopleMatcher
     from centre_desk.security.kdf import KdfParams
 
 DATA_ENV = "CENTRE_DESK_DATA"
@@ -65,3 +66,11 @@ class Wiring:
         self.clock: Clock = clock or SystemClock()
         self.passwords = StrengthPolicy()
         self.usernames = HomoglyphGuard()
+
+
+def person_matcher() -> PeopleMatcher:
+    """The duplicate matcher behind ``services.ports.PersonMatcher``, with the bundled nickname table."""
+    from centre_desk.formspec.resources import resources_dir
+    from centre_desk.matching import PeopleMatcher, load_nicknames
+
+    return PeopleMatcher(load_nicknames(resources_dir()))

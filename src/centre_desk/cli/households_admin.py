@@ -42,6 +42,12 @@ def cmd_import(ctx: Context) -> int:
         result = import_households(session, records)
     except ValidationFailed as exc:
         raise CliError(_problem_lines(exc, path)) from None
+    if ctx.args.json:
+        # One object per imported household, so IT can map the old system's ids to the new.
+        for r in result.records:
+            print(json_line({"record": r.record, "ref": r.ref, "household_id": r.household_id,
+                             "person_ids": list(r.person_ids)}))
+        return EXIT_OK
     print(f"Imported {result.households} households ({result.members} people, {result.contacts} contacts)")
     return EXIT_OK
 
@@ -126,6 +132,8 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     imp = sub.add_parser("import", help="import households from JSON or CSV (all or nothing)")
     imp.add_argument("--form", required=True, choices=["membership"])
     imp.add_argument("--format", choices=["json", "csv"], help="default: from the file name")
+    imp.add_argument("--json", action="store_true",
+                     help="one object per imported household: record, ref, household_id, person_ids")
     imp.add_argument("file")
     imp.set_defaults(handler=cmd_import)
 

@@ -8,6 +8,7 @@ text that search indexes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -80,6 +81,9 @@ class Household:
     updated_at: datetime
     last_contact: date | None = None
     safeguarding_concern: bool = False
+    # The old system's or spreadsheet's id for this household (import: CSV ``household`` column,
+    # JSON ``ref``), kept outside the form's fields so an edit never drops it; found by search.
+    external_ref: str | None = None
 
     @property
     def postcode(self) -> str:
@@ -182,7 +186,17 @@ def _word_forms(value: str) -> str:
     return folded
 
 
-def search_terms(household_fields: Mapping[str, Any], member: Member) -> str:
+def ref_words(ref: str | None) -> str:
+    """The words an external reference is found by: folded, split where it is not a letter or
+    digit, and joined (``HH-0042`` -> ``hh 0042 hh0042``)."""
+    if not ref:
+        return ""
+    parts = [p for p in re.split(r"[^0-9a-z]+", fold(ref)) if p]
+    joined = "".join(parts)
+    return " ".join(parts + ([joined] if len(parts) > 1 else []))
+
+
+def search_terms(household_fields: Mapping[str, Any], member: Member, ref: str | None = None) -> str:
     """The folded words one person is found by: names (and their joined forms), postcode (with and
     without its space), phone numbers (digits only, and reversed for the last digits), the part of
     the email before the @ (the domain would put one word on most rows and tell nobody apart), and
@@ -213,6 +227,7 @@ def search_terms(household_fields: Mapping[str, Any], member: Member) -> str:
     dob = member.date_of_birth
     if dob:
         words.append(f"{dob:%d/%m/%Y} {dob:%d%m%Y} {dob.isoformat()}")
+    words.append(ref_words(ref))
     return " ".join(w for w in words if w)
 
 

@@ -40,6 +40,7 @@ class Permission(StrEnum):
     VIEW_AUDIT = "view_audit"
     BACKUP = "backup"
     SYNC = "sync"
+    MERGE_HOUSEHOLDS = "merge_households"  # the duplicates review queue: dismiss and merge
 
 
 _FRONT_LINE = frozenset(
@@ -65,6 +66,7 @@ _MANAGER = _FRONT_LINE | {
     Permission.RETENTION_REVIEW,
     Permission.VIEW_STATISTICS,
     Permission.VIEW_AUDIT,
+    Permission.MERGE_HOUSEHOLDS,
 }
 
 # Administrators run the system (staff, backups, imports, audit) and can do everything a manager

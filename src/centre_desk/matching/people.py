@@ -178,7 +178,7 @@ class PeopleMatcher:
             for pa in a.last_parts:
                 for pb in b.last_parts:
                     s, _ = self._token(pa, pb)
-                    if s >= 0.93 and 0.92 > best[0]:
+                    if s >= 0.93 and best[0] < 0.92:
                         best = (0.92, PART)
         return best
 

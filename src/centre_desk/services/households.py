@@ -59,12 +59,17 @@ def register_household(session: DeskSession, data: Mapping[str, Any]) -> Househo
 
 
 def open_household(session: DeskSession, household_id: str) -> Household:
-    """Fetch a household for a member of staff to look at; every view is audited."""
+    """Fetch a household for a member of staff to look at; every view is audited. The id of a
+    household that was merged into another opens the surviving household."""
     session.require(Permission.VIEW_HOUSEHOLD)
     with session.uow() as uow:
         household = uow.households.get(household_id)
         if household is None:
+            survivor = uow.households.merged_into(household_id)
+            household = uow.households.get(survivor) if survivor else None
+        if household is None:
             raise NotFound("no such household")
+        household_id = household.id
         entry = uow.audit.append(session.clock.now(), session.actor.id, "household.viewed", household_id)
         uow.households.note_read(entry.seq, [household_id])
         uow.commit()

@@ -14,7 +14,7 @@ import io
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -22,7 +22,7 @@ from centre_desk.domain.errors import FieldProblem, ValidationFailed
 from centre_desk.domain.household import Household
 from centre_desk.domain.ids import uuid7
 from centre_desk.domain.staff import Permission
-from centre_desk.domain.text import EARLIEST_DATE
+from centre_desk.domain.text import EARLIEST_DATE, check_text
 from centre_desk.formspec.model import FieldType
 
 from .households import CONTACT_TYPES, MEMBERSHIP, build_household
@@ -43,11 +43,26 @@ SUPPLIED_ID = "person ids are given by Centre Desk; leave them out"
 _KEY_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 
 
+REF_KEY = "ref"  # JSON: the old system's id for the household (CSV: the ``household`` column)
+REF_MAX = 64
+
+
+@dataclass(frozen=True)
+class ImportedRecord:
+    """One household of the file as saved: ``record`` is its number in the file (from 1)."""
+
+    record: int
+    ref: str | None
+    household_id: str
+    person_ids: tuple[str, ...]  # in the file's member order
+
+
 @dataclass(frozen=True)
 class ImportResult:
     households: int
     members: int
     contacts: int
+    records: tuple[ImportedRecord, ...] = ()
 
 
 class _DuplicateKey(Exception):
@@ -170,6 +185,7 @@ def parse_csv(text: str) -> list[dict[str, Any]]:
         household = groups.get(key)
         if household is None:
             household = dict(household_values)
+            household[REF_KEY] = key
             for required in REQUIRED_HOUSEHOLD_KEYS:
                 household.setdefault(required, "")
             household["members"] = []
@@ -238,8 +254,17 @@ def import_households(session: DeskSession, records: list[dict[str, Any]]) -> Im
     now = session.clock.now()
     problems: list[FieldProblem] = []
     ready: list[tuple[Household, list[tuple[date, str]]]] = []
+    numbers: list[int] = []
+    refs_seen: dict[str, int] = {}
     for n, record in enumerate(records, 1):
-        data = {k: v for k, v in record.items() if k != "contacts"}
+        data = {k: v for k, v in record.items() if k not in ("contacts", REF_KEY)}
+        ref, ref_problem = _check_ref(record.get(REF_KEY))
+        if ref_problem:
+            problems.append(FieldProblem(REF_KEY, ref_problem, n))
+        elif ref is not None:
+            if ref in refs_seen:
+                problems.append(FieldProblem(REF_KEY, f"is the same as household {refs_seen[ref]}'s", n))
+            refs_seen.setdefault(ref, n)
         missing = [k for k in REQUIRED_HOUSEHOLD_KEYS if k not in data]
         problems.extend(FieldProblem(k, "column is missing", n) for k in missing)
         members = data.get("members")
@@ -262,7 +287,8 @@ def import_households(session: DeskSession, records: list[dict[str, Any]]) -> Im
         except ValidationFailed as exc:
             problems.extend(FieldProblem(p.field, p.problem, n) for p in exc.problems)
             continue
-        ready.append((build_household(clean, now), contacts))
+        ready.append((replace(build_household(clean, now), external_ref=ref), contacts))
+        numbers.append(n)
     if problems:
         raise ValidationFailed(problems)
     contact_count = 0
@@ -274,4 +300,21 @@ def import_households(session: DeskSession, records: list[dict[str, Any]]) -> Im
                 contact_count += 1
         session.audit(uow, "import.households", detail=f"{len(ready)} households")
         uow.commit()
-    return ImportResult(len(ready), sum(len(h.members) for h, _ in ready), contact_count)
+    saved = tuple(ImportedRecord(n, h.external_ref, h.id, tuple(m.id for m in h.members))
+                  for n, (h, _) in zip(numbers, ready, strict=True))
+    return ImportResult(len(ready), sum(len(h.members) for h, _ in ready), contact_count, saved)
+
+
+def _check_ref(raw: Any) -> tuple[str | None, str | None]:
+    """The external reference, or the problem with it (never echoing it)."""
+    if raw is None:
+        return None, None
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        return None, "must be text or a whole number"
+    ref = str(raw).strip()
+    if not ref:
+        return None, None
+    if len(ref) > REF_MAX:
+        return None, f"is longer than {REF_MAX} characters"
+    problem = check_text(ref, multiline=False, max_length=REF_MAX)
+    return (None, problem) if problem else (ref, None)

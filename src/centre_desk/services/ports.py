@@ -14,6 +14,7 @@ from typing import Any, Protocol, Self
 from centre_desk.domain.audit import AuditEntry
 from centre_desk.domain.consent import ConsentEvent
 from centre_desk.domain.drafts import Draft
+from centre_desk.domain.duplicates import DuplicatePair, PersonRecord
 from centre_desk.domain.household import FieldChange, Household, SearchHit
 from centre_desk.domain.referral import Referral, StatusEvent
 from centre_desk.domain.signin import PendingEvent
@@ -97,6 +98,32 @@ class HouseholdRepository(Protocol):
 
     def purge_step(self) -> bool: ...
 
+    # Duplicates and merging (services/duplicates.py)
+    def people(self) -> list[PersonRecord]: ...
+
+    def merged_into(self, household_id: str) -> str | None: ...
+
+    def move_records(self, from_id: str, to_id: str, actor: str, at: datetime) -> dict[str, int]: ...
+
+    def make_pointer(self, household_id: str, into_id: str, expected_version: int, actor: str,
+                     at: datetime) -> None: ...
+
+
+class DismissalRepository(Protocol):
+    """Pairs of people said to be not the same: ordinary records, so they sync."""
+
+    def all(self) -> set[tuple[str, str]]: ...
+
+    def dismiss(self, a: str, b: str, household_ids: tuple[str, str], actor: str, at: datetime) -> bool: ...
+
+
+class PersonMatcher(Protocol):
+    """Finds people entered twice (``centre_desk.matching``). Reasons never hold personal values."""
+
+    def pairs(self, people: Sequence[PersonRecord], threshold: float) -> list[DuplicatePair]: ...
+
+    def compare(self, a: PersonRecord, b: PersonRecord) -> tuple[float, tuple[str, ...]]: ...
+
 
 class ConsentRepository(Protocol):
     def add(self, e: ConsentEvent) -> None: ...
@@ -150,6 +177,9 @@ class UnitOfWork(Protocol):
 
     @property
     def referrals(self) -> ReferralRepository: ...
+
+    @property
+    def duplicates(self) -> DismissalRepository: ...
 
     def __enter__(self) -> Self: ...
 

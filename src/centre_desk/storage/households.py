@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from centre_desk.domain.audit import AuditEntry
+from centre_desk.domain.duplicates import PersonRecord
 from centre_desk.domain.errors import Conflict, NotFound
 from centre_desk.domain.household import (
     TAIL_MIN_DIGITS,
@@ -36,6 +38,10 @@ from .search_index import SearchIndex, hit_of
 HOUSEHOLD = "household"
 CHANGE = "change"
 CONTACT = "contact"
+# A household merged into another (``duplicates merge``) keeps its id as a pointer: a record of
+# this kind whose body is only ``{"merged_into": <surviving household id>}``.
+MERGED = "household-merged"
+MAX_POINTER_HOPS = 32
 
 
 def _dumps(value: Any) -> str:
@@ -49,6 +55,8 @@ def _body(h: Household, synthetic: bool) -> str:
     }
     if synthetic:
         body["synthetic"] = True
+    if h.external_ref:
+        body["ref"] = h.external_ref
     return _dumps(body)
 
 
@@ -67,6 +75,7 @@ def _household(row: RecordRow, last_contact: date | None, flagged: bool,
         updated_at=datetime.fromisoformat(row.updated_at),
         last_contact=last_contact,
         safeguarding_concern=flagged,
+        external_ref=body.get("ref"),
     )
 
 
@@ -133,6 +142,8 @@ class SqlHouseholdRepository:
         body = json.loads(row.body)
         before = _household(row, None, False, body)
         last_contact, flagged = self.index.facts(h.id)
+        if h.external_ref is None and before.external_ref:
+            h = replace(h, external_ref=before.external_ref)  # an edit on the form never drops it
         row.version = expected_version + 1
         row.body = _body(h, bool(body.get("synthetic")))
         row.updated_at = h.updated_at.isoformat()
@@ -140,7 +151,8 @@ class SqlHouseholdRepository:
         self.s.flush()
         self.index.replace(before, h)
         return Household(h.id, row.version, h.fields, h.members, h.form_id, h.form_version,
-                         datetime.fromisoformat(row.created_at), h.updated_at, last_contact, flagged)
+                         datetime.fromisoformat(row.created_at), h.updated_at, last_contact, flagged,
+                         h.external_ref)
 
     def add_changes(self, household_id: str, changes: Iterable[FieldChange], actor: str,
                     at: datetime) -> None:
@@ -284,6 +296,71 @@ class SqlHouseholdRepository:
                 if hid not in ids:
                     ids.append(hid)
         return self.get_many(ids[:limit])
+
+    # -- duplicates and merging ---------------------------------------------------------------------
+    def people(self) -> list[PersonRecord]:
+        """What the duplicate matcher compares: every person of every household, in one scan."""
+        out: list[PersonRecord] = []
+        rows = self.s.execute(select(RecordRow.id, RecordRow.body).where(
+            RecordRow.kind == HOUSEHOLD, RecordRow.deleted.is_(False)))
+        for hid, raw in rows:
+            body = json.loads(raw)
+            fields = body.get("fields", {})
+            postcode = normalise_postcode(str(fields.get("postcode") or ""))
+            address = str(fields.get("address_line1") or "")
+            for m in body.get("members", []):
+                f = m["fields"]
+                out.append(PersonRecord(m["id"], hid, str(f.get("first_name") or ""), str(f.get("last_name") or ""),
+                                        f.get("date_of_birth") or None, postcode, address))
+        return out
+
+    def merged_into(self, household_id: str) -> str | None:
+        """The household this id now leads to when it was merged away (following every hop), else None."""
+        target: str | None = None
+        current = household_id
+        for _ in range(MAX_POINTER_HOPS):
+            row = self.s.get(RecordRow, current)
+            if row is None or row.kind != MERGED:
+                return target
+            current = json.loads(row.body)["merged_into"]
+            target = current
+        return target
+
+    def move_records(self, from_id: str, to_id: str, actor: str, at: datetime) -> dict[str, int]:
+        """Every record hanging off ``from_id`` (contacts, consents, referrals and their steps, field
+        history, and any kind added later such as disclosures) now hangs off ``to_id``. Only the
+        envelope changes (household id, version, who and when): bodies keep their dates and notice
+        versions. Counts by kind."""
+        rows = self.s.scalars(select(RecordRow).where(RecordRow.household_id == from_id,
+                                                      RecordRow.id != from_id))
+        counts: dict[str, int] = {}
+        stamp = at.isoformat()
+        for row in rows:
+            row.household_id = to_id
+            row.version += 1
+            row.updated_by = actor
+            row.updated_at = stamp
+            counts[row.kind] = counts.get(row.kind, 0) + 1
+        self.s.flush()
+        return counts
+
+    def make_pointer(self, household_id: str, into_id: str, expected_version: int, actor: str,
+                     at: datetime) -> None:
+        """Turn a household into a pointer to ``into_id``: its personal data leaves the record (the
+        people now live in the surviving household) and its words leave the search index."""
+        row = self.s.get(RecordRow, household_id)
+        if row is None or row.deleted or row.kind != HOUSEHOLD:
+            raise NotFound("no such household")
+        if row.version != expected_version:
+            raise Conflict("this household was changed by someone else since you opened it; "
+                           "reopen it to see their changes")
+        self.index.remove(household_id)
+        row.kind = MERGED
+        row.version += 1
+        row.body = _dumps({"merged_into": into_id})
+        row.updated_by = actor
+        row.updated_at = at.isoformat()
+        self.s.flush()
 
     def delete_everything(self, household_id: str) -> None:
         """Hard delete of a household and every record that hangs off it (erasure)."""

@@ -123,8 +123,8 @@ class SearchIndex:
         for h in households:
             seq += 1
             cards.append({"n": seq, "h": h.id, "c": card_of(h)})
-            people += [{"r": (seq << SLOT_BITS) | slot, "h": h.id, "p": m.id, "t": search_terms(h.fields, m)}
-                       for slot, m in enumerate(h.members)]
+            people += [{"r": (seq << SLOT_BITS) | slot, "h": h.id, "p": m.id,
+                        "t": search_terms(h.fields, m, h.external_ref)} for slot, m in enumerate(h.members)]
         self.s.execute(text("INSERT INTO household_cards(seq, household_id, card, last_contact, flagged) "
                             "VALUES (:n, :h, :c, NULL, 0)"), cards)
         self._insert(people)
@@ -144,8 +144,8 @@ class SearchIndex:
             self.add([after])
             return False
         self.s.execute(text("UPDATE household_cards SET card = :c WHERE seq = :n"), {"c": card_of(after), "n": seq})
-        old = {m.id: search_terms(before.fields, m) for m in before.members}
-        new = {m.id: search_terms(after.fields, m) for m in after.members}
+        old = {m.id: search_terms(before.fields, m, before.external_ref) for m in before.members}
+        new = {m.id: search_terms(after.fields, m, after.external_ref) for m in after.members}
         if old == new:
             return False
         rows = self.s.execute(text("SELECT rowid, person_id FROM search_index WHERE rowid BETWEEN :lo AND :hi"),

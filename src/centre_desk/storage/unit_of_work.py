@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .consents import SqlConsentRepository
 from .drafts import SqlDraftRepository
+from .duplicates import SqlDismissalRepository
 from .households import SqlHouseholdRepository
 from .referrals import SqlReferralRepository
 from .repositories import SqlAuditLog, SqlSettingsRepository, SqlStaffRepository
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
         self.drafts = SqlDraftRepository(self.session)
         self.consents = SqlConsentRepository(self.session)
         self.referrals = SqlReferralRepository(self.session)
+        self.duplicates = SqlDismissalRepository(self.session)
         self._extend(self.session)
         return self
 

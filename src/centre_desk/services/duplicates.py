@@ -1,0 +1,172 @@
+"""The duplicates review queue across the whole store, "Not the same", and merging two households.
+
+Everything here is written as ordinary record changes through the repositories (a dismissal
+record; the surviving household updated; contacts, consents, referrals, their steps and field
+history re-pointed; the merged-away household turned into a pointer), so sync carries a merge and
+a dismissal to every device like any other change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from centre_desk.domain.duplicates import DEFAULT_THRESHOLD, DuplicatePair, pair_key
+from centre_desk.domain.errors import NotFound, ValidationFailed
+from centre_desk.domain.household import FieldChange, Household, diff
+from centre_desk.domain.staff import Permission
+
+from .ports import PersonMatcher, UnitOfWork
+from .session import DeskSession
+
+REVIEWED = "duplicates.reviewed"
+DISMISSED = "duplicates.dismissed"
+MERGED = "household.merged"
+# A choice for one differing household field: keep the surviving household's value or take the
+# merged-away household's.
+KEEP, TAKE = "into", "merged"
+
+# Checks that may refuse a merge, each given the unit of work and the two households (merged-away,
+# surviving) and returning a reason in words (no personal values) or None. The rights work adds one
+# for restricted people ("a person in this household has asked for processing to be restricted"):
+# append it here; ``merge_households`` runs every check inside the merge's unit of work.
+MERGE_REFUSALS: list[Callable[[UnitOfWork, Household, Household], str | None]] = []
+
+
+def review_duplicates(session: DeskSession, matcher: PersonMatcher,
+                      threshold: float = DEFAULT_THRESHOLD) -> list[DuplicatePair]:
+    """Likely duplicate people in different households, best first, leaving out every pair a
+    manager said is not the same. Audited with the number of pairs (the ids are in the answer)."""
+    session.require(Permission.MERGE_HOUSEHOLDS)
+    if not 0.0 <= threshold <= 1.0:
+        raise ValidationFailed.one("threshold", "must be between 0 and 1")
+    with session.store.reader() as uow:
+        people = uow.households.people()
+        dismissed = uow.duplicates.all()
+    pairs = [p for p in matcher.pairs(people, threshold) if p.person_ids not in dismissed]
+    with session.uow() as uow:
+        session.audit(uow, REVIEWED, detail=f"{len(pairs)} pairs at threshold {threshold:.2f}")
+        uow.commit()
+    return pairs
+
+
+def _households_of(uow: UnitOfWork, person_ids: Sequence[str]) -> dict[str, str]:
+    wanted = set(person_ids)
+    return {p.person_id: p.household_id for p in uow.households.people() if p.person_id in wanted}
+
+
+def dismiss_pair(session: DeskSession, a: str, b: str) -> bool:
+    """"Not the same": the pair is never offered again (also on other devices, once synced).
+    False when it had already been dismissed."""
+    session.require(Permission.MERGE_HOUSEHOLDS)
+    if a == b:
+        raise ValidationFailed.one("person_ids", "are the same person twice; give two different people")
+    with session.uow() as uow:
+        where = _households_of(uow, (a, b))
+        missing = [p for p in (a, b) if p not in where]
+        if missing:
+            raise NotFound(f"no such person: {missing[0]}")
+        first, second = pair_key(a, b)
+        done = uow.duplicates.dismiss(first, second, (where[first], where[second]), session.actor.id,
+                                      session.clock.now())
+        if done:
+            session.audit(uow, DISMISSED, first, f"not the same as {second}")
+            uow.commit()
+    return done
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    household: Household  # the surviving household, as saved
+    merged_away: str
+    people_moved: int
+    records_moved: Mapping[str, int] = field(default_factory=dict)
+
+
+def differing_fields(merged: Household, into: Household) -> list[str]:
+    """The household fields (not people) whose values differ and so need a choice."""
+    keys = sorted(set(merged.fields) | set(into.fields))
+    return [k for k in keys if _filled(merged.fields.get(k)) and merged.fields.get(k) != into.fields.get(k)]
+
+
+def _filled(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+def merged_fields(merged: Household, into: Household, choices: Mapping[str, str]) -> dict[str, Any]:
+    """The surviving household's fields after the merge. A differing field takes the choice; with
+    no choice the surviving household's value is kept, unless it is blank (then nothing is lost)."""
+    differing = differing_fields(merged, into)
+    unknown = [k for k in choices if k not in differing]
+    if unknown:
+        raise ValidationFailed.one(f"choices.{unknown[0]}" if unknown[0].isidentifier() else "choices",
+                                   "is not a field that differs between the two households")
+    bad = [k for k, v in choices.items() if v not in (KEEP, TAKE)]
+    if bad:
+        raise ValidationFailed.one(f"choices.{bad[0]}", f"must be '{KEEP}' or '{TAKE}'")
+    out = dict(into.fields)
+    for key in differing:
+        choice = choices.get(key)
+        if choice == TAKE or (choice is None and not _filled(into.fields.get(key))):
+            out[key] = merged.fields[key]
+    return out
+
+
+def _merged_ref(merged: Household, into: Household) -> str | None:
+    refs = [r for r in (into.external_ref, merged.external_ref) if r]
+    unique = list(dict.fromkeys(refs))
+    return "; ".join(unique) if unique else None
+
+
+def merge_households(session: DeskSession, merged_id: str, into_id: str,
+                     choices: Mapping[str, str] | None = None,
+                     expected_versions: tuple[int, int] | None = None) -> MergeResult:
+    """Merge household ``merged_id`` into ``into_id`` in one audited unit of work.
+
+    The people of both end up in the surviving household (same person ids, so consents stay theirs);
+    every record of the merged-away household (contacts, consents, referrals and their steps, field
+    history, and kinds added later such as disclosures) moves across with its dates and notice
+    versions untouched; the merged-away household becomes a pointer (``merged_into``, no personal
+    data), so its old id opens the survivor. ``expected_versions`` (merged, into): refuse if either
+    changed since the manager looked.
+    """
+    session.require(Permission.MERGE_HOUSEHOLDS)
+    if merged_id == into_id:
+        raise ValidationFailed.one("household", "cannot be merged into itself")
+    now = session.clock.now()
+    with session.uow() as uow:
+        merged = uow.households.get(merged_id)
+        into = uow.households.get(into_id)
+        for hid, h in ((merged_id, merged), (into_id, into)):
+            if h is None:
+                target = uow.households.merged_into(hid)
+                raise NotFound(f"household {hid} was already merged into {target}" if target
+                               else f"no such household: {hid}")
+        assert merged is not None and into is not None
+        if expected_versions is not None and (merged.version, into.version) != expected_versions:
+            raise ValidationFailed.one("household", "was changed by someone else since you opened it; "
+                                                    "open the merge again to see the changes")
+        for check in MERGE_REFUSALS:
+            reason = check(uow, merged, into)
+            if reason:
+                raise ValidationFailed.one("merge", reason)
+        fields = merged_fields(merged, into, choices or {})
+        members = into.members + tuple(m for m in merged.members if m.id not in {x.id for x in into.members})
+        after = Household(into.id, into.version, fields, members, into.form_id, into.form_version,
+                          into.created_at, now, external_ref=_merged_ref(merged, into))
+        changes = diff(into, after.fields, after.members)
+        if after.external_ref != into.external_ref:
+            changes.append(FieldChange("external_ref", into.external_ref, after.external_ref))
+        changes.append(FieldChange("merged_from", None, merged.id))
+        uow.households.update(after, into.version, session.actor.id)
+        moved = uow.households.move_records(merged.id, into.id, session.actor.id, now)
+        uow.households.add_changes(into.id, changes, session.actor.id, now)
+        uow.households.make_pointer(merged.id, into.id, merged.version, session.actor.id, now)
+        uow.households.refresh_search([into.id])
+        session.audit(uow, MERGED, into.id,
+                      f"{merged.id} merged in: {len(merged.members)} people, {sum(moved.values())} records moved")
+        uow.commit()
+        saved = uow.households.get(into.id)
+    assert saved is not None
+    return MergeResult(saved, merged.id, len(merged.members), moved)
