@@ -13,6 +13,8 @@ Two steps, as record-linkage toolkits do:
    - ``n`` / ``m``: the two names' codes, sorted (so swapped first and last names share them), with
      the birth year (``n``) or with the day and month (``m``): a mistyped date of birth.
    - ``x``: the two names' codes alone, for people with no date of birth on one side.
+   - ``q`` / ``p``: the postcode alone, and with one name's code; ``a``: the first address line
+     (folded): the same family keyed again at the same place with a mistyped date and name.
 
    A block holding more than ``max_block`` people is left out (a very common name with no date);
    ``last_stats`` says how many were.
@@ -42,11 +44,12 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
 
 import jellyfish
-from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, Indel, JaroWinkler, Levenshtein
 
 from centre_desk.domain.duplicates import DuplicatePair, PersonRecord, pair_key
 from centre_desk.domain.text import fold
@@ -77,14 +80,16 @@ def load_nicknames(resources: Path) -> dict[str, frozenset[int]]:
     return {k: frozenset(v) for k, v in table.items()}
 
 
-def _parts(value: str) -> list[str]:
-    return [p for p in _NOT_LETTERS.split(_APOSTROPHES.sub("", fold(value))) if p]
+@lru_cache(maxsize=1 << 16)
+def _parts(value: str) -> tuple[str, ...]:
+    return tuple(p for p in _NOT_LETTERS.split(_APOSTROPHES.sub("", fold(value))) if p)
 
 
 def _letters(value: str) -> str:
     return "".join(_parts(value))
 
 
+@lru_cache(maxsize=1 << 16)
 def _phon(word: str) -> str:
     return jellyfish.metaphone(word) if word else ""
 
@@ -134,7 +139,7 @@ class PeopleMatcher:
         pc = "".join((r.postcode or "").split()).upper() or None
         return _Person(r, first, first_tok, last, last_parts, frozenset(c for c in fcodes if c),
                        frozenset(c for c in lcodes if c), dob_ok, _dob_key(dob_ok) if dob_ok else None, pc,
-                       " ".join(_parts(r.address)))
+                       " ".join(_parts(r.address)) if r.address else "")
 
     def _keys(self, p: _Person) -> Iterable[tuple[str, ...]]:
         codes = p.first_codes | p.last_codes
@@ -143,6 +148,12 @@ class PeopleMatcher:
                 yield ("d", p.dob_key, c)
             if p.first and p.last:
                 yield ("i", p.dob_key, "".join(sorted(p.first[0] + p.last[0])))
+        if p.pc:
+            yield ("q", p.pc)
+            for c in codes:
+                yield ("p", p.pc, c)
+        if p.addr:
+            yield ("a", p.addr)
         for f in p.first_codes:
             for la in p.last_codes:
                 a, b = sorted((f, la))
@@ -162,7 +173,9 @@ class PeopleMatcher:
             return 0.95, NICK
         if len(a) > 2 and len(b) > 2 and _phon(a) == _phon(b):
             return 0.93, SOUND
-        return JaroWinkler.normalized_similarity(a, b), SPELT
+        # Jaro-Winkler finds no match in a two- or three-letter name with a letter dropped (its
+        # window is empty there); the Indel ratio does (Ivy / Iy).
+        return max(JaroWinkler.normalized_similarity(a, b), Indel.normalized_similarity(a, b)), SPELT
 
     def _first(self, a: _Person, b: _Person) -> tuple[float, str]:
         whole = self._token(a.first, b.first)
