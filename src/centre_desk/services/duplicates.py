@@ -46,9 +46,39 @@ def review_duplicates(session: DeskSession, matcher: PersonMatcher,
         dismissed = uow.duplicates.all()
     pairs = [p for p in matcher.pairs(people, threshold) if p.person_ids not in dismissed]
     with session.uow() as uow:
-        session.audit(uow, REVIEWED, detail=f"{len(pairs)} pairs at threshold {threshold:.2f}")
+        entry = session.audit(uow, REVIEWED, detail=f"{len(pairs)} pairs at threshold {threshold:.2f}")
+        # "Who looked at this family" includes whoever saw it in the queue.
+        uow.households.note_read(entry.seq, sorted({h for p in pairs for h in p.household_ids}))
         uow.commit()
     return pairs
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A pair as the manager's review page shows it."""
+
+    pair: DuplicatePair
+    names: tuple[str, str]
+    dates_of_birth: tuple[str | None, str | None]
+    postcodes: tuple[str, str]
+
+
+def review_queue(session: DeskSession, matcher: PersonMatcher,
+                 threshold: float = DEFAULT_THRESHOLD) -> list[ReviewItem]:
+    """``review_duplicates`` with the names, dates of birth and postcodes of both people."""
+    pairs = review_duplicates(session, matcher, threshold)
+    with session.store.reader() as uow:
+        stored = {h.id: h for h in uow.households.get_many(sorted({h for p in pairs for h in p.household_ids}))}
+    items: list[ReviewItem] = []
+    for p in pairs:
+        try:
+            people = [stored[hid].member(pid) for pid, hid in zip(p.person_ids, p.household_ids, strict=True)]
+        except KeyError:
+            continue  # changed since the scan
+        items.append(ReviewItem(p, (people[0].full_name, people[1].full_name),
+                                (people[0].get("date_of_birth"), people[1].get("date_of_birth")),
+                                (stored[p.household_ids[0]].postcode, stored[p.household_ids[1]].postcode)))
+    return items
 
 
 def _households_of(uow: UnitOfWork, person_ids: Sequence[str]) -> dict[str, str]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from centre_desk.domain.clock import Clock
 from centre_desk.domain.errors import CentreDeskError
 from centre_desk.domain.organisation import Organisation
-from centre_desk.services.ports import PasswordPolicy, SignInThrottle, StoreGate
+from centre_desk.services.ports import PasswordPolicy, PersonMatcher, SignInThrottle, StoreGate
 from centre_desk.services.session import DeskSession
 
 if TYPE_CHECKING:
@@ -88,7 +88,8 @@ class AppContext:
     def __init__(self, data_dir: Path, parts: StoreParts | Callable[[], StoreParts], tasks: TaskRunner,
                  profiles: ProfileSource | None = None, *,
                  idle_lock_seconds: float | None = None,
-                 renderer: Callable[[], DocumentRenderer] | None = None) -> None:
+                 renderer: Callable[[], DocumentRenderer] | None = None,
+                 matcher: Callable[[], PersonMatcher] | None = None) -> None:
         self.data_dir = data_dir
         self.tasks = tasks
         self.profiles: ProfileSource = profiles or FormspecProfiles()
@@ -102,6 +103,8 @@ class AppContext:
         self.training: AppContext | None = None
         self._lock = threading.Lock()
         self._renderer_lock = threading.Lock()
+        self._matcher: PersonMatcher | None = None
+        self._matcher_factory = matcher or default_matcher
 
     def parts(self) -> StoreParts:
         if self._parts is None:
@@ -122,6 +125,21 @@ class AppContext:
                 if self._renderer is None:
                     self._renderer = (self._renderer_factory or no_renderer)()
         return self._renderer
+
+    def matcher(self) -> PersonMatcher:
+        """The duplicate matcher (``services.ports.PersonMatcher``), built on first use."""
+        if self._matcher is None:
+            with self._renderer_lock:
+                if self._matcher is None:
+                    self._matcher = self._matcher_factory()
+        return self._matcher
+
+
+def default_matcher() -> PersonMatcher:
+    from centre_desk.formspec.resources import resources_dir
+    from centre_desk.matching import PeopleMatcher, load_nicknames
+
+    return PeopleMatcher(load_nicknames(resources_dir()))
 
 
 @dataclass(frozen=True)

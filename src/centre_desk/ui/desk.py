@@ -23,6 +23,7 @@ from centre_desk.services.households import open_household, purge_removed_words
 from centre_desk.services.session import DeskSession
 
 from .drafts_panel import DraftsPanel
+from .duplicates_review import DuplicatesReviewPage
 from .errors import show_error
 from .household_form import HouseholdFormPage
 from .household_view import HouseholdView
@@ -36,6 +37,7 @@ START_PAGE = "start"
 SEARCH_PAGE = "household-search"
 FORM_PAGE = "household-form"
 HOUSEHOLD_PAGE = "household"
+REVIEW_PAGE = "duplicates-review"
 # A save that removes words (a corrected surname) leaves them in an older index segment until the
 # index is merged; that is done here in short steps on the store's queue, starting after a quiet
 # spell, so searches and saves queued meanwhile slip in between the steps.
@@ -57,6 +59,9 @@ class HouseholdDesk(QObject):
         window.add_page(SEARCH_PAGE, self.search_page)
         window.add_page(FORM_PAGE, self.form_page)
         window.add_page(HOUSEHOLD_PAGE, self.view)
+        self.review_page = DuplicatesReviewPage(tasks, session, window.context.matcher)
+        window.add_page(REVIEW_PAGE, self.review_page)
+        self.review_page.open_household.connect(self.show_household)
         self.drafts = DraftsPanel(tasks, session)
         window.add_start_panel(self.drafts)
 
@@ -119,12 +124,15 @@ class HouseholdDesk(QObject):
                                  "Register a new household")
         self.find_action = action("&Find a household", "findHouseholdAction", "Ctrl+F", self.focus_search,
                                   "Find a household")
+        self.review_action = action("&Review likely duplicates", "reviewDuplicatesAction", "Ctrl+Shift+D",
+                                    self.review_duplicates, "People who may have been registered twice")
+        self.review_action.setEnabled(actor.may(Permission.MERGE_HOUSEHOLDS))
         self.new_action.setEnabled(actor.may(Permission.REGISTER_HOUSEHOLD))
         self.find_action.setEnabled(actor.may(Permission.VIEW_HOUSEHOLD))
         self.box.setEnabled(actor.may(Permission.VIEW_HOUSEHOLD))
 
         menu = named(QMenu("H&ouseholds", window), "householdsMenu", "Households")
-        for item in (self.new_action, self.find_action, self.home_action):
+        for item in (self.new_action, self.find_action, self.review_action, self.home_action):
             menu.addAction(item)
         bar = window.menuBar()
         bar.insertMenu(bar.actions()[-1], menu)  # before Help
@@ -171,6 +179,17 @@ class HouseholdDesk(QObject):
         def go() -> None:
             self.window.show_page(FORM_PAGE)
             self.form_page.start_new()
+
+        self._leave_page(go)
+
+    def review_duplicates(self) -> None:
+        if self.window.locked or not self.review_action.isEnabled():
+            return
+
+        def go() -> None:
+            self.window.show_page(REVIEW_PAGE)
+            self.review_page.table.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.review_page.refresh()
 
         self._leave_page(go)
 

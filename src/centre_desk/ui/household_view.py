@@ -65,9 +65,9 @@ class HouseholdRecord:
 
 def load_record(session: DeskSession, household_id: str) -> HouseholdRecord:
     """Everything the page shows, read in one background task."""
-    household = open_household(session, household_id)
-    return HouseholdRecord(household, household_history(session, household_id),
-                           household_contacts(session, household_id))
+    household = open_household(session, household_id)  # a merged-away id opens the household it joined
+    return HouseholdRecord(household, household_history(session, household.id),
+                           household_contacts(session, household.id))
 
 
 def days_ago(on: date, today: date) -> str:
@@ -126,6 +126,11 @@ class HouseholdView(QWidget):
         self.address.setObjectName("householdAddress")
         self.address.setTextFormat(Qt.TextFormat.PlainText)
         self.address.setWordWrap(True)
+        self.external_ref = QLabel()
+        self.external_ref.setObjectName("householdExternalRef")
+        self.external_ref.setAccessibleName("Reference in the old system")
+        self.external_ref.setTextFormat(Qt.TextFormat.PlainText)
+        self.external_ref.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.contact_button = named(QPushButton("&Record contact"), "recordContactAction", "Record contact")
         self.contact_button.setAutoDefault(True)
         self.contact_button.clicked.connect(self.record_contact)
@@ -216,6 +221,7 @@ class HouseholdView(QWidget):
         names.setSpacing(2)
         names.addWidget(self.title)
         names.addWidget(self.address)
+        names.addWidget(self.external_ref)
         header.addLayout(names, 1)
         header.addWidget(self.contact_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -259,6 +265,8 @@ class HouseholdView(QWidget):
         fields = household.fields
         where = [str(fields.get(k)) for k in ("address_line1", "address_line2", "town", "postcode") if fields.get(k)]
         self.address.setText(", ".join(where))
+        self.external_ref.setText(f"Old system's reference: {household.external_ref}" if household.external_ref else "")
+        self.external_ref.setVisible(bool(household.external_ref))
         self.banner.setVisible(household.safeguarding_concern)
         self.members_model.set_household(household, self.definition, today)
         self._show_contacts(record.contacts)

@@ -202,6 +202,9 @@ class MainWindow(QMainWindow):
                                              household_page_words(actor)) if w), Permission.VIEW_HOUSEHOLD)
         page.add_action(desk.new_action, "Register a new household",
                         "Fill in the membership form with the family.", Permission.REGISTER_HOUSEHOLD)
+        page.add_action(desk.review_action, "Review likely duplicates",
+                        "People who may have been registered twice: merge them, or say they are not the same.",
+                        Permission.MERGE_HOUSEHOLDS)
         page.add_action(self.printing.notice_action, "Print the privacy notice",
                         "Preview, print or save the family's copy.", Permission.PRINT)
         page.add_action(self.lock_action, "Lock the desk", "Whenever you step away.")
