@@ -91,7 +91,7 @@ def test_whole_store_pairs_are_blocked_best_first_and_skip_one_household() -> No
 
 
 def test_oversized_blocks_are_left_out_and_counted() -> None:
-    crowd = [PersonRecord(f"p{i}", f"h{i}", "Jack", "Smith", None, None, "") for i in range(10)]
+    crowd = [PersonRecord(f"p{i}", f"h{i}", "Jack", "Smith", None, "BS23 1AA", "") for i in range(10)]
     small = PeopleMatcher(load_nicknames(resources_dir()), max_block=5)
     assert small.pairs(crowd, DEFAULT_THRESHOLD) == []
     assert small.last_stats["blocks_left_out"] >= 1

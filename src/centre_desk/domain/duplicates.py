@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Any
+from typing import Any, NamedTuple
 
 from .household import Household, Member
 from .text import fold, normalise_postcode
@@ -143,9 +143,11 @@ REASONS = (
 )
 
 
-@dataclass(frozen=True)
-class PersonRecord:
-    """What the matcher compares of one person: the person's own fields and where the household lives."""
+class PersonRecord(NamedTuple):
+    """What the matcher compares of one person: the person's own fields and where the household lives.
+
+    A named tuple: a review makes one per person in the store (358,000 at 100,000 households), and
+    a tuple is made several times faster than a frozen dataclass."""
 
     person_id: str
     household_id: str

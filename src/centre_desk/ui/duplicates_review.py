@@ -195,7 +195,8 @@ class DuplicatesReviewPage(QWidget):
                 self.table.selectRow(min(row, len(self.model.items) - 1))
             self._enable()
 
-        self._tasks.run(lambda: dismiss_pair(session, *item.pair.person_ids), done, self._failed, owner=self)
+        self._tasks.run(lambda: dismiss_pair(session, *item.pair.person_ids, household_ids=item.pair.household_ids),
+                        done, self._failed, owner=self)
 
     def merge_selected(self) -> None:
         row = self.selected_row()
