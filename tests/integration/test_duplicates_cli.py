@@ -66,17 +66,36 @@ def review(data: Path) -> list[dict]:  # type: ignore[type-arg]
     return [json.loads(line) for line in r.stdout.splitlines()]
 
 
-@pytest.fixture
-def families(store: StoreFixture, tmp_path: Path) -> tuple[Path, list[dict]]:  # type: ignore[type-arg]
+def _import(data: Path, tmp_path: Path) -> tuple[Path, list[dict]]:  # type: ignore[type-arg]
     src = tmp_path / "old.json"
     src.write_text(json.dumps({"households": [FIRST, SECOND, OTHER]}, ensure_ascii=False), encoding="utf-8")
-    r = admin(store.data_dir, "import", "--form", "membership", "--json", str(src))
+    r = admin(data, "import", "--form", "membership", "--json", str(src))
     assert r.returncode == 0, r.stderr
-    return store.data_dir, [json.loads(line) for line in r.stdout.splitlines()]
+    return data, [json.loads(line) for line in r.stdout.splitlines()]
 
 
-def test_import_json_maps_each_old_reference_to_the_new_ids_in_file_order(families) -> None:  # type: ignore[no-untyped-def]
-    data, imported = families
+@pytest.fixture
+def families(store: StoreFixture, tmp_path: Path) -> tuple[Path, list[dict]]:  # type: ignore[type-arg]
+    """A store of its own, for the tests that change it (dismiss, merge)."""
+    return _import(store.data_dir, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def looked_at(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:  # type: ignore[type-arg]
+    """One store for the tests that only read it (or are refused and change nothing)."""
+    from centre_desk.services.setup import CentreDetails, initialise_store
+    from tests.conftest import CENTRE, PROFILE
+
+    tmp = tmp_path_factory.mktemp("dups")
+    w = Wiring(tmp / "data")
+    made = initialise_store(w.gate, CentreDetails(PROFILE, CENTRE, "1 High Street"), ADMIN, ADMIN_PASSWORD,
+                            w.clock, w.passwords)
+    sign_out(made.session)
+    return _import(tmp / "data", tmp)
+
+
+def test_import_json_maps_each_old_reference_to_the_new_ids_in_file_order(looked_at) -> None:  # type: ignore[no-untyped-def]
+    data, imported = looked_at
     assert [(r["record"], r["ref"]) for r in imported] == [(1, "OLD-0001"), (2, "OLD-0002"), (3, "OLD-0003")]
     assert [len(r["person_ids"]) for r in imported] == [2, 2, 1]
     # The reference is kept on the household and found by search.
@@ -98,8 +117,8 @@ def test_csv_household_column_is_kept_as_the_reference(store: StoreFixture, tmp_
     assert [json.loads(x)["household_id"] for x in found] == [line["household_id"]]
 
 
-def test_review_offers_both_people_best_first_with_reasons_and_no_personal_values(families) -> None:  # type: ignore[no-untyped-def]
-    data, imported = families
+def test_review_offers_both_people_best_first_with_reasons_and_no_personal_values(looked_at) -> None:  # type: ignore[no-untyped-def]
+    data, imported = looked_at
     pairs = review(data)
     first, second = imported[0], imported[1]
     expected = {frozenset((first["person_ids"][0], second["person_ids"][0])),
@@ -134,8 +153,8 @@ def test_a_dismissed_pair_is_never_offered_again(families) -> None:  # type: ign
     assert "duplicates.dismissed" in listed.stdout
 
 
-def test_reception_may_not_review_or_merge(families) -> None:  # type: ignore[no-untyped-def]
-    data, imported = families
+def test_reception_may_not_review_or_merge(looked_at) -> None:  # type: ignore[no-untyped-def]
+    data, imported = looked_at
     added = run(data, "--user", ADMIN, "staff", "add", "rita", "--role", "reception",
                 password=ADMIN_PASSWORD, new_password="reception password 1")
     assert added.returncode == 0, added.stderr
@@ -205,8 +224,8 @@ def test_merge_keeps_every_contact_consent_referral_and_history_and_the_old_id_o
     assert "household.merged" in audit and "Alexandra" not in audit and "Wojcik" not in audit
 
 
-def test_merge_refuses_itself_and_unknown_households_and_changes_nothing(families) -> None:  # type: ignore[no-untyped-def]
-    data, imported = families
+def test_merge_refuses_itself_and_unknown_households_and_changes_nothing(looked_at) -> None:  # type: ignore[no-untyped-def]
+    data, imported = looked_at
     keep = imported[0]["household_id"]
     itself = admin(data, "duplicates", "merge", keep, "--into", keep)
     assert itself.returncode == 1 and "itself" in itself.stderr

@@ -110,3 +110,13 @@ def test_merge_screen_shows_both_households_and_the_chosen_values_are_kept(qtbot
         assert len(household_contacts(session, first.id)) == 1
     finally:
         sign_out(session)
+
+
+def test_locking_leaves_no_names_on_the_review_page(qtbot, store, tasks, shell_factory) -> None:  # type: ignore[no-untyped-def]
+    _two_registrations(store)
+    main, _ = open_desk(qtbot, store, tasks, shell_factory)
+    page = _show_review(qtbot, main, tasks)
+    assert page.model.rowCount() == 1
+    main.lock_action.trigger()
+    settle(qtbot, tasks)
+    assert main.locked and page.model.rowCount() == 0

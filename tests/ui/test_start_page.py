@@ -19,7 +19,7 @@ REVIEW = "Review likely duplicates"  # managers and administrators only (merge_h
 
 
 def offered(role: Role) -> list[str]:
-    return OFFERED[:2] + [REVIEW] + OFFERED[2:] if role in (Role.MANAGER, Role.ADMINISTRATOR) else OFFERED
+    return [*OFFERED[:2], REVIEW, *OFFERED[2:]] if role in (Role.MANAGER, Role.ADMINISTRATOR) else OFFERED
 
 
 # Listed on the start page before, though the window had none of them.

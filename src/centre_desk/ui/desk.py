@@ -253,6 +253,7 @@ class HouseholdDesk(QObject):
             # Results, or a dialog naming people, left on screen beside the lock screen would be
             # records in view of anyone passing. Closing a dialog is its Cancel: nothing is lost.
             self.search.clear()
+            self.review_page.clear()
             for dialog in self.window.findChildren(QDialog):
                 if dialog.isVisible():
                     dialog.reject()

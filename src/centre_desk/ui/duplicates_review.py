@@ -150,6 +150,12 @@ class DuplicatesReviewPage(QWidget):
         self._enable()
         self.merge_dialog: MergeDialog | None = None
 
+    def clear(self) -> None:
+        """On lock: no names left on screen (Refresh brings them back after unlocking)."""
+        self.model.set_items([])
+        self.status.setText("")
+        self._enable()
+
     def _enable(self) -> None:
         chosen = self.selected_row() is not None
         self.dismiss_button.setEnabled(chosen)
