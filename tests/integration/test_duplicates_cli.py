@@ -233,3 +233,29 @@ def test_merge_refuses_itself_and_unknown_households_and_changes_nothing(looked_
                        "--take", "email=both")
     assert bad_choice.returncode == 1 and "choices.email" in bad_choice.stderr
     assert len(review(data)) == 2
+
+
+def test_a_refusal_hook_stops_the_merge_and_nothing_changes(families, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from centre_desk.domain.errors import ValidationFailed
+    from centre_desk.services import duplicates
+
+    data, imported = families
+    keep, away = imported[0]["household_id"], imported[1]["household_id"]
+    seen: list[tuple[str, str]] = []
+
+    def restricted(_uow, merged, into):  # type: ignore[no-untyped-def]
+        seen.append((merged.id, into.id))
+        return "a person in this household has asked for processing to be restricted"
+
+    monkeypatch.setattr(duplicates, "MERGE_REFUSALS", [restricted])
+    w = Wiring(data)
+    session = sign_in(w.gate, w.throttle, w.clock, ADMIN, ADMIN_PASSWORD)
+    try:
+        with pytest.raises(ValidationFailed) as refused:
+            merge_households(session, away, keep)
+        assert "restricted" in str(refused.value.problems[0])
+        assert seen == [(away, keep)]
+        assert open_household(session, away).id == away
+        assert len(open_household(session, keep).members) == 2
+    finally:
+        sign_out(session)

@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMenu, QSizePolicy, QWidget
 
 from centre_desk.domain.drafts import Draft
+from centre_desk.domain.errors import NotFound
 from centre_desk.domain.household import Household
 from centre_desk.domain.staff import Permission
 from centre_desk.services.drafts import load_draft
@@ -41,6 +42,9 @@ REVIEW_PAGE = "duplicates-review"
 # A save that removes words (a corrected surname) leaves them in an older index segment until the
 # index is merged; that is done here in short steps on the store's queue, starting after a quiet
 # spell, so searches and saves queued meanwhile slip in between the steps.
+MERGED_DRAFT = ("This unfinished form was for a household that has since been merged into the one shown, so its "
+                "changes were not applied. Make them here if they are still needed, then discard the unfinished "
+                "form from the start page.")
 PURGE_AFTER_MS = 20_000
 PURGE_STEP_GAP_MS = 50
 PURGE_STEPS_PER_TASK = 8
@@ -238,6 +242,12 @@ class HouseholdDesk(QObject):
 
         def resume(found: tuple[Draft, Household | None]) -> None:
             draft, household = found
+            if household is not None and household.id != draft.household_id:
+                # The household was merged into another since: its form would overwrite the one it
+                # joined (dropping that household's people), so show where it went instead.
+                self.show_household(household.id)
+                show_error(self.window, NotFound(MERGED_DRAFT))
+                return
             self.window.show_page(FORM_PAGE)
             if household is not None:
                 self.form_page.start_edit(household, draft)
