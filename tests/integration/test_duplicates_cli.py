@@ -259,3 +259,21 @@ def test_a_refusal_hook_stops_the_merge_and_nothing_changes(families, monkeypatc
         assert len(open_household(session, keep).members) == 2
     finally:
         sign_out(session)
+
+
+def test_bad_or_repeated_references_import_nothing_and_are_not_echoed(store: StoreFixture, tmp_path: Path) -> None:
+    secret = "Zofia-1991-04-02-" + "x" * 60
+    records = [{**OTHER, "ref": "HH-1"}, {**OTHER, "ref": "HH-1"}, {**OTHER, "ref": secret},
+               {**OTHER, "ref": "bad\u202eref"}, {**OTHER, "ref": ["a list"]}]
+    src = tmp_path / "bad.json"
+    src.write_text(json.dumps({"households": records}, ensure_ascii=False), encoding="utf-8")
+    r = admin(store.data_dir, "import", "--form", "membership", "--json", str(src))
+    assert r.returncode == 1 and r.stdout == ""
+    lines = r.stderr.splitlines()
+    assert any(line.startswith("record 2: ref:") and "household 1" in line for line in lines), lines
+    assert any(line.startswith("record 3: ref:") and "64 characters" in line for line in lines), lines
+    assert any(line.startswith("record 4: ref:") for line in lines), lines
+    assert any(line.startswith("record 5: ref:") and "text or a whole number" in line for line in lines), lines
+    assert "Zofia" not in r.stderr and "HH-1" not in r.stderr
+    assert "nothing was imported" in lines[-1]
+    assert admin(store.data_dir, "search", "hh", "--json").stdout == ""
