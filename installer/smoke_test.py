@@ -10,7 +10,8 @@ the source tree hidden from them (so a missing data file cannot be found by acci
    are in the bundle: the store file is not plain SQLite) and prints ``Recovery key: ``; the
    organisation profile comes from the bundled ``resources/``.
 3. ``staff list`` signs in again and lists the administrator; ``audit verify`` passes.
-4. ``demo-data`` and ``search`` use the bundled ``forms/`` and the FTS5 index; ``blank-form``
+4. ``demo-data`` and ``search`` use the bundled ``forms/`` and the FTS5 index; ``duplicates
+   review`` loads rapidfuzz, jellyfish and the bundled nickname table; ``blank-form``
    prints a PDF with the bundled fonts (ReportLab); ``backup`` then ``restore`` into a new
    folder, which opens with the same password.
 5. ``centre-desk`` starts with QT_QPA_PLATFORM=offscreen and CENTRE_DESK_BENCH_EXIT=shown: the app
@@ -170,6 +171,11 @@ def run(bundle_dir: Path, runs: int, steps: list[str]) -> dict[str, object]:
         r = b.admin(data, "--user", "admin", "search", "a", "--json")
         check(len([line for line in r.stdout.splitlines() if line.startswith("{")]) >= 1,
               f"search found nothing in the demo households: {r.stdout!r}")
+
+        step("centre-desk-admin duplicates review (rapidfuzz, jellyfish, bundled nickname table)")
+        r = b.admin(data, "--user", "admin", "duplicates", "review", "--json", "--threshold", "0.3")
+        check(all(json.loads(line)["reasons"] for line in r.stdout.splitlines()),
+              f"duplicates review printed a pair without reasons: {r.stdout!r}")
 
         step("centre-desk-admin blank-form (fonts, ReportLab)")
         pdf = scratch / "blank.pdf"

@@ -346,7 +346,7 @@ class PeopleMatcher:
                 seen.add(k)
                 compared += 1
                 score, reasons = self._score(a, b)
-                if score >= threshold:
+                if score and score >= threshold:  # 0: the names are too far apart, never offered
                     found.append(_pair(a.rec, b.rec, score, reasons))
         scored_at = time.perf_counter()
         found.sort(key=lambda d: (-d.score, d.person_ids))
