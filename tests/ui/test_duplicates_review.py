@@ -97,7 +97,11 @@ def test_merge_screen_shows_both_households_and_the_chosen_values_are_kept(qtbot
     press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     settle(qtbot, tasks)
     qtbot.waitUntil(lambda: main.current_page_name() == "household", timeout=10_000)
-    assert main.page("household").household.id == first.id
+    view = main.page("household")
+    assert view.household.id == first.id
+    history = view.history_model.rows()
+    assert any(r.what == "Merged with another household (its old id)" and r.after == second.id for r in history)
+    assert any(r.what == "Main phone number" and "900999" in r.after for r in history)
 
     w = Wiring(store.data_dir)
     session = sign_in(w.gate, w.throttle, w.clock, ADMIN, ADMIN_PASSWORD)

@@ -126,8 +126,14 @@ def _field(form: FormDefinition, field_id: str) -> FieldDef | None:
         return None
 
 
+HOUSEHOLD_LEVEL = {"merged_from": "Merged with another household (its old id)",
+                   "external_ref": "Old system's reference"}
+
+
 def describe_change(change: FieldChange, household: Household | None, form: FormDefinition) -> tuple[str, str, str]:
     """(what changed, before, after) in words: ``Jane Smith: Last name``, not ``member:…last_name``."""
+    if change.field in HOUSEHOLD_LEVEL:  # written by a merge (services.duplicates), not by the form
+        return HOUSEHOLD_LEVEL[change.field], str(change.old or ""), str(change.new or "")
     if not change.field.startswith("member:"):
         f = _field(form, change.field)
         if f is None:
