@@ -252,7 +252,9 @@ def test_a_kill_around_a_password_change_never_leaves_it_unaudited(store, wiring
     sign_out(s)
 
 
-def test_a_slot_file_from_before_key_rotation_still_opens_and_is_upgraded(store, wiring) -> None:  # type: ignore[no-untyped-def]
+def _write_v1_slots(path: Path, recovery_key: str | None = None) -> None:
+    """Rewrite the slot file in the format before key rotation (one wrapped key per slot, nothing
+    else): the administrator's slot and, if ``recovery_key`` is given, the recovery slot."""
     import base64
     import json
     import secrets
@@ -260,23 +262,34 @@ def test_a_slot_file_from_before_key_rotation_still_opens_and_is_upgraded(store,
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     from centre_desk.security.kdf import FLOOR, derive
+    from centre_desk.security.keyslots import RECOVERY_OWNER, normalise_recovery_key
 
-    path = store.data_dir / "keyslots.json"
     current = KeySlots.load(path)
     opening = current.open(ADMIN, ADMIN_PASSWORD)
     key = bytes(opening.keys[current.generation])
     opening.wipe()
     data = json.loads(path.read_text())
-    admin_slot = next(s for s in data["slots"] if s["owner"] != "recovery")
-    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
-    wrapped = AESGCM(bytes(derive(ADMIN_PASSWORD, salt, FLOOR))).encrypt(
-        nonce, key, f"{data['store_id']}|{admin_slot['owner']}".encode())
     b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
-    path.write_text(json.dumps({  # the format this branch replaced: one wrapped key per slot, nothing else
-        "format": "centre-desk-keyslots/1", "store_id": data["store_id"], "lookup_salt": data["lookup_salt"],
-        "slots": [{"owner": admin_slot["owner"], "lookup": admin_slot["lookup"],
-                   "kdf": {"name": "argon2id", "salt": b64(salt), **FLOOR.to_json()},
-                   "nonce": b64(nonce), "wrapped": b64(wrapped)}]}))
+
+    def v1_slot(old: dict, secret: str) -> dict:  # type: ignore[type-arg]
+        salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+        wrapped = AESGCM(bytes(derive(secret, salt, FLOOR))).encrypt(
+            nonce, key, f"{data['store_id']}|{old['owner']}".encode())
+        return {"owner": old["owner"], "lookup": old["lookup"],
+                "kdf": {"name": "argon2id", "salt": b64(salt), **FLOOR.to_json()},
+                "nonce": b64(nonce), "wrapped": b64(wrapped)}
+
+    slots = [v1_slot(next(s for s in data["slots"] if s["owner"] != RECOVERY_OWNER), ADMIN_PASSWORD)]
+    if recovery_key is not None:
+        slots.append(v1_slot(next(s for s in data["slots"] if s["owner"] == RECOVERY_OWNER),
+                             normalise_recovery_key(recovery_key)))
+    path.write_text(json.dumps({"format": "centre-desk-keyslots/1", "store_id": data["store_id"],
+                                "lookup_salt": data["lookup_salt"], "slots": slots}))
+
+
+def test_a_slot_file_from_before_key_rotation_still_opens_and_is_upgraded(store, wiring) -> None:  # type: ignore[no-untyped-def]
+    path = store.data_dir / "keyslots.json"
+    _write_v1_slots(path)
 
     session = _sign_in(wiring, ADMIN, ADMIN_PASSWORD)
     upgraded = KeySlots.load(path)
@@ -287,3 +300,79 @@ def test_a_slot_file_from_before_key_rotation_still_opens_and_is_upgraded(store,
     assert session.store.left_out == []  # every remaining slot could be given the new key
     sign_out(session)
     sign_out(_sign_in(wiring, ADMIN, ADMIN_PASSWORD))
+
+
+def _admin_cli(data_dir: Path, *args: str, password: str | None = ADMIN_PASSWORD, new_password: str | None = None,
+               stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_") or k == "CENTRE_DESK_KDF_SECONDS"}
+    if password is not None:
+        env["CENTRE_DESK_PASSWORD"] = password
+    if new_password is not None:
+        env["CENTRE_DESK_NEW_PASSWORD"] = new_password
+    return subprocess.run([sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data_dir), *args],
+                          capture_output=True, text=True, env=env, input=stdin, timeout=120)
+
+
+def test_a_recovery_key_from_before_key_rotation_is_flagged_and_can_be_renewed(store) -> None:  # type: ignore[no-untyped-def]
+    """An upgraded store's recovery slot has no key pair, so a re-encryption cannot carry it: the
+    administrator is told before that happens, is told again once it has, and can make a new key."""
+    data = store.data_dir
+    _write_v1_slots(data / "keyslots.json", recovery_key=store.recovery_key)
+
+    listed = _admin_cli(data, "--user", ADMIN, "staff", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "Warning:" in listed.stderr and "recovery-key new" in listed.stderr
+    status = _admin_cli(data, "--user", ADMIN, "recovery-key", "status")
+    assert status.returncode == 1 and "Recovery key state: legacy" in status.stdout
+    assert "would stop it working" in status.stdout
+
+    # Disabling someone re-encrypts the store; the old recovery slot cannot be carried across.
+    assert _admin_cli(data, "--user", ADMIN, "staff", "add", VICTIM, "--role", "reception",
+                      new_password=VICTIM_PW).returncode == 0
+    assert _admin_cli(data, "--user", ADMIN, "staff", "disable", VICTIM).returncode == 0
+    status = _admin_cli(data, "--user", ADMIN, "recovery-key", "status")
+    assert status.returncode == 1 and "Recovery key state: missing" in status.stdout
+    audit = _admin_cli(data, "--user", ADMIN, "audit", "list", "--action", "store.re-encrypted", "--json")
+    assert "the recovery key no longer opens the store" in audit.stdout
+    old = _admin_cli(data, "recover", "--user", ADMIN, password=None, new_password="a recovered passphrase",
+                     stdin=store.recovery_key + "\n")
+    assert old.returncode == 3  # sign-in failed: the old key opens nothing now
+
+    new = _admin_cli(data, "--user", ADMIN, "recovery-key", "new")
+    assert new.returncode == 0, new.stderr
+    assert "Warning:" not in new.stderr  # the command that renews it does not warn about it
+    key = next(line.removeprefix("Recovery key: ") for line in new.stdout.splitlines()
+               if line.startswith("Recovery key: "))
+    assert key != store.recovery_key
+    status = _admin_cli(data, "--user", ADMIN, "recovery-key", "status")
+    assert status.returncode == 0 and "Recovery key state: ok" in status.stdout and not status.stderr
+    assert "recovery-key.renewed" in _admin_cli(data, "--user", ADMIN, "audit", "list").stdout
+    rec = _admin_cli(data, "recover", "--user", ADMIN, password=None, new_password="a recovered passphrase",
+                     stdin=key + "\n")
+    assert rec.returncode == 0, rec.stderr
+    assert _admin_cli(data, "--user", ADMIN, "staff", "list", password="a recovered passphrase").returncode == 0
+
+
+def test_a_renewed_recovery_key_retires_the_old_one_and_needs_an_administrator(store, wiring) -> None:  # type: ignore[no-untyped-def]
+    from centre_desk.domain.errors import PermissionDenied
+    from centre_desk.services.keys import recovery_key_state, renew_recovery_key
+
+    session = _sign_in(wiring, ADMIN, ADMIN_PASSWORD)
+    assert recovery_key_state(session) == "ok"
+    add_staff(session, BOB, "manager", BOB_PW, **STAFF_RULES)
+    manager = _sign_in(wiring, BOB, BOB_PW)
+    with pytest.raises(PermissionDenied):
+        renew_recovery_key(manager)
+    sign_out(manager)
+    key = renew_recovery_key(session)
+    assert recovery_key_state(session) == "ok"
+    sign_out(session)
+    slots, db = store.data_dir / "keyslots.json", store.data_dir / "store.db"
+    assert not KeySlots.load(slots).rotation_due  # nobody else had it open: re-encrypted at once
+    with pytest.raises(SignInFailed):
+        KeySlots.load(slots).open_recovery(store.recovery_key)
+    opening = KeySlots.load(slots).open_recovery(key)
+    try:
+        connect_raw(db, KeyHolder(opening.keys[max(opening.keys)])).close()
+    finally:
+        opening.wipe()

@@ -90,12 +90,19 @@ def focused() -> QWidget:
     return widget
 
 
+def _await_focus(qtbot) -> QWidget:  # type: ignore[no-untyped-def]
+    # A person waits for the cursor to come back after a dialog closes; on a loaded machine the
+    # window's activation (and with it the focus) can arrive a moment after the dialog has gone.
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=5_000)
+    return focused()
+
+
 def type_text(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
-    qtbot.keyClicks(focused(), text)
+    qtbot.keyClicks(_await_focus(qtbot), text)
 
 
 def press(qtbot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
-    qtbot.keyClick(focused(), key, modifier)
+    qtbot.keyClick(_await_focus(qtbot), key, modifier)
 
 
 def show_and_focus(qtbot, window: QWidget) -> None:  # type: ignore[no-untyped-def]

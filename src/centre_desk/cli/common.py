@@ -50,6 +50,18 @@ def refuse_recovery_key_option(value: object) -> None:
         raise CliError(RECOVERY_KEY_REFUSED, EXIT_USAGE)
 
 
+def _warn_about_recovery(session: DeskSession) -> None:
+    """Administrators hear, once per command, when the store's recovery key needs renewing."""
+    from centre_desk.domain.staff import Permission
+    from centre_desk.services.keys import RECOVERY_ADVICE, recovery_key_state
+
+    if not session.actor.may(Permission.MANAGE_STAFF):
+        return
+    advice = RECOVERY_ADVICE.get(recovery_key_state(session))
+    if advice:
+        print(f"Warning: {advice} ({PROG} recovery-key new)", file=sys.stderr)
+
+
 class Context:
     def __init__(self, args: argparse.Namespace) -> None:
         from centre_desk.wiring import Wiring, resolve_data_dir
@@ -71,6 +83,8 @@ class Context:
             w = self.wiring
             self._session = sign_in(w.gate, w.throttle, w.clock, self.args.user, password)
             del password
+            if getattr(self.args, "recovery_key_command", None) is None:  # that command says it itself
+                _warn_about_recovery(self._session)
         return self._session
 
     def close(self) -> None:

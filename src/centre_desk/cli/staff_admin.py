@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .common import (
+    EXIT_ERROR,
     EXIT_OK,
     EXIT_USAGE,
     NEW_PASSWORD_ENV,
@@ -105,6 +106,31 @@ def cmd_recover(ctx: Context) -> int:
 
 
 
+def cmd_recovery_key_status(ctx: Context) -> int:
+    from centre_desk.services.keys import RECOVERY_ADVICE, recovery_key_state
+
+    state = recovery_key_state(ctx.session())
+    print(f"Recovery key state: {state}")
+    if state in RECOVERY_ADVICE:
+        print(RECOVERY_ADVICE[state])
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def cmd_recovery_key_new(ctx: Context) -> int:
+    from centre_desk.services.keys import renew_recovery_key
+
+    session = ctx.session()
+    key = renew_recovery_key(session)
+    print(f"Recovery key: {key}")
+    print("Keep the recovery key on paper in a locked place. It is shown only this once; the old one no "
+          "longer opens the store.")
+    if session.store.rotation_due():
+        print("The old key stops working when the store is next opened with nobody else using it "
+              "(it is open elsewhere now)")
+    return EXIT_OK
+
+
 def register(sub: argparse._SubParsersAction[Parser]) -> None:
     init = sub.add_parser("init", help="create the store with its first administrator")
     init.add_argument("--profile", required=True, help="organisation profile id")
@@ -135,3 +161,10 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     rec.add_argument("--recovery-key", help=argparse.SUPPRESS)  # refused: see RECOVERY_KEY_REFUSED
     rec.add_argument("--user", dest="recover_user", help="member of staff to recover")
     rec.set_defaults(handler=cmd_recover)
+
+    rk = sub.add_parser("recovery-key", help="the store's recovery key (administrators)").add_subparsers(
+        dest="recovery_key_command", required=True, parser_class=Parser)
+    rk.add_parser("status", help="whether the recovery key still works; exit 1 if it needs renewing") \
+        .set_defaults(handler=cmd_recovery_key_status)
+    rk.add_parser("new", help="replace the recovery key; prints the new one once") \
+        .set_defaults(handler=cmd_recovery_key_new)

@@ -275,6 +275,14 @@ class KeySlots:
         self._data["slots"] = [s for s in self._slots() if s.get("owner") != owner]
         return len(self._slots()) != before
 
+    def recovery_state(self) -> str:
+        """``ok``; ``legacy`` (a slot from before key rotation: it opens the store today, but has no
+        key pair, so the next re-encryption cannot carry it); or ``missing``."""
+        slot = self._by_owner(RECOVERY_OWNER)
+        if slot is None:
+            return "missing"
+        return "ok" if "public" in slot else "legacy"
+
     def set_recovery(self, db_key: bytes | bytearray, params: KdfParams | None = None) -> str:
         key = new_recovery_key()
         slot = self._new_slot(RECOVERY_OWNER, self._recovery_lookup(), key, db_key, params or self.kdf_params)

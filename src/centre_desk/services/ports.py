@@ -209,6 +209,16 @@ class KeyVault(Protocol):
 
     def has_slot(self, staff_id: str) -> bool: ...
 
+    def recovery_state(self) -> str:
+        """``ok``, ``legacy`` (opens the store, but the next re-encryption cannot carry it) or
+        ``missing``."""
+        ...
+
+    def renew_recovery(self) -> str:
+        """A new recovery key (returned once, never stored in the clear); the old one is due to stop
+        opening the store at the next re-encryption, which this marks due."""
+        ...
+
 
 class OpenStore(Protocol):
     """An unlocked store: units of work, its key slots, and a way to lock it again."""

@@ -41,10 +41,10 @@ class SlotVault:
         self._generation = generation
         self._gate = gate  # a slot written halfway through a re-encryption would miss the new key
 
-    def _update(self, change: Callable[[KeySlots], None]) -> None:
+    def _update(self, change: Callable[[KeySlots], T]) -> T:
         self._gate.enter()
         try:
-            update_slots(self._path, change)
+            return update_slots(self._path, change)
         finally:
             self._gate.leave()
 
@@ -79,6 +79,26 @@ class SlotVault:
 
     def has_slot(self, staff_id: str) -> bool:
         return staff_id in KeySlots.load(self._path).owners()
+
+    def recovery_state(self) -> str:
+        return KeySlots.load(self._path).recovery_state()
+
+    def renew_recovery(self) -> str:
+        """A new recovery key in place of the old one, which is then due to stop opening anything:
+        the store is re-encrypted (an old copy of the slot file would otherwise still open it)."""
+        if self._key.wiped:
+            raise StoreError("the store is locked")
+        key = self._key.copy()
+        try:
+            def change(slots: KeySlots) -> str:
+                if slots.generation != self._generation():
+                    raise StoreError("the store was re-encrypted elsewhere; sign in again")
+                new = slots.set_recovery(key)
+                slots.mark_rotation_due("recovery-renewed")
+                return new
+            return self._update(change)
+        finally:
+            key[:] = bytes(len(key))
 
     def rotation_due(self) -> bool:
         return KeySlots.load(self._path).rotation_due
