@@ -117,6 +117,11 @@ def require_not_restricted(uow: UnitOfWork, household_id: str, person_id: str | 
         raise Restricted("this person" if person_id else "this household")
 
 
+def upheld_objections(uow: UnitOfWork) -> set[tuple[str, str]]:
+    """(person id, purpose id) of every upheld objection in the store."""
+    return {(r.body["person_id"], r.body["purpose_id"]) for r in uow.rights.of_kind(OBJECTION) if r.body["upheld"]}
+
+
 def objected(uow: UnitOfWork, household_id: str, person_id: str, purpose_id: str) -> bool:
     """An upheld objection stops that purpose for that person."""
     return any(o.upheld and o.person_id == person_id and o.purpose_id == purpose_id
