@@ -39,7 +39,8 @@ def test_consent_list_json_names_each_person_id(desk) -> None:  # type: ignore[n
     data, people, households = desk
     assert admin(data, "consent", "give", households["wisniewska"], "--person", people["Zofia"],
                  "--purpose", "email-contact").returncode == 0
-    lines = [json.loads(x) for x in admin(data, "consent", "list", households["wisniewska"], "--json").stdout.splitlines()]
+    listed = admin(data, "consent", "list", households["wisniewska"], "--json").stdout
+    lines = [json.loads(x) for x in listed.splitlines()]
     assert lines and lines[0]["person_id"] == people["Zofia"]
 
 
