@@ -214,3 +214,19 @@ def test_rectification_keeps_the_old_value_and_prints_a_confirmation(admin_sessi
     update_household(admin_session, h.id, data, h.version)
     text = pdf_text(print_rectification(admin_session, PdfRenderer(), h.id))
     assert "1991-07-08" in text and "1991-08-07" in text and "Ioana Rădulescu" in text
+
+
+def test_who_has_seen_and_who_has_received_lists_views_prints_and_disclosures(admin_session) -> None:  # type: ignore[no-untyped-def]
+    from centre_desk.services.disclosures import seen_and_received
+    from centre_desk.services.households import search_households
+
+    h = _family(admin_session)
+    search_households(admin_session, "radulescu")
+    open_household(admin_session, h.id)
+    release_subject_access(admin_session, PdfRenderer(), h.members[0].id)
+    log_disclosure(admin_session, h.id, recipient="Bristol City Council Housing", purpose="rehousing",
+                   basis="legal-duty", shared="address", justification="homelessness duty", told_on=date(2026, 11, 20))
+    what = [r.what for r in seen_and_received(admin_session, h.id)]
+    assert "saw it in search results" in what and "opened the household" in what
+    assert "exported subject-access" in what
+    assert any(w.startswith("received: address (rehousing") for w in what)

@@ -194,6 +194,17 @@ def cmd_erase(ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_seen(ctx: Context) -> int:
+    from centre_desk.services.disclosures import seen_and_received
+
+    for r in seen_and_received(ctx.session(), ctx.args.household_id):
+        if ctx.args.json:
+            print(json_line({"at": r.at, "who": r.who, "what": r.what}))
+        else:
+            print(f"{r.at[:16].replace('T', ' ')}  {terminal_safe(r.who)}: {terminal_safe(r.what)}")
+    return EXIT_OK
+
+
 def register(sub: argparse._SubParsersAction[Parser]) -> None:
     sar = sub.add_parser("sar", help="release a reviewed subject access pack (PDF and JSON) for a person")
     sar.add_argument("person_id")
@@ -233,6 +244,11 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     ls.add_argument("household_id")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(handler=cmd_disclosure_list)
+
+    seen = sub.add_parser("seen", help="who has seen and who has received a household's information")
+    seen.add_argument("household_id")
+    seen.add_argument("--json", action="store_true")
+    seen.set_defaults(handler=cmd_seen)
 
     request = sub.add_parser("request", help="the rights requests register").add_subparsers(
         dest="request_command", required=True, parser_class=Parser)

@@ -203,3 +203,36 @@ def list_disclosures(session: DeskSession, household_id: str) -> list[Disclosure
 
 def basis_name(basis: Basis) -> str:
     return BASIS_NAMES[basis]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One time a family's information was seen or received: a view, a search listing, a print,
+    an export, or a disclosure to another organisation."""
+
+    at: str  # ISO time (disclosures: the date shared)
+    who: str  # staff username, or the recipient organisation
+    what: str
+
+
+_SEEN = {"household.viewed": "opened the household", "household.searched": "saw it in search results"}
+
+
+def seen_and_received(session: DeskSession, household_id: str) -> list[Receipt]:
+    """Who has seen and who has received this household's information, oldest first: every view,
+    search listing, print and export from the audit trail, and every disclosure from the log.
+    Entries synced from other devices appear here once they are in this store."""
+    session.require(Permission.VIEW_AUDIT)
+    with session.uow() as uow:
+        names = {m.id: m.username for m in uow.staff.all()}
+        out = [Receipt(e.at.isoformat(), names.get(e.actor, e.actor), _SEEN.get(e.action, e.action))
+               for e in uow.households.reads(household_id)]
+        out += [Receipt(e.at.isoformat(), names.get(e.actor, e.actor),
+                        ("printed " if e.action.startswith("print.") else "exported ") + e.action.split(".", 1)[1])
+                for e in uow.audit.entries()
+                if e.record_ref == household_id and e.action.startswith(("print.", "export."))]
+        out += [Receipt(d.on.isoformat(), d.recipient_name, f"received: {d.shared} ({d.purpose}; {d.basis.value})")
+                for d in disclosures_of(uow, household_id)]
+        session.audit(uow, "audit.household-recipients", household_id, f"{len(out)} entries")
+        uow.commit()
+    return sorted(out, key=lambda r: r.at)
