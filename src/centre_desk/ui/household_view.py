@@ -9,7 +9,7 @@ cannot be missed or scrolled away.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -30,7 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from centre_desk.domain.household import FieldChange, Household, household_title
+from centre_desk.domain.rights import Disclosure
 from centre_desk.domain.staff import Permission
+from centre_desk.services.disclosures import list_disclosures
 from centre_desk.services.documents import DocumentRenderer
 from centre_desk.services.households import (
     CONTACT_TYPE_LABELS,
@@ -40,6 +42,7 @@ from centre_desk.services.households import (
     open_household,
 )
 from centre_desk.services.profile import form as form_definition
+from centre_desk.services.rights import RestrictionState, restriction_state
 from centre_desk.services.session import DeskSession
 
 from .consent_section import ConsentSection
@@ -47,12 +50,13 @@ from .contact_dialog import RecordContactDialog
 from .context import no_renderer
 from .errors import describe
 from .forms.values import describe_value
-from .household_models import ContactsModel, HistoryModel, MembersModel, uk_date
+from .household_models import ContactsModel, DisclosuresModel, HistoryModel, MembersModel, uk_date
 from .referrals_section import ReferralsSection
 from .tasks import TaskRunner
 from .widgets import heading, named
 
 SAFEGUARDING_COLOUR = "#a4161a"
+RESTRICTED_COLOUR = "#7a4b00"  # dark amber: 7.6:1 with white text
 DETAILS_WIDTH = 360
 
 
@@ -61,13 +65,16 @@ class HouseholdRecord:
     household: Household
     history: list[tuple[datetime, str, list[FieldChange]]]
     contacts: list[dict[str, Any]]
+    disclosures: list[Disclosure] = field(default_factory=list)
+    restriction: RestrictionState = field(default_factory=lambda: RestrictionState(False, frozenset()))
 
 
 def load_record(session: DeskSession, household_id: str) -> HouseholdRecord:
     """Everything the page shows, read in one background task."""
     household = open_household(session, household_id)
     return HouseholdRecord(household, household_history(session, household_id),
-                           household_contacts(session, household_id))
+                           household_contacts(session, household_id), list_disclosures(session, household_id),
+                           restriction_state(session, household_id))
 
 
 def days_ago(on: date, today: date) -> str:
@@ -145,6 +152,13 @@ class HouseholdView(QWidget):
         self.banner.setStyleSheet(f"background: {SAFEGUARDING_COLOUR}; color: white; font-weight: bold; "
                                   "font-size: 13pt; padding: 10px 14px; border-radius: 4px;")
         self.banner.setVisible(False)
+        self.restricted_banner = QLabel()
+        self.restricted_banner.setObjectName("restrictedBanner")
+        self.restricted_banner.setAccessibleName("Processing restricted")
+        self.restricted_banner.setWordWrap(True)
+        self.restricted_banner.setStyleSheet(f"background: {RESTRICTED_COLOUR}; color: white; font-weight: bold; "
+                                             "font-size: 12pt; padding: 8px 14px; border-radius: 4px;")
+        self.restricted_banner.setVisible(False)
         self.last_contact = QLabel()
         self.last_contact.setObjectName("lastContact")
         self.last_contact.setTextFormat(Qt.TextFormat.PlainText)
@@ -186,6 +200,11 @@ class HouseholdView(QWidget):
         self.no_contacts = _empty_note("No contacts recorded yet. Use Record contact when the family comes to "
                                        "a session, phones, or is visited.", "noContacts")
         self.no_history = _empty_note("", "noHistory")
+        self.disclosures_model = DisclosuresModel(self)
+        self.disclosures_view = _table("householdDisclosures", "Disclosures of this household's information")
+        self.disclosures_view.setModel(self.disclosures_model)
+        self.no_disclosures = _empty_note("Nothing about this household has been shared with another "
+                                          "organisation.", "noDisclosures")
         self.tabs = named(QTabWidget(), "householdTabs", "Household record",
                           "Ctrl+Tab moves between people, contacts, referrals, changes and consent")
         self.tabs.tabBar().setObjectName("householdTabBar")
@@ -210,6 +229,13 @@ class HouseholdView(QWidget):
         self.consent = ConsentSection(tasks, session, renderer or no_renderer)
         self.consent_tab = self.tabs.addTab(self.consent, "Consent")
         self.consent.summary_changed.connect(lambda text: self.tabs.setTabText(self.consent_tab, text))
+        # Disclosures: every share with another organisation, from the disclosure log.
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.setContentsMargins(8, 8, 8, 8)
+        box.addWidget(self.no_disclosures)
+        box.addWidget(self.disclosures_view, 1)
+        self.disclosures_tab = self.tabs.addTab(page, "Disclosures")
 
         header = QHBoxLayout()
         names = QVBoxLayout()
@@ -228,6 +254,7 @@ class HouseholdView(QWidget):
         layout.setSpacing(10)
         layout.addLayout(header)
         layout.addWidget(self.banner)
+        layout.addWidget(self.restricted_banner)
         layout.addWidget(self.last_contact)
         layout.addWidget(self.message)
         layout.addLayout(body, 1)
@@ -273,7 +300,23 @@ class HouseholdView(QWidget):
         self.consent.show_household(household)
         self.referrals.show_household(household)
         session = self._session()
-        self.edit_button.setEnabled(session.actor.may(Permission.EDIT_HOUSEHOLD))
+        self.disclosures_model.set_disclosures(record.disclosures)
+        self.no_disclosures.setVisible(not record.disclosures)
+        self.disclosures_view.setVisible(bool(record.disclosures))
+        self.tabs.setTabText(self.disclosures_tab, f"Disclosures ({len(record.disclosures)})")
+        r = record.restriction
+        if r.household:
+            text = ("Processing of this household is restricted (a data protection request). It can be read "
+                    "but not changed, shared, merged or mailed until the restriction is lifted.")
+        elif r.people:
+            who = ", ".join(m.full_name for m in household.members if m.id in r.people)
+            text = (f"Processing is restricted for {who} (a data protection request): their details can be read "
+                    "but not changed, shared or mailed until the restriction is lifted.")
+        else:
+            text = ""
+        self.restricted_banner.setText(text)
+        self.restricted_banner.setVisible(r.any)
+        self.edit_button.setEnabled(session.actor.may(Permission.EDIT_HOUSEHOLD) and not r.household)
         self.contact_button.setEnabled(session.actor.may(Permission.RECORD_CONTACT))
 
     def _show_contacts(self, contacts: list[dict[str, Any]]) -> None:
