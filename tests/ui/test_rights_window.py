@@ -52,3 +52,24 @@ def test_disclosures_tab_and_restriction_banner(qtbot, store, tasks, shell_facto
     assert "restricted" in view.restricted_banner.text()
     assert not view.edit_button.isEnabled()
     assert view.disclosures_view.objectName() and view.disclosures_view.accessibleName()
+
+
+def test_a_managers_start_page_shows_overdue_requests(qtbot, store, tasks, shell_factory):  # type: ignore[no-untyped-def]
+    from centre_desk.services.households import open_household
+    from centre_desk.services.rights import add_request
+
+    household_id = _register_bronte(store)
+
+    def requests(session):  # type: ignore[no-untyped-def]
+        anne = open_household(session, household_id).members[1]
+        add_request(session, anne.id, "access", received=date(2025, 1, 10), identity_method="passport")
+        add_request(session, anne.id, "rectification", received=date.today(), identity_method="known")
+
+    _as_admin(store, requests)
+    main, _shell = open_desk(qtbot, store, tasks, shell_factory)
+    panel = main.households.requests
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=10_000)
+    assert not panel.isHidden()
+    assert panel.summary.text() == "2 open; 1 overdue."
+    assert panel.model.index(0, 3).data() == "Overdue, open"  # soonest due first
+    assert panel.view.accessibleName() == "Open data protection requests"
