@@ -223,11 +223,39 @@ def _sources(household: tuple[datetime, str, int], referrals: list[Any], staff: 
     return out
 
 
+_LABELS: dict[str, tuple[str, dict[str, str]]] = {}
+
+
+def _labels() -> dict[str, tuple[str, dict[str, str]]]:
+    """Field id -> (its label on the form, choice value -> words), from both forms."""
+    if not _LABELS:
+        for form_id in ("membership", "referral"):
+            for f in form(form_id).all_fields():
+                _LABELS.setdefault(f.id, (f.label, {str(c.value): c.label for c in f.choices}))
+    return _LABELS
+
+
 def _rows(fields: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    return tuple((k.replace("_", " ").capitalize(), _show(v)) for k, v in fields.items() if v not in (None, "", []))
+    labels = _labels()
+    out = []
+    for k, v in fields.items():
+        if v in (None, "", []):
+            continue
+        label, choices = labels.get(k, (k.replace("_", " ").capitalize(), {}))
+        if isinstance(v, list) and choices:
+            text = ", ".join(choices.get(str(x), str(x)) for x in v)
+        else:
+            text = choices.get(str(v), _show(v)) if not isinstance(v, bool | dict | list) else _show(v)
+        out.append((label, text))
+    return tuple(out)
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return f"{date.fromisoformat(value):%d/%m/%Y}"
+        except ValueError:
+            return value
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, list):
