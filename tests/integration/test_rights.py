@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from centre_desk.domain.consent import ConsentRequired
@@ -87,6 +89,8 @@ def test_the_subject_access_pack_has_everything_about_her_and_nothing_withheld(a
 
     released = release_subject_access(admin_session, PdfRenderer(), ioana.id)
     body = released.json.decode()
+    schema = json.loads((Path(__file__).parents[2] / "docs" / "subject-access.schema.json").read_text())
+    jsonschema.validate(json.loads(body), schema)
     for absent in (SAFEGUARDING_TEXT, "Dr A Example", "Grzegorz", "Łęcki", "Knee injury", "1989-09-09"):
         assert absent not in body, absent
     assert json.loads(body)["household"]["other_members"][0]["id"] == grzegorz.id
