@@ -73,3 +73,69 @@ def test_a_managers_start_page_shows_overdue_requests(qtbot, store, tasks, shell
     assert panel.summary.text() == "2 open; 1 overdue."
     assert panel.model.index(0, 3).data() == "Overdue, open"  # soonest due first
     assert panel.view.accessibleName() == "Open data protection requests"
+
+
+def test_a_manager_restricts_and_erases_from_the_household_page_with_the_keyboard(qtbot, store, tasks,  # type: ignore[no-untyped-def]
+                                                                                   shell_factory):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from centre_desk.services.households import open_household
+    from centre_desk.services.rights import add_request, is_restricted
+    from centre_desk.ui.rights_dialogs import EraseDialog, RestrictDialog
+
+    from .conftest import focused, press, type_text
+    from .test_households import modal
+
+    household_id = _register_bronte(store)
+    main, _shell = open_desk(qtbot, store, tasks, shell_factory)
+    desk = main.households
+    desk.open_household(household_id)
+    qtbot.waitUntil(lambda: main.current_page_name() == "household", timeout=10_000)
+    view = desk.view
+    assert view.restrict_button.isVisible() and view.erase_button.isVisible()
+
+    view.restrict_button.setFocus()
+    press(qtbot, Qt.Key.Key_Space)
+    dialog = modal(qtbot, RestrictDialog)
+    qtbot.waitUntil(lambda: focused().accessibleName() == "Reason", timeout=5000)
+    type_text(qtbot, "accuracy contested")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.restricted_banner.isHidden(), timeout=10_000)
+    assert _as_admin(store, lambda s: is_restricted(s, household_id))
+    assert view.restrict_button.text() == "Lift restriction…"
+
+    # Erasure is refused while an access request is open, and says why in the dialog.
+    def open_request(session):  # type: ignore[no-untyped-def]
+        anne = open_household(session, household_id).members[1]
+        add_request(session, anne.id, "access", received=date.today(), identity_method="known")
+        return anne.id
+
+    anne_id = _as_admin(store, open_request)
+    view.members_view.setCurrentIndex(view.members_model.index(1, 0))
+    main.activateWindow()
+    view.erase_button.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view.erase_button, timeout=5000)
+    press(qtbot, Qt.Key.Key_Space)
+    dialog = modal(qtbot, EraseDialog)
+    assert dialog.person.currentData() == anne_id
+    qtbot.waitUntil(lambda: focused().accessibleName() == "Person to erase", timeout=5000)
+    press(qtbot, Qt.Key.Key_Tab)
+    assert focused().accessibleName() == "Reason"
+    type_text(qtbot, "asked for erasure")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "access request" in dialog.problem.text(), timeout=10_000)
+    assert dialog.isVisible()
+    assert _as_admin(store, lambda s: open_household(s, household_id).members[1].id) == anne_id  # nothing erased
+
+    def close_it(session):  # type: ignore[no-untyped-def]
+        from centre_desk.services.rights import close_request, list_requests
+
+        [r] = list_requests(session, household_id)
+        close_request(session, r.id, outcome="answered")
+
+    _as_admin(store, close_it)
+    dialog.ok_button.setFocus()
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.members_model.rowCount() == 1, timeout=10_000)
+    assert [m.first_name for m in view.household.members] == ["Zoë"]

@@ -50,8 +50,9 @@ from .contact_dialog import RecordContactDialog
 from .context import no_renderer
 from .errors import describe
 from .forms.values import describe_value
-from .household_models import ContactsModel, DisclosuresModel, HistoryModel, MembersModel, uk_date
+from .household_models import ID_ROLE, ContactsModel, DisclosuresModel, HistoryModel, MembersModel, uk_date
 from .referrals_section import ReferralsSection
+from .rights_dialogs import EraseDialog, RestrictDialog
 from .tasks import TaskRunner
 from .widgets import heading, named
 
@@ -140,6 +141,14 @@ class HouseholdView(QWidget):
                                  "Shortcut: Ctrl+E")
         self.edit_button.setAutoDefault(True)
         self.edit_button.clicked.connect(self._edit)
+        # Data protection, for managers: restrict processing (or lift it) and erase a person.
+        self.restrict_button = named(QPushButton("Restrict…"), "restrictHouseholdButton", "Restrict processing",
+                                     "Make the household read-only and keep it out of mailing and sharing")
+        self.restrict_button.clicked.connect(self.restrict)
+        self.erase_button = named(QPushButton("Erase person…"), "erasePersonButton", "Erase a person",
+                                  "Erase the person chosen in the People tab")
+        self.erase_button.clicked.connect(self.erase)
+        self.restriction = RestrictionState(False, frozenset())
         shortcut = QShortcut(QKeySequence("Ctrl+E"), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self._edit)
@@ -245,6 +254,8 @@ class HouseholdView(QWidget):
         header.addLayout(names, 1)
         header.addWidget(self.contact_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.restrict_button, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.erase_button, 0, Qt.AlignmentFlag.AlignTop)
         body = QHBoxLayout()
         body.setSpacing(16)
         body.addLayout(details_box)
@@ -259,7 +270,9 @@ class HouseholdView(QWidget):
         layout.addWidget(self.message)
         layout.addLayout(body, 1)
         self.setTabOrder(self.contact_button, self.edit_button)
-        self.setTabOrder(self.edit_button, self.tabs)
+        self.setTabOrder(self.edit_button, self.restrict_button)
+        self.setTabOrder(self.restrict_button, self.erase_button)
+        self.setTabOrder(self.erase_button, self.tabs)
 
     # -- loading ----------------------------------------------------------------------------------
 
@@ -317,6 +330,11 @@ class HouseholdView(QWidget):
         self.restricted_banner.setText(text)
         self.restricted_banner.setVisible(r.any)
         self.edit_button.setEnabled(session.actor.may(Permission.EDIT_HOUSEHOLD) and not r.household)
+        self.restriction = r
+        self.restrict_button.setVisible(session.actor.may(Permission.RIGHTS_REQUESTS))
+        self.restrict_button.setText("Lift restriction…" if r.household else "Restrict…")
+        self.restrict_button.setAccessibleName("Lift the restriction" if r.household else "Restrict processing")
+        self.erase_button.setVisible(session.actor.may(Permission.ERASE))
         self.contact_button.setEnabled(session.actor.may(Permission.RECORD_CONTACT))
 
     def _show_contacts(self, contacts: list[dict[str, Any]]) -> None:
@@ -374,6 +392,29 @@ class HouseholdView(QWidget):
         dialog.open()
         self.contact_dialog = dialog
         return dialog
+
+    def restrict(self) -> RestrictDialog | None:
+        if self.household is None or not self.restrict_button.isVisible():
+            return None
+        dialog = RestrictDialog(self._tasks, self._session, self.household, self.restriction.household, self)
+        self._open_dialog(dialog)
+        return dialog
+
+    def erase(self) -> EraseDialog | None:
+        if self.household is None or not self.erase_button.isVisible():
+            return None
+        row = self.members_view.currentIndex().row()
+        chosen = self.members_model.index(row, 0).data(ID_ROLE) if row >= 0 else None
+        dialog = EraseDialog(self._tasks, self._session, self.household, chosen, self)
+        self._open_dialog(dialog)
+        return dialog
+
+    def _open_dialog(self, dialog: RestrictDialog | EraseDialog) -> None:
+        household_id = self.household.id if self.household else ""
+        dialog.completed.connect(lambda: self.load(household_id))
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+        self.rights_dialog = dialog
 
     def _referral_recorded(self) -> None:
         if self.household is not None:
