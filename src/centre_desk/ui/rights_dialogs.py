@@ -71,7 +71,7 @@ class _ActionDialog(QDialog):
         layout.addLayout(buttons)
         self.setMinimumWidth(560)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         first = self.form.itemAt(0, QFormLayout.ItemRole.FieldRole)
         widget = first.widget() if first is not None else None
