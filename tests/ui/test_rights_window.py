@@ -53,6 +53,19 @@ def test_disclosures_tab_and_restriction_banner(qtbot, store, tasks, shell_facto
     assert not view.edit_button.isEnabled()
     assert view.disclosures_view.objectName() and view.disclosures_view.accessibleName()
 
+    from PySide6.QtCore import Qt
+
+    from centre_desk.ui.print_preview import PrintPreviewDialog
+
+    from .test_households import modal
+
+    assert not view.sharing_letter_button.isHidden()
+    qtbot.mouseClick(view.sharing_letter_button, Qt.MouseButton.LeftButton)
+    preview = modal(qtbot, PrintPreviewDialog)
+    assert preview.windowTitle() == "Print preview — We have shared your information"
+    assert preview.page_count() >= 1
+    preview.reject()
+
 
 def test_a_managers_start_page_shows_overdue_requests(qtbot, store, tasks, shell_factory):  # type: ignore[no-untyped-def]
     from centre_desk.services.households import open_household

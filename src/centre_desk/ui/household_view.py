@@ -51,6 +51,7 @@ from .context import no_renderer
 from .errors import describe
 from .forms.values import describe_value
 from .household_models import ID_ROLE, ContactsModel, DisclosuresModel, HistoryModel, MembersModel, uk_date
+from .print_actions import DocumentPrinter
 from .referrals_section import ReferralsSection
 from .rights_dialogs import EraseDialog, RestrictDialog
 from .tasks import TaskRunner
@@ -239,12 +240,24 @@ class HouseholdView(QWidget):
         self.consent_tab = self.tabs.addTab(self.consent, "Consent")
         self.consent.summary_changed.connect(lambda text: self.tabs.setTabText(self.consent_tab, text))
         # Disclosures: every share with another organisation, from the disclosure log.
+        self.printer = DocumentPrinter(tasks, session, renderer or no_renderer, self)
+        self.sharing_letter_button = named(QPushButton("Print &sharing letter"), "printSharingLetterButton",
+                                           "Print the letter telling the family about the chosen share")
+        self.sharing_letter_button.clicked.connect(self.print_sharing_letter)
+        self.correction_button = named(QPushButton("Print &correction confirmation"), "printCorrectionButton",
+                                       "Print the confirmation of the newest change for the family")
+        self.correction_button.clicked.connect(self.print_correction)
         page = QWidget()
         box = QVBoxLayout(page)
         box.setContentsMargins(8, 8, 8, 8)
         box.addWidget(self.no_disclosures)
         box.addWidget(self.disclosures_view, 1)
+        box.addWidget(self.sharing_letter_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.disclosures_tab = self.tabs.addTab(page, "Disclosures")
+        changes_page = self.tabs.widget(3)
+        changes_layout = changes_page.layout() if changes_page is not None else None
+        if changes_layout is not None:
+            changes_layout.addWidget(self.correction_button)
 
         header = QHBoxLayout()
         names = QVBoxLayout()
@@ -316,6 +329,11 @@ class HouseholdView(QWidget):
         self.disclosures_model.set_disclosures(record.disclosures)
         self.no_disclosures.setVisible(not record.disclosures)
         self.disclosures_view.setVisible(bool(record.disclosures))
+        if record.disclosures:
+            self.disclosures_view.selectRow(0)
+        may_print = session.actor.may(Permission.PRINT)
+        self.sharing_letter_button.setVisible(bool(record.disclosures) and may_print)
+        self.correction_button.setVisible(bool(record.history) and may_print)
         self.tabs.setTabText(self.disclosures_tab, f"Disclosures ({len(record.disclosures)})")
         r = record.restriction
         if r.household:
@@ -392,6 +410,17 @@ class HouseholdView(QWidget):
         dialog.open()
         self.contact_dialog = dialog
         return dialog
+
+    def print_sharing_letter(self) -> None:
+        row = self.disclosures_view.currentIndex().row()
+        if self.household is None or row < 0:
+            return
+        disclosure_id = self.disclosures_model.index(row, 0).data(ID_ROLE)
+        self.printer.sharing_notice(self.household.id, str(disclosure_id))
+
+    def print_correction(self) -> None:
+        if self.household is not None:
+            self.printer.rectification(self.household.id)
 
     def restrict(self) -> RestrictDialog | None:
         if self.household is None or not self.restrict_button.isVisible():
