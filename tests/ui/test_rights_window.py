@@ -152,3 +152,40 @@ def test_a_manager_restricts_and_erases_from_the_household_page_with_the_keyboar
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: view.members_model.rowCount() == 1, timeout=10_000)
     assert [m.first_name for m in view.household.members] == ["Zoë"]
+
+
+def test_a_manager_logs_a_disclosure_from_the_disclosures_tab(qtbot, store, tasks, shell_factory):  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    from centre_desk.ui.rights_dialogs import DisclosureDialog
+
+    from .conftest import focused, press, type_text
+    from .test_households import modal
+
+    household_id = _register_bronte(store)
+    main, _shell = open_desk(qtbot, store, tasks, shell_factory)
+    desk = main.households
+    desk.open_household(household_id)
+    qtbot.waitUntil(lambda: main.current_page_name() == "household", timeout=10_000)
+    view = desk.view
+    view.tabs.setCurrentIndex(view.disclosures_tab)
+    qtbot.mouseClick(view.log_disclosure_button, Qt.MouseButton.LeftButton)
+    dialog = modal(qtbot, DisclosureDialog)
+    qtbot.waitUntil(lambda: focused().accessibleName() == "Shared with", timeout=5000)
+    type_text(qtbot, "Avon and Somerset Police")
+    press(qtbot, Qt.Key.Key_Tab)
+    type_text(qtbot, "child protection enquiry")
+    press(qtbot, Qt.Key.Key_Tab)  # basis: the first, consent
+    dialog.basis.setCurrentIndex(dialog.basis.findData("safeguarding"))
+    press(qtbot, Qt.Key.Key_Tab)
+    press(qtbot, Qt.Key.Key_Tab)
+    assert focused().accessibleName() == "What was shared"
+    type_text(qtbot, "names and address")
+    press(qtbot, Qt.Key.Key_Return)  # no justification, no telling: refused, dialog stays
+    qtbot.waitUntil(lambda: "Justification" in dialog.problem.text(), timeout=10_000)
+    dialog.justification.setText("risk of significant harm")
+    dialog.not_told.setText("telling could put the child at risk")
+    dialog.ok_button.setFocus()
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.disclosures_model.rowCount() == 1, timeout=10_000)
+    assert view.disclosures_model.index(0, 1).data() == "Avon and Somerset Police"

@@ -53,7 +53,7 @@ from .forms.values import describe_value
 from .household_models import ID_ROLE, ContactsModel, DisclosuresModel, HistoryModel, MembersModel, uk_date
 from .print_actions import DocumentPrinter
 from .referrals_section import ReferralsSection
-from .rights_dialogs import EraseDialog, RestrictDialog
+from .rights_dialogs import DisclosureDialog, EraseDialog, RestrictDialog
 from .tasks import TaskRunner
 from .widgets import heading, named
 
@@ -252,7 +252,14 @@ class HouseholdView(QWidget):
         box.setContentsMargins(8, 8, 8, 8)
         box.addWidget(self.no_disclosures)
         box.addWidget(self.disclosures_view, 1)
-        box.addWidget(self.sharing_letter_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.log_disclosure_button = named(QPushButton("&Log a disclosure…"), "logDisclosureButton",
+                                           "Log a disclosure", "Record a share with another organisation")
+        self.log_disclosure_button.clicked.connect(self.log_disclosure)
+        disclosure_buttons = QHBoxLayout()
+        disclosure_buttons.addWidget(self.log_disclosure_button)
+        disclosure_buttons.addWidget(self.sharing_letter_button)
+        disclosure_buttons.addStretch(1)
+        box.addLayout(disclosure_buttons)
         self.disclosures_tab = self.tabs.addTab(page, "Disclosures")
         changes_page = self.tabs.widget(3)
         changes_layout = changes_page.layout() if changes_page is not None else None
@@ -333,6 +340,7 @@ class HouseholdView(QWidget):
             self.disclosures_view.selectRow(0)
         may_print = session.actor.may(Permission.PRINT)
         self.sharing_letter_button.setVisible(bool(record.disclosures) and may_print)
+        self.log_disclosure_button.setVisible(session.actor.may(Permission.LOG_DISCLOSURE))
         self.correction_button.setVisible(bool(record.history) and may_print)
         self.tabs.setTabText(self.disclosures_tab, f"Disclosures ({len(record.disclosures)})")
         r = record.restriction
@@ -422,6 +430,13 @@ class HouseholdView(QWidget):
         if self.household is not None:
             self.printer.rectification(self.household.id)
 
+    def log_disclosure(self) -> DisclosureDialog | None:
+        if self.household is None or not self.log_disclosure_button.isVisible():
+            return None
+        dialog = DisclosureDialog(self._tasks, self._session, self.household, self)
+        self._open_dialog(dialog)
+        return dialog
+
     def restrict(self) -> RestrictDialog | None:
         if self.household is None or not self.restrict_button.isVisible():
             return None
@@ -438,7 +453,7 @@ class HouseholdView(QWidget):
         self._open_dialog(dialog)
         return dialog
 
-    def _open_dialog(self, dialog: RestrictDialog | EraseDialog) -> None:
+    def _open_dialog(self, dialog: RestrictDialog | EraseDialog | DisclosureDialog) -> None:
         household_id = self.household.id if self.household else ""
         dialog.completed.connect(lambda: self.load(household_id))
         dialog.finished.connect(lambda _r: dialog.deleteLater())

@@ -1,5 +1,5 @@
-"""Data protection actions for managers on the household page: restrict processing (or lift it)
-and erase one person. Each runs its service in the background and stays open to show a refusal
+"""Data protection actions for managers on the household page: restrict processing (or lift it),
+erase one person, log a disclosure. Each runs its service in the background and stays open to show a refusal
 or a problem in plain words."""
 
 from __future__ import annotations
@@ -21,7 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from centre_desk.domain.household import Household
+from centre_desk.domain.rights import BASIS_NAMES
+from centre_desk.services.disclosures import log_disclosure
 from centre_desk.services.erasure import erase_person
+from centre_desk.services.profile import profile_of
 from centre_desk.services.rights import set_restriction
 from centre_desk.services.session import DeskSession
 
@@ -150,3 +153,64 @@ class EraseDialog(_ActionDialog):
     def submit(self) -> None:
         session, pid, why = self._session(), str(self.person.currentData()), self.reason.text()
         self.run(lambda: erase_person(session, pid, reason=why))
+
+
+class DisclosureDialog(_ActionDialog):
+    """Log a share of the household's information with another organisation."""
+
+    def __init__(self, tasks: TaskRunner, session: Callable[[], DeskSession], household: Household,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(tasks, session, "Log a disclosure",
+                         "Record what was shared, with whom, why and on what lawful basis. A share without "
+                         "consent needs a manager and a justification; one for a purpose the family has not "
+                         "consented to is refused unless another basis applies.", "&Log disclosure",
+                         "disclosureDialog", parent)
+        self._household_id = household.id
+        org = profile_of(session())
+        self.recipient = named(QComboBox(), "disclosureRecipient", "Shared with",
+                               "An agreement or partner, or type another organisation's name")
+        self.recipient.setEditable(True)
+        for a in org.agreements:
+            self.recipient.addItem(a.name, a.id)
+        for p in org.partners:
+            self.recipient.addItem(p.name, p.id)
+        self.recipient.setCurrentIndex(-1)
+        self.purpose = named(QLineEdit(), "disclosurePurpose", "Purpose")
+        self.basis = named(QComboBox(), "disclosureBasis", "Lawful basis")
+        for b, words in BASIS_NAMES.items():
+            self.basis.addItem(words, b.value)
+        self.about = named(QComboBox(), "disclosureAbout", "About")
+        self.about.addItem("The whole household", None)
+        for m in household.members:
+            self.about.addItem(m.full_name, m.id)
+        self.shared = named(QLineEdit(), "disclosureShared", "What was shared")
+        self.justification = named(QLineEdit(), "disclosureJustification", "Justification",
+                                   "Why it was necessary, for a share without consent")
+        self.told = named(QLineEdit(), "disclosureTold", "Family told on", "dd/mm/yyyy; leave empty if not told")
+        self.not_told = named(QLineEdit(), "disclosureNotTold", "Why the family was not told")
+        for label, widget in (("Shared &with", self.recipient), ("&Purpose", self.purpose),
+                              ("Lawful &basis", self.basis), ("&About", self.about),
+                              ("What was &shared", self.shared), ("&Justification", self.justification),
+                              ("Family &told on", self.told), ("&Not told because", self.not_told)):
+            self.add_row(label, widget)
+
+    def submit(self) -> None:
+        from .contact_dialog import parse_uk_date
+
+        told_text = self.told.text().strip()
+        told = parse_uk_date(told_text) if told_text else None
+        if told_text and told is None:
+            self.problem.setText("Family told on is not a date: use dd/mm/yyyy.")
+            self.told.setFocus()
+            return
+        index = self.recipient.currentIndex()
+        typed = self.recipient.currentText().strip()
+        recipient = str(self.recipient.itemData(index)) if index >= 0 and self.recipient.itemText(index) == typed \
+            else typed
+        about = self.about.currentData()
+        session, hid = self._session(), self._household_id
+        purpose, basis, shared = self.purpose.text(), str(self.basis.currentData()), self.shared.text()
+        why, not_told = self.justification.text(), self.not_told.text()
+        self.run(lambda: log_disclosure(session, hid, recipient=recipient, purpose=purpose, basis=basis,
+                                        shared=shared, person_ids=[about] if about else [], justification=why,
+                                        told_on=told, not_told_reason=not_told))
