@@ -71,6 +71,10 @@ def test_the_subject_access_pack_has_everything_about_her_and_nothing_withheld(a
                             basis="consent", shared="Zoë's name and date of birth", person_ids=[zoe.id],
                             told_on=date(2026, 11, 11))
 
+    secret = log_disclosure(admin_session, h.id, recipient="multi-agency-safeguarding", purpose="section 47 enquiry",
+                            basis="safeguarding", shared="the referral", person_ids=[zoe.id],
+                            justification="risk of significant harm", not_told_reason="would alert the abuser")
+
     pack = build_subject_access(admin_session, ioana.id)
     data = pack.data
     assert data["person"]["fields"] == dict(ioana.fields)  # every field entered for her
@@ -78,27 +82,35 @@ def test_the_subject_access_pack_has_everything_about_her_and_nothing_withheld(a
     assert [c["decision"] for c in data["consents"] if c["person_id"] == ioana.id] == ["given", "withdrawn"]
     assert any(c["person_id"] == zoe.id and c["given_by"] == ioana.id for c in data["consents"])
     assert [r["id"] for r in data["referrals"]] == [referral.id]
-    assert [c["note"] for c in data["contacts"]] == ["talked about nursery places"]
-    assert [d["id"] for d in data["disclosures"]] == [shared.id]
+    assert [c["note"] for c in data["contacts"]] == [None]  # the household is flagged: withheld by default
+    assert [d["id"] for d in data["disclosures"]] == [shared.id]  # the one she was not told of is withheld
     # Withheld by default, each with its exemption.
     withheld = {w.item: w.exemption for w in pack.withheld}
     assert f"referral:{referral.id}.safeguarding_details" in withheld
     assert f"referral:{referral.id}.referrer_name" in withheld
     assert "serious harm" in withheld[f"referral:{referral.id}.safeguarding_details"]
     assert "third-party" in withheld[f"referral:{referral.id}.referrer_name"]
+    assert "serious harm" in withheld[f"disclosure:{secret.id}"]
+    # The household is flagged, so contact notes are withheld by default too; a reviewer releases them.
+    assert f"contact:{data['contacts'][0]['id']}.note" in withheld
+    pack = build_subject_access(admin_session, ioana.id, release=[f"contact:{data['contacts'][0]['id']}.note"])
+    data = pack.data
+    assert [c["note"] for c in data["contacts"]] == ["talked about nursery places"]
 
-    released = release_subject_access(admin_session, PdfRenderer(), ioana.id)
+    released = release_subject_access(admin_session, PdfRenderer(), ioana.id,
+                                      release=[f"contact:{data['contacts'][0]['id']}.note"])
     body = released.json.decode()
     schema = json.loads((Path(__file__).parents[2] / "docs" / "subject-access.schema.json").read_text())
     jsonschema.validate(json.loads(body), schema)
-    for absent in (SAFEGUARDING_TEXT, "Dr A Example", "Grzegorz", "Łęcki", "Knee injury", "1989-09-09"):
+    for absent in (SAFEGUARDING_TEXT, "Dr A Example", "Grzegorz", "Łęcki", "Knee injury", "1989-09-09",
+                   "would alert", "section 47"):
         assert absent not in body, absent
     assert json.loads(body)["household"]["other_members"][0]["id"] == grzegorz.id
     text = pdf_text(released.pdf)
     for present in ("Ioana", "Rădulescu", "Zoë", "Brontë Close", "Romanian and English", "public health",
                     "nursery places", "who referred your family"):
         assert present.lower() in text.lower(), present
-    for absent in (SAFEGUARDING_TEXT, "Dr A Example", "Grzegorz", "Łęcki", "Knee injury"):
+    for absent in (SAFEGUARDING_TEXT, "Dr A Example", "Grzegorz", "Łęcki", "Knee injury", "would alert"):
         assert absent not in text, absent
 
 

@@ -132,6 +132,7 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
         objections = [o for o in objections_of(uow, hid) if o.person_id in ids]
         staff = {m.id: m.username for m in uow.staff.all()}
         household_row_source = (h.created_at, h.form_id, h.form_version)
+        flagged = h.safeguarding_concern
     consents = [line for line in consent_history(session, hid)
                 if line.event.person_id in ids or line.event.given_by == person_id]
 
@@ -175,14 +176,19 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
             "fields": {k: keep(f"referral:{r.id}.{k}", _iso(v), exempt.get(k)) for k, v in sorted(r.fields.items())},
             "steps": [{"status": e.status, "date": e.on.isoformat(), "note": e.note} for e in r.events],
         } for r in referrals],
+        # Contact notes of a household with a safeguarding concern are left off family copies; here
+        # they are withheld by default, for the reviewer to release.
         "contacts": [{"id": c["id"], "date": c["date"], "type": c["type"],
-                      "note": keep(f"contact:{c['id']}.note", c.get("note", ""), None)} for c in contacts],
+                      "note": keep(f"contact:{c['id']}.note", c.get("note", ""),
+                                   EXEMPT_SAFEGUARDING if flagged else None)} for c in contacts],
+        # A share the family was deliberately not told about (it would put someone at risk) is
+        # withheld whole by default.
         "disclosures": [{
             "id": d.id, "person_ids": list(d.person_ids), "recipient": d.recipient_name, "agreement": d.agreement_id,
             "purpose": d.purpose, "basis": d.basis.value, "basis_name": BASIS_NAMES[d.basis], "shared": d.shared,
-            "date": d.on.isoformat(), "family_told_on": _iso(d.told_on),
-            "not_told_reason": keep(f"disclosure:{d.id}.not_told_reason", d.not_told_reason, None),
-        } for d in disclosures],
+            "date": d.on.isoformat(), "family_told_on": _iso(d.told_on), "not_told_reason": d.not_told_reason,
+        } for d in disclosures
+            if not d.not_told_reason or keep(f"disclosure:{d.id}", d.not_told_reason, EXEMPT_SAFEGUARDING)],
         "history": [{"at": at.isoformat(), "by": who, "changes": [
             {"field": c.field, "old": keep(f"history:{at.isoformat()}.{c.field}.old", c.old, None),
              "new": keep(f"history:{at.isoformat()}.{c.field}.new", c.new, None)}
