@@ -184,3 +184,44 @@ def test_a_receptionist_may_not_erase(wiring, admin_session) -> None:  # type: i
     rita = sign_in(wiring.gate, wiring.throttle, wiring.clock, "rita", "a long receptionist password")
     with pytest.raises(PermissionDenied):
         erase_person(rita, h.members[0].id, reason="asked")
+
+
+def test_tombstones_alone_erase_the_person_on_another_device(admin_session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """What sync will do, done by hand: copy the household's records to a second store, then copy
+    the rows the erasure changed and refresh that store's search; nothing of hers is left there."""
+    from centre_desk.services.auth import sign_out
+    from centre_desk.services.setup import CentreDetails, initialise_store
+    from centre_desk.wiring import Wiring
+    from tests.conftest import ADMIN, ADMIN_PASSWORD, CENTRE, PROFILE
+
+    h = _rich_family(admin_session)
+    zofia = h.members[0]
+    w = Wiring(tmp_path / "other-device")
+    other = initialise_store(w.gate, CentreDetails(PROFILE, CENTRE, "1 High Street"), ADMIN, ADMIN_PASSWORD,
+                             w.clock, w.passwords).session
+    columns = ("id, kind, household_id, version, server_seq, created_by, created_at, updated_by, updated_at, "
+               "form_id, form_version, deleted, body")
+
+    def ship() -> None:
+        with admin_session.store.reader() as uow:
+            rows = [dict(r._mapping) for r in uow.session.execute(
+                text(f"SELECT {columns} FROM records WHERE household_id = :h"), {"h": h.id})]
+        with other.uow() as uow:
+            uow.session.execute(text(f"INSERT OR REPLACE INTO records ({columns}) VALUES "
+                                     f"({', '.join(':' + c.strip() for c in columns.split(','))})"), rows)
+            uow.households.refresh_search([h.id])
+            uow.commit()
+
+    try:
+        ship()
+        assert _ids(other, "qwertz") == [h.id]
+        erase_person(admin_session, zofia.id, reason="erasure request", clear_fields=["email"])
+        ship()
+        assert _ids(other, "qwertz") == [] and _ids(other, "kasztanka") == []
+        assert [m.id for m in open_household(other, h.id).members] == [m.id for m in h.members[1:]]
+        assert purge_removed_words(other)
+        plain = _plain_bytes(other, tmp_path)
+        for value in ("Wiśniewska", "Qwertz", "Kasztanka", "zofia.family"):
+            assert value.encode() not in plain, value
+    finally:
+        sign_out(other)
