@@ -167,10 +167,11 @@ def test_erasure_is_refused_in_plain_words_under_a_hold_or_an_open_request(admin
     with pytest.raises(ValidationFailed) as no_reason:
         erase_person(admin_session, zofia.id, reason="  ")
     assert no_reason.value.problems[0].field == "reason"
-    erasure = add_request(admin_session, zofia.id, "erasure", received=date(2026, 11, 2), identity_method="known")
+    erasure = add_request(admin_session, zofia.id, "erasure", received=date(2026, 11, 2), identity_method="known",
+                          detail="Zofia Wiśniewska-Qwerty wants everything gone")
     erase_person(admin_session, zofia.id, reason="asked")
     [closed] = [r for r in list_requests(admin_session) if r.id == erasure.id]
-    assert closed.outcome == "erased"
+    assert closed.outcome == "erased" and closed.detail == ""  # the request stays as proof, without her words
 
 
 def test_a_receptionist_may_not_erase(wiring, admin_session) -> None:  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ REQUEST_STEP = "rights-request-step"
 RESTRICTION = "restriction"  # restricted / lifted events for a person or a whole household
 OBJECTION = "objection"
 DISCLOSURE = "disclosure"
+SAR_RELEASE = "sar-release"  # a released subject access pack: withheld item keys and exemptions, checksums
 
 AUTHORITY_RETENTION = "retention"  # erase_household by the retention schedule: its category is why
 

@@ -34,7 +34,7 @@ from centre_desk.domain.documents import PlainDocument, PlainSection
 from centre_desk.domain.errors import NotFound, ValidationFailed
 from centre_desk.domain.household import Household, Member
 from centre_desk.domain.ids import uuid7
-from centre_desk.domain.rights import BASIS_NAMES
+from centre_desk.domain.rights import BASIS_NAMES, SAR_RELEASE
 from centre_desk.domain.staff import Permission
 from centre_desk.formspec.model import FormDefinition
 
@@ -49,7 +49,6 @@ from .session import DeskSession
 
 SAR_SCHEMA = "centre-desk/subject-access/1"
 PORTABILITY_SCHEMA = "centre-desk/portability/1"
-SAR_RELEASE = "sar-release"
 EXEMPT_SAFEGUARDING = "serious harm (Data Protection Act 2018, sch. 3 para. 7 and 8: social work and health data)"
 EXEMPT_THIRD_PARTY = "third-party information (Data Protection Act 2018, sch. 2 para. 16)"
 GENERAL_TERMS = {

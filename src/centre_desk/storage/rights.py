@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from centre_desk.domain.household import Household
-from centre_desk.domain.rights import ERASURE, REQUEST_STEP, RIGHTS_REQUEST
+from centre_desk.domain.rights import ERASURE, REQUEST_STEP, RIGHTS_REQUEST, SAR_RELEASE
 
 from .consents import CONSENT
 from .households import CHANGE, HOUSEHOLD, _body
@@ -27,9 +27,10 @@ from .referrals import REFERRAL, STATUS
 from .search_index import SearchIndex
 
 TOMBSTONE = '{"erased":true}'
-# Kept through a household's erasure: the proof that the family's requests were answered and that
-# the erasure happened. They hold ids, dates and which right, never the erased values.
-KEPT_KINDS = (RIGHTS_REQUEST, REQUEST_STEP, ERASURE)
+# Kept through a household's erasure: the proof that the family's requests were answered, what a
+# released pack withheld, and that the erasure happened. They hold ids, dates, which right and item
+# keys; a request's own words ("detail", which may quote a value) are emptied.
+KEPT_KINDS = (RIGHTS_REQUEST, REQUEST_STEP, ERASURE, SAR_RELEASE)
 
 
 def _dumps(value: Any) -> str:
@@ -87,6 +88,14 @@ class SqlRightsRepository:
         row.updated_by = actor
         row.updated_at = at.isoformat()
 
+    def _scrub_requests(self, household_id: str, person_id: str | None, actor: str, at: datetime) -> None:
+        for r in self.s.scalars(select(RecordRow).where(RecordRow.household_id == household_id,
+                                                        RecordRow.kind == RIGHTS_REQUEST,
+                                                        RecordRow.deleted.is_(False))):
+            body = json.loads(r.body)
+            if (person_id is None or body.get("person_id") == person_id) and body.get("detail"):
+                self._rewrite(r, {**body, "detail": ""}, actor, at)
+
     def drop_drafts(self, household_id: str) -> int:
         result = self.s.execute(delete(DraftRow).where(DraftRow.household_id == household_id))
         return int(getattr(result, "rowcount", 0) or 0)
@@ -104,6 +113,7 @@ class SqlRightsRepository:
             ids.append(rid)
             counts[kind] = counts.get(kind, 0) + 1
         self._tombstone(ids, actor, at)
+        self._scrub_requests(household_id, None, actor, at)
         SearchIndex(self.s).remove(household_id)
         counts["drafts"] = self.drop_drafts(household_id)
         self.s.flush()
@@ -169,13 +179,20 @@ class SqlRightsRepository:
                 else:
                     self._rewrite(r, {**body, "person_ids": [p for p in people if p != person_id]}, actor, at)
                     counts["referral"] = counts.get("referral", 0) + 1
-            elif person_id in (body.get("person_id"), *body.get("person_ids", [])):
-                # disclosures, restrictions, objections about this person
+            elif body.get("person_id") == person_id:  # restrictions, objections about this person
                 tomb.append(r.id)
+            elif person_id in body.get("person_ids", []):  # disclosures
+                others = [p for p in body["person_ids"] if p != person_id]
+                if others:  # the share stays on the log for the others
+                    self._rewrite(r, {**body, "person_ids": others}, actor, at)
+                    counts[r.kind] = counts.get(r.kind, 0) + 1
+                else:
+                    tomb.append(r.id)
         kinds = dict(self.s.execute(select(RecordRow.id, RecordRow.kind).where(RecordRow.id.in_(tomb))).all())
         for rid in set(tomb):
             counts[kinds[rid]] = counts.get(kinds[rid], 0) + 1
         self._tombstone(sorted(set(tomb)), actor, at)
+        self._scrub_requests(hid, person_id, actor, at)
         counts["drafts"] = self.drop_drafts(hid)
         self.s.flush()
         return counts
