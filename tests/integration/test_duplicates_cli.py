@@ -235,30 +235,26 @@ def test_merge_refuses_itself_and_unknown_households_and_changes_nothing(looked_
     assert len(review(data)) == 2
 
 
-def test_a_refusal_hook_stops_the_merge_and_nothing_changes(families, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from centre_desk.domain.errors import ValidationFailed
-    from centre_desk.services import duplicates
-
+def test_a_restricted_person_is_not_offered_and_their_household_cannot_be_merged(families) -> None:  # type: ignore[no-untyped-def]
     data, imported = families
     keep, away = imported[0]["household_id"], imported[1]["household_id"]
-    seen: list[tuple[str, str]] = []
-
-    def restricted(_uow, merged, into):  # type: ignore[no-untyped-def]
-        seen.append((merged.id, into.id))
-        return "a person in this household has asked for processing to be restricted"
-
-    monkeypatch.setattr(duplicates, "MERGE_REFUSALS", [restricted])
+    person = imported[1]["person_ids"][0]
+    assert len(review(data)) == 2
+    restricted = admin(data, "restrict", person, "--reason", "asked at the desk")
+    assert restricted.returncode == 0, restricted.stderr
+    assert [p for p in review(data) if away in p["household_ids"]] == []  # neither pair is offered
+    refused = admin(data, "duplicates", "merge", away, "--into", keep)
+    assert refused.returncode == 1 and "restricted" in refused.stderr
     w = Wiring(data)
     session = sign_in(w.gate, w.throttle, w.clock, ADMIN, ADMIN_PASSWORD)
     try:
-        with pytest.raises(ValidationFailed) as refused:
-            merge_households(session, away, keep)
-        assert "restricted" in str(refused.value.problems[0])
-        assert seen == [(away, keep)]
-        assert open_household(session, away).id == away
+        assert open_household(session, away).id == away  # nothing was merged
         assert len(open_household(session, keep).members) == 2
     finally:
         sign_out(session)
+    assert admin(data, "unrestrict", person).returncode == 0
+    assert len(review(data)) == 2
+    assert admin(data, "duplicates", "merge", away, "--into", keep).returncode == 0
 
 
 def test_bad_or_repeated_references_import_nothing_and_are_not_echoed(store: StoreFixture, tmp_path: Path) -> None:

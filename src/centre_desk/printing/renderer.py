@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from centre_desk.domain.documents import ConsentReceiptData, HouseholdSummaryData, NoticeTemplate
+from centre_desk.domain.documents import ConsentReceiptData, HouseholdSummaryData, NoticeTemplate, PlainDocument
 from centre_desk.domain.organisation import Organisation
 from centre_desk.formspec.model import FormDefinition
 
 from .blank_form import render_blank_form
 from .fonts import register_fonts
 from .notice import load_notice_template, render_privacy_notice
+from .plain import render_plain_document
 from .receipt import render_consent_receipt
 from .summary import render_household_summary
 
@@ -46,3 +47,6 @@ class PdfRenderer:
     def blank_form(self, form: FormDefinition, org: Organisation, *, large_print: bool = False,
                    notice_version: str | None = None) -> bytes:
         return render_blank_form(form, org, large_print=large_print, notice_version=notice_version)
+
+    def plain_document(self, org: Organisation, doc: PlainDocument, *, large_print: bool = False) -> bytes:
+        return render_plain_document(org, doc, large_print=large_print)

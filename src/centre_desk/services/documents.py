@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from centre_desk.domain.documents import ConsentReceiptData, HouseholdSummaryData, NoticeTemplate
+from centre_desk.domain.documents import ConsentReceiptData, HouseholdSummaryData, NoticeTemplate, PlainDocument
 from centre_desk.domain.errors import ValidationFailed
 from centre_desk.domain.organisation import Organisation
 from centre_desk.domain.staff import Permission
@@ -38,6 +38,8 @@ class DocumentRenderer(Protocol):
 
     def blank_form(self, form: FormDefinition, org: Organisation, *, large_print: bool = False,
                    notice_version: str | None = None) -> bytes: ...
+
+    def plain_document(self, org: Organisation, doc: PlainDocument, *, large_print: bool = False) -> bytes: ...
 
 
 def _check_organisation(stored: str | None, org: Organisation) -> None:

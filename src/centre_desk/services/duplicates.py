@@ -20,6 +20,7 @@ from centre_desk.domain.household import FieldChange, Household, diff
 from centre_desk.domain.staff import Permission
 
 from .ports import PersonMatcher, UnitOfWork
+from .rights import is_restricted_in, restricted_people
 from .session import DeskSession
 
 REVIEWED = "duplicates.reviewed"
@@ -36,6 +37,16 @@ KEEP, TAKE = "into", "merged"
 MERGE_REFUSALS: list[Callable[[UnitOfWork, Household, Household], str | None]] = []
 
 
+def _restricted(uow: UnitOfWork, merged: Household, into: Household) -> str | None:
+    if is_restricted_in(uow, merged.id) or is_restricted_in(uow, into.id):
+        return ("someone in one of these households has asked for the processing of their information "
+                "to be restricted; it cannot be merged until the restriction is lifted")
+    return None
+
+
+MERGE_REFUSALS.append(_restricted)
+
+
 def review_duplicates(session: DeskSession, matcher: PersonMatcher,
                       threshold: float = DEFAULT_THRESHOLD) -> list[DuplicatePair]:
     """Likely duplicate people in different households, best first, leaving out every pair a
@@ -47,7 +58,11 @@ def review_duplicates(session: DeskSession, matcher: PersonMatcher,
         with session.store.reader() as uow:
             people = uow.households.people()
             dismissed = uow.duplicates.all()
-        pairs = [p for p in matcher.pairs(people, threshold) if p.person_ids not in dismissed]
+            held, held_people = restricted_people(uow)
+            held |= {h for h in map(uow.rights.household_of, held_people) if h}
+        # A household with a restricted person in it cannot be merged, so none of its people is offered.
+        pairs = [p for p in matcher.pairs(people, threshold) if p.person_ids not in dismissed
+                 and not held.intersection(p.household_ids)]
         del people
     with session.uow() as uow:
         entry = session.audit(uow, REVIEWED, detail=f"{len(pairs)} pairs at threshold {threshold:.2f}")

@@ -153,6 +153,42 @@ class ReferralRepository(Protocol):
     def get(self, referral_id: str) -> Referral | None: ...
 
 
+class RightsRecord(Protocol):
+    """A stored rights record: request, step, restriction, objection, disclosure, erasure proof."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def household_id(self) -> str: ...
+
+    @property
+    def body(self) -> dict[str, Any]: ...
+
+    @property
+    def created_by(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class RightsRepository(Protocol):
+    def add(self, kind: str, record_id: str, household_id: str | None, body: dict[str, Any], actor: str,
+            at: datetime) -> None: ...
+
+    def of_kind(self, kind: str, household_id: str | None = None) -> Sequence[RightsRecord]: ...
+
+    def household_of(self, person_id: str) -> str | None: ...
+
+    def erase_household(self, household_id: str, actor: str, at: datetime) -> dict[str, int]: ...
+
+    def erase_person(self, before: Household, after: Household, person_id: str, actor: str,
+                     at: datetime, cleared: Sequence[str] = ()) -> dict[str, int]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls everything back."""
 
@@ -180,6 +216,7 @@ class UnitOfWork(Protocol):
 
     @property
     def duplicates(self) -> DismissalRepository: ...
+    def rights(self) -> RightsRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -98,3 +98,13 @@ class HouseholdCardRow(Base):
     card: Mapped[str] = mapped_column(Text)
     last_contact: Mapped[str | None] = mapped_column(String(10), nullable=True)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PersonRow(Base):
+    """Which household a person id belongs to (revision 0008), kept by the search index."""
+
+    __tablename__ = "people"
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(36))
+
+    __table_args__ = (Index("ix_people_household", "household_id"),)

@@ -28,6 +28,7 @@ from .duplicates_review import DuplicatesReviewPage
 from .errors import show_error
 from .household_form import HouseholdFormPage
 from .household_view import HouseholdView
+from .requests_panel import RequestsPanel
 from .search import SEARCH_NAME, HouseholdSearch, SearchBox, SearchPage
 from .widgets import named
 
@@ -68,6 +69,8 @@ class HouseholdDesk(QObject):
         self.review_page.open_household.connect(self.show_household)
         self.drafts = DraftsPanel(tasks, session)
         window.add_start_panel(self.drafts)
+        self.requests = RequestsPanel(tasks, session)
+        window.add_start_panel(self.requests)
 
         self.box = named(SearchBox(), "householdSearchBox", SEARCH_NAME,
                          "Type a name, postcode, phone number or date of birth. Down goes to the results.")
@@ -92,6 +95,7 @@ class HouseholdDesk(QObject):
         window.locked_changed.connect(self._locked)
         window.leave_check = self.ask_to_leave
         self.drafts.refresh()
+        self.requests.refresh()
 
         self._purge_timer = QTimer(self)
         self._purge_timer.setSingleShot(True)
@@ -172,6 +176,7 @@ class HouseholdDesk(QObject):
     def home(self) -> None:
         def go() -> None:
             self.drafts.refresh()
+            self.requests.refresh()
             self.window.show_page(START_PAGE)
 
         self._leave_page(go)
