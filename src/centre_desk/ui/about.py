@@ -170,8 +170,10 @@ class LicencesDialog(QDialog):
         self.text = named(QTextBrowser(), "licenceText", "Licence text")
         self.text.setOpenExternalLinks(False)
         self.text.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
-        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self.text.setFont(QFont(mono))
+        mono = QFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        # The fixed-pitch system font is often 9 pt: as large as the rest of the text instead.
+        mono.setPointSizeF(max(mono.pointSizeF(), self.font().pointSizeF()))
+        self.text.setFont(mono)
         splitter = named(QSplitter(Qt.Orientation.Horizontal), "licencesSplitter", "Licences")
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.list)
@@ -244,13 +246,14 @@ class AboutDialog(QDialog):
 
         facts = QVBoxLayout()
         facts.addWidget(heading(APP_NAME, 20, "aboutTitle"))
-        self.version_label = named(QLabel(f"Version {__version__}"), "aboutVersion", "Version")
+        self.version_label = named(QLabel(f"Version {__version__}"), "aboutVersion", "Version",
+                                   f"Version {__version__}")
         self.version_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         facts.addWidget(self.version_label)
         self.organisation_label: QLabel | None = None
         if organisation:
             self.organisation_label = named(QLabel(f"Organisation: {organisation}"), "aboutOrganisation",
-                                            "Organisation")
+                                            "Organisation", f"Organisation: {organisation}")
             self.organisation_label.setWordWrap(True)
             facts.addWidget(self.organisation_label)
         facts.addWidget(note("Membership, referral and consent records for children's centres and "

@@ -52,7 +52,7 @@ from .errors import describe
 from .print_actions import PRINT_NOTICE, DocumentPrinter
 from .signature_pad import SignatureField
 from .tasks import TaskRunner
-from .widgets import MessageLabel, heading, named, note
+from .widgets import MessageLabel, comfortable_rows, heading, named, note
 
 NOTE_MAX = 500
 SAVE_KEYS = "Ctrl+S"
@@ -216,6 +216,7 @@ class RecordConsentDialog(QDialog):
         basis_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         basis_header.setSectionResizeMode(LawfulBasisModel.PURPOSE, QHeaderView.ResizeMode.Stretch)
         self.basis_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        comfortable_rows(self.basis_table)
         self.basis_detail = QLabel()
         self.basis_detail.setObjectName("lawfulBasisDetail")
         self.basis_detail.setTextFormat(Qt.TextFormat.PlainText)
@@ -346,11 +347,17 @@ class RecordConsentDialog(QDialog):
         layout.addLayout(footer)
 
     def _set_tab_order(self) -> None:
-        order = [self.table, self.given_button, self.refused_button, self.clear_button, self.decided_by,
-                 self.partner_choice, self.add_partner, self.signed, self.verbal, self.note_edit,
-                 self.signature.on_paper, self.signature.clear_button, self.save_button, self.cancel_button,
-                 self.print_notice, self.tabs.tabBar(), self.basis_table]
-        for first, second in itertools.pairwise(order):
+        """Reading order, as one closed loop: the notice button, the tab bar, the current tab's
+        widgets (the other tab's are hidden and skipped), how the family decided, then Save and
+        Cancel, and round to the top. Leaving the loop open let Tab on the Lawful basis tab fall
+        into the hidden Decisions page and back to the tab bar, never reaching Save."""
+        order = [self.print_notice, self.tabs.tabBar(),
+                 self.table, self.given_button, self.refused_button, self.clear_button, self.decided_by,
+                 self.partner_choice, self.add_partner,
+                 self.basis_table,
+                 self.signed, self.verbal, self.note_edit, self.signature.on_paper, self.signature.clear_button,
+                 self.save_button, self.cancel_button]
+        for first, second in itertools.pairwise([*order, order[0]]):
             self.setTabOrder(first, second)
 
     def place(self) -> None:

@@ -42,6 +42,7 @@ from centre_desk.services.households import (
 from centre_desk.services.profile import form as form_definition
 from centre_desk.services.session import DeskSession
 
+from .a11y import expose
 from .consent_section import ConsentSection
 from .contact_dialog import RecordContactDialog
 from .context import no_renderer
@@ -50,7 +51,7 @@ from .forms.values import describe_value
 from .household_models import ContactsModel, HistoryModel, MembersModel, uk_date
 from .referrals_section import ReferralsSection
 from .tasks import TaskRunner
-from .widgets import heading, named
+from .widgets import comfortable_rows, heading, named
 
 SAFEGUARDING_COLOUR = "#a4161a"
 DETAILS_WIDTH = 360
@@ -93,6 +94,7 @@ def _table(name: str, accessible: str) -> QTableView:
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     view.horizontalHeader().setStretchLastSection(True)
+    comfortable_rows(view)
     return view
 
 
@@ -140,7 +142,7 @@ class HouseholdView(QWidget):
         self.banner = QLabel("Safeguarding concern recorded for this household. Speak to the safeguarding lead "
                              "before sharing anything about this family.")
         self.banner.setObjectName("safeguardingBanner")
-        self.banner.setAccessibleName("Safeguarding concern")
+        expose(self.banner, "Safeguarding concern")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(f"background: {SAFEGUARDING_COLOUR}; color: white; font-weight: bold; "
                                   "font-size: 13pt; padding: 10px 14px; border-radius: 4px;")
@@ -290,7 +292,7 @@ class HouseholdView(QWidget):
             self.last_contact.setText(f"Last contact: {on:%d/%m/%Y} ({days_ago(on, today)}) — {kind}")
         else:
             self.last_contact.setText("Last contact: none recorded yet")
-        self.last_contact.setAccessibleName(self.last_contact.text())
+        expose(self.last_contact, "Last contact")
 
     def _fill_details(self, household: Household) -> None:
         while self.details_form.rowCount():
@@ -307,7 +309,7 @@ class HouseholdView(QWidget):
                 label.setStyleSheet("color: palette(placeholder-text);")
                 value = QLabel(text)
                 value.setObjectName(f"detail:{f.id}")
-                value.setAccessibleName(f.label)
+                expose(value, f.label)
                 value.setTextFormat(Qt.TextFormat.PlainText)
                 value.setWordWrap(True)
                 value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -45,6 +45,7 @@ from .errors import describe
 from .forms.fields import PROBLEM_COLOUR
 from .forms.renderer import FormView
 from .forms.values import DATE_FORMAT_HINT
+from .questions import Answer, SafeQuestion
 from .referral_models import ReferralRow, ReferralsModel, describe_referral, next_steps, status_word
 from .table_model import SORT_ROLE
 from .tasks import TaskRunner
@@ -432,17 +433,13 @@ class NewReferralDialog(QDialog):
         if not (self.form.dirty or self.people_model.chosen()):
             self.reject()
             return
-        box = QMessageBox(QMessageBox.Icon.Question, "Discard this referral?",
-                          "The referral has not been saved. Discard what you have typed?",
-                          QMessageBox.StandardButton.NoButton, self)
-        box.setObjectName("discardReferralQuestion")
-        box.setAccessibleName("Discard this referral?")
-        discard = named(box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole),
-                        "discardReferralButton", "Discard")
-        keep = named(box.addButton("&Keep typing", QMessageBox.ButtonRole.RejectRole),
-                     "keepReferralButton", "Keep typing")
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
+        box = SafeQuestion(self, "discardReferralQuestion", "Discard this referral?",
+                           "The referral has not been saved. Discard what you have typed?", "",
+                           [Answer("Discard", "discardReferral", QMessageBox.ButtonRole.DestructiveRole,
+                                   destructive=True),
+                            Answer("&Keep typing", "keepReferral", QMessageBox.ButtonRole.RejectRole)],
+                           safe="keepReferral", icon=QMessageBox.Icon.Question)
+        discard = box.buttons_by_key["discardReferral"]
 
         def decided(_result: int) -> None:
             box.deleteLater()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -101,10 +102,12 @@ class WithdrawConsentDialog(QDialog):
 
         form = QFormLayout()
         form.setVerticalSpacing(10)
-        how = QVBoxLayout()
+        how_group = named(QGroupBox("How the family withdrew consent"), "withdrawHow",
+                          "How the family withdrew consent")
+        how = QVBoxLayout(how_group)
         how.addWidget(self.verbal)
         how.addWidget(self.written)
-        form.addRow(QLabel("How:"), how)
+        form.addRow(how_group)
         if child:
             by_label = QLabel("Withdrawn &by:")
             by_label.setBuddy(self.by)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from centre_desk.formspec.model import Choice, FieldType, Section
 
-from ..widgets import heading, named
+from ..widgets import heading, keep_focus_in_view, named
 from .conditions import FieldScope
 from .fields import PROBLEM_COLOUR, FieldRow, ListRow, make_row
 from .values import lower_first
@@ -108,9 +108,11 @@ class SectionPage(QScrollArea):
         holder.addWidget(inner, 1)
         holder.addStretch(0)
         self.setWidget(outer)
+        keep_focus_in_view(self)
 
     def add_next_button(self, title: str, go: Callable[[], None]) -> None:
-        button = named(QPushButton(f"Next: {title}"), f"section:{self.section.id}:next", f"Next section: {title}")
+        button = named(QPushButton(f"Next: {title}"), f"section:{self.section.id}:next", f"Next: {title}",
+                       f"Go to the next section, {title}")
         button.setAutoDefault(True)
         button.clicked.connect(go)
         line = QHBoxLayout()
