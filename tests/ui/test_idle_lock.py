@@ -117,3 +117,33 @@ def test_closing_the_main_window_signs_out_and_quits(qtbot, store, tasks, shell_
     main.close()
     qtbot.waitUntil(lambda: quits.count == 1, timeout=5000)
     assert session.store.locked
+
+
+def test_a_warning_comes_before_the_lock_and_stay_signed_in_keeps_the_desk_open(qtbot, store, tasks,
+                                                                                   shell_factory):
+    from centre_desk.ui.a11y import recent_announcements
+
+    main, _shell = _main_window(qtbot, store, tasks, shell_factory, idle_seconds=3)
+    box = main.findChild(QLineEdit, "searchBox")
+    type_text(qtbot, "Smith")
+    warning = main.idle_warning
+    # A fifth of the time before the lock: the bar, said aloud, with the focus on Stay signed in.
+    qtbot.waitUntil(warning.isVisible, timeout=5000)
+    assert not main.locked
+    assert "will lock in" in warning.text.text()
+    assert any("will lock in" in text for _name, text in recent_announcements)
+    assert focused() is warning.stay_button and focused().accessibleName() == "Stay signed in"
+    press(qtbot, Qt.Key.Key_Space)
+    assert not warning.isVisible()
+    assert focused() is box and box.text() == "Smith"  # back where the person was
+    qtbot.wait(1500)  # past the moment the desk would have locked without the answer
+    assert not main.locked and not main.session.store.locked
+
+    # Unanswered, the lock follows; unlocking returns to the search box, not to the warning.
+    qtbot.waitUntil(warning.isVisible, timeout=5000)
+    qtbot.waitUntil(lambda: main.locked, timeout=5000)
+    assert not warning.isVisible()
+    type_text(qtbot, ADMIN_PASSWORD)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not main.locked, timeout=10_000)
+    assert focused() is box

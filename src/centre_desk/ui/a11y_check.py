@@ -82,7 +82,8 @@ class Report:
 
 def describe(widget: QWidget) -> str:
     name = widget.objectName() or "(no objectName)"
-    return f"{type(widget).__name__} {name!r}"
+    words = plain(widget.text()) if isinstance(widget, QLabel | QAbstractButton) else ""
+    return f"{type(widget).__name__} {name!r}" + (f" “{words[:40]}”" if words else "")
 
 
 def _shown(widget: QWidget) -> bool:
@@ -415,7 +416,12 @@ class Checker:
                     if hint.width() > widget.width() + 1 or hint.height() > widget.height() + 1:
                         self._add(found, screen, "clipped", widget,
                                   f"needs {hint.width()}x{hint.height()}, has {widget.width()}x{widget.height()}")
-            elif isinstance(widget, QPushButton | QToolButton | QCheckBox | QRadioButton | QTabBar):
+            elif isinstance(widget, QAbstractButton) and widget.text() and widget.hasHeightForWidth():
+                need = widget.heightForWidth(widget.width())
+                if need > widget.height() + 1:
+                    self._add(found, screen, "clipped", widget, f"needs {need} px high, has {widget.height()}")
+            elif (isinstance(widget, QPushButton | QToolButton | QCheckBox | QRadioButton) and widget.text()) \
+                    or isinstance(widget, QTabBar):
                 hint = widget.sizeHint() if not isinstance(widget, QTabBar) else widget.minimumSizeHint()
                 if hint.height() > widget.height() + 1 or (
                         not isinstance(widget, QTabBar) and hint.width() > widget.width() + 1):

@@ -31,7 +31,7 @@ from centre_desk import __version__
 from centre_desk.domain.errors import DefinitionError
 from centre_desk.formspec.resources import resources_dir
 
-from .widgets import APP_NAME, heading, named, note
+from .widgets import APP_NAME, heading, minimum_width, named, note
 
 LICENCES_FILE = "licences.yaml"
 ICON_PNG = Path("icons") / "centre-desk.png"
@@ -231,8 +231,8 @@ class AboutDialog(QDialog):
         if not icon.isNull():
             self.setWindowIcon(icon)
 
-        self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
+        minimum_width(layout, 520)
         top = QHBoxLayout()
         self.icon_label = QLabel()
         self.icon_label.setObjectName("aboutIcon")

@@ -50,6 +50,7 @@ from .errors import describe
 from .forms.values import describe_value
 from .household_models import ContactsModel, HistoryModel, MembersModel, uk_date
 from .referrals_section import ReferralsSection
+from .style import points
 from .tasks import TaskRunner
 from .widgets import comfortable_rows, heading, named
 
@@ -145,12 +146,12 @@ class HouseholdView(QWidget):
         expose(self.banner, "Safeguarding concern")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(f"background: {SAFEGUARDING_COLOUR}; color: white; font-weight: bold; "
-                                  "font-size: 13pt; padding: 10px 14px; border-radius: 4px;")
+                                  f"font-size: {points(13)}pt; padding: 10px 14px; border-radius: 4px;")
         self.banner.setVisible(False)
         self.last_contact = QLabel()
         self.last_contact.setObjectName("lastContact")
         self.last_contact.setTextFormat(Qt.TextFormat.PlainText)
-        self.last_contact.setStyleSheet("font-size: 13pt; font-weight: bold; padding: 8px 12px; "
+        self.last_contact.setStyleSheet(f"font-size: {points(13)}pt; font-weight: bold; padding: 8px 12px; "
                                         "background: palette(alternate-base); border-left: 4px solid #2f6f9f;")
         self.message = QLabel()
         self.message.setObjectName("householdMessage")

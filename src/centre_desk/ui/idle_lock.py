@@ -31,6 +31,7 @@ from centre_desk.domain.errors import SignInFailed, SignInThrottled
 
 from .a11y import announce
 from .errors import describe
+from .style import points
 from .widgets import Countdown, MessageLabel, heading, line_edit, named, throttle_message
 
 UNLOCK_FAILED = "Unlock failed. Check your password and try again."
@@ -237,7 +238,7 @@ class LockScreen(QWidget):
         card = QFrame()
         card.setObjectName("lockCard")
         card.setFrameShape(QFrame.Shape.StyledPanel)
-        card.setMaximumWidth(520)
+        card.setMaximumWidth(round(points(520)))  # wider with larger text, so the words fit
         inner = QVBoxLayout(card)
         inner.setContentsMargins(28, 24, 28, 24)
         inner.setSpacing(12)

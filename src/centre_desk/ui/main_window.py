@@ -15,12 +15,13 @@ from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QCommandLinkButton,
+    QFrame,
     QGridLayout,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QStackedWidget,
     QToolBar,
     QVBoxLayout,
@@ -37,7 +38,7 @@ from .context import AppContext, SignedIn, Workplace
 from .desk import HouseholdDesk
 from .idle_lock import IdleLock, IdleWarning, LockScreen
 from .print_actions import NoticePrintActions
-from .widgets import APP_NAME, heading, named
+from .widgets import APP_NAME, ActionButton, heading, keep_focus_in_view, named
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +77,23 @@ def _minutes(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-class StartPage(QWidget):
-    """Welcome, and what this person's role lets them do. Feature pages replace it as they land."""
+class StartPage(QScrollArea):
+    """Welcome, and what this person's role lets them do. Feature pages replace it as they land.
+    It scrolls, so that at a large text size nothing is squeezed."""
 
     def __init__(self, member: StaffMember, workplace: Workplace, idle_seconds: float,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("startPage")
-        layout = QVBoxLayout(self)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        body = QWidget()
+        body.setObjectName("startPageBody")
+        self.setWidget(body)
+        keep_focus_in_view(self)
+        layout = QVBoxLayout(body)
+        self._layout = layout
         layout.setContentsMargins(40, 32, 40, 24)
         layout.setSpacing(14)
         layout.addWidget(heading(f"Welcome, {member.display_name or member.username}", 22, "welcomeHeading"))
@@ -106,7 +116,7 @@ class StartPage(QWidget):
         self.actions_grid.setVerticalSpacing(8)
         self.actions_grid.setColumnStretch(0, 1)
         self.actions_grid.setColumnStretch(1, 1)
-        self.action_buttons: list[QCommandLinkButton] = []
+        self.action_buttons: list[ActionButton] = []
         layout.addLayout(self.actions_grid)
 
         layout.addSpacing(6)
@@ -123,18 +133,16 @@ class StartPage(QWidget):
 
     def add_panel(self, panel: QWidget) -> None:
         """A feature's panel (unfinished forms...), shown under the welcome, in the order added."""
-        layout = self.layout()
-        assert isinstance(layout, QVBoxLayout)
-        layout.insertWidget(self._panel_index, panel)
+        self._layout.insertWidget(self._panel_index, panel)
         self._panel_index += 1
 
     def add_action(self, action: QAction, title: str, description: str,
-                   permission: Permission | None = None) -> QCommandLinkButton | None:
+                   permission: Permission | None = None) -> ActionButton | None:
         """A button that triggers ``action``; none when this person lacks ``permission``."""
         if permission is not None and not self._member.may(permission):
             return None
         keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        button = QCommandLinkButton(title, f"{description} ({keys})" if keys else description)
+        button = ActionButton(title, f"{description} ({keys})" if keys else description)
         named(button, f"start:{action.objectName()}", title, button.description())
         button.clicked.connect(action.trigger)
         n = len(self.action_buttons)

@@ -8,8 +8,9 @@ A QMessageBox answers to a button's letter alone, and Space presses the focused 
   with Tab and pressed with Space or Enter);
 - has the safe choice (the one that changes nothing) as its default and escape button, with the
   focus on it;
-- ignores every key for ``TYPE_AHEAD_MS`` after it opens, so keys already on their way (typed
-  before the question could be read) are dropped rather than taken as an answer.
+- ignores every key but Esc (the safe answer) for ``TYPE_AHEAD_MS`` after it opens, so keys
+  already on their way (typed before the question could be read) are dropped rather than taken
+  as an answer.
 """
 
 from __future__ import annotations
@@ -75,16 +76,19 @@ class SafeQuestion(QMessageBox):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Space on the focused button presses it before the box hears the key.
-        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and self._typed_ahead():
+        if (event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and self._typed_ahead()
+                and isinstance(event, QKeyEvent) and event.key() != Qt.Key.Key_Escape):
             return True
         return super().eventFilter(watched, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if self._typed_ahead():
+        if self._typed_ahead() and event.key() != Qt.Key.Key_Escape:  # Esc is the safe answer: always heard
             event.accept()  # typed before the question could have been read
             return
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        if event.text().strip() and not mods & (Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ControlModifier):
+        text = event.text()
+        printable = bool(text) and text.isprintable() and not text.isspace()
+        if printable and not mods & (Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ControlModifier):
             event.accept()  # a letter alone answers nothing (QMessageBox would press its button)
             return
         super().keyPressEvent(event)

@@ -42,14 +42,14 @@ from centre_desk.services.session import DeskSession
 
 from .contact_dialog import parse_uk_date
 from .errors import describe
-from .forms.fields import PROBLEM_COLOUR
 from .forms.renderer import FormView
 from .forms.values import DATE_FORMAT_HINT
 from .questions import Answer, SafeQuestion
 from .referral_models import ReferralRow, ReferralsModel, describe_referral, next_steps, status_word
+from .style import problem_colour
 from .table_model import SORT_ROLE
 from .tasks import TaskRunner
-from .widgets import MessageLabel, heading, named, note, record_table, select_focused_row
+from .widgets import MessageLabel, heading, minimum_width, named, note, record_table, select_focused_row
 
 NOTE_MAX = 2000
 PEOPLE = "people"
@@ -72,7 +72,7 @@ def _problem_label(name: str) -> QLabel:
     label.setObjectName(name)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setStyleSheet(f"color: {PROBLEM_COLOUR}; font-weight: bold;")
+    label.setStyleSheet(f"color: {problem_colour()}; font-weight: bold;")
     label.setVisible(False)
     return label
 
@@ -518,7 +518,7 @@ class NextStepDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addLayout(buttons)
-        self.setMinimumWidth(520)
+        minimum_width(layout, 520)
         self.status.setFocus()
 
     def submit(self) -> None:

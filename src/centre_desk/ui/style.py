@@ -126,6 +126,13 @@ def tuned_palette(base: QPalette) -> QPalette:
     return palette
 
 
+def points(size: float) -> float:
+    """A font size written for the 11 pt desk, at the person's text size (22 at 200 %)."""
+    app = QGuiApplication.instance()
+    base = QGuiApplication.font().pointSizeF() if isinstance(app, QGuiApplication) else BASE_POINT_SIZE
+    return round(size * max(base, 1.0) / BASE_POINT_SIZE, 1)
+
+
 def boundary_colour(palette: QPalette) -> QColor:
     """Input, button, tab and table borders: 3:1 against the window and field backgrounds."""
     return ensure_contrast(palette.color(_R.Mid), [palette.color(_R.Window), palette.color(_R.Base),
@@ -138,6 +145,17 @@ def focus_colour(palette: QPalette) -> QColor:
     backs = [palette.color(_R.Window), palette.color(_R.Base), palette.color(_R.Button),
              palette.color(_R.AlternateBase)]
     return ensure_contrast(palette.color(_R.Highlight), backs, BOUNDARY_RATIO)
+
+
+PROBLEM_COLOUR = "#a4161a"
+
+
+def problem_colour(palette: QPalette | None = None) -> str:
+    """The red of problems and required marks, made lighter on a dark or high-contrast theme so it
+    still reads at 4.5:1 there."""
+    palette = palette if palette is not None else QGuiApplication.palette()
+    backs = [palette.color(_R.Window), palette.color(_R.Base), palette.color(_R.AlternateBase)]
+    return ensure_contrast(QColor(PROBLEM_COLOUR), backs, TEXT_RATIO).name()
 
 
 def area_focus_colour(palette: QPalette) -> QColor:
@@ -238,12 +256,13 @@ class DeskStyle(QProxyStyle):
 
 
 class _ThemeWatcher(QObject):
-    """Applies the theme again when the platform's palette or contrast setting changes."""
+    """Applies the theme again when the platform's theme or contrast setting changes (not when
+    the application sets its own palette: that is this module doing it)."""
 
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
         self._app = app
-        self._applying = False
+        self.palette: QPalette | None = None  # one given explicitly, kept across changes
         app.installEventFilter(self)
         try:
             app.styleHints().colorSchemeChanged.connect(self.reapply)
@@ -252,15 +271,10 @@ class _ThemeWatcher(QObject):
             pass
 
     def reapply(self, *_args: object) -> None:
-        if not self._applying:
-            self._applying = True
-            try:
-                _apply(self._app)
-            finally:
-                self._applying = False
+        _apply(self._app, self.palette)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._app and event.type() == QEvent.Type.ApplicationPaletteChange and not self._applying:
+        if watched is self._app and event.type() == QEvent.Type.ThemeChange:
             self.reapply()
         return False
 
@@ -289,6 +303,6 @@ def apply_theme(app: QApplication, *, text_scale: float = 1.0, palette: QPalette
     if size != font.pointSizeF():
         font.setPointSizeF(size)
         app.setFont(font)
+    watcher = app.findChild(_ThemeWatcher) or _ThemeWatcher(app)
+    watcher.palette = palette
     _apply(app, palette)
-    if app.findChild(_ThemeWatcher) is None:
-        _ThemeWatcher(app)

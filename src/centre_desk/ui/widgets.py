@@ -8,15 +8,26 @@ from pathlib import Path
 from typing import TypeVar
 
 import shiboken6
-from PySide6.QtCore import QAbstractItemModel, QEvent, QItemSelectionModel, QObject, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QItemSelectionModel,
+    QObject,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QBoxLayout,
     QFrame,
     QLabel,
     QLineEdit,
     QMenu,
+    QPushButton,
     QScrollArea,
     QTableView,
     QVBoxLayout,
@@ -58,7 +69,7 @@ def heading(text: str, point_size: int = 18, object_name: str = "", level: int =
     label = QLabel(text)
     mark_heading(label, level or (1 if point_size >= 18 else 2))
     font = QFont(label.font())
-    font.setPointSize(point_size)
+    font.setPointSizeF(style.points(point_size))  # grows with the person's text size
     font.setBold(True)
     label.setFont(font)
     label.setWordWrap(True)
@@ -90,7 +101,7 @@ class MessageLabel(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
     def show_problem(self, text: str) -> None:
-        self.setStyleSheet("color: #8a1c1c; font-weight: bold;")
+        self.setStyleSheet(f"color: {style.problem_colour()}; font-weight: bold;")
         self.setText(text)
         self.setAccessibleDescription(text)
         announce(self, text, urgent=True)
@@ -260,6 +271,61 @@ class FocusRing(QFrame):
         if watched is self.inner and event.type() in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
             self._paint(event.type() == QEvent.Type.FocusIn)
         return False
+
+
+def minimum_width(layout: QBoxLayout, width: int) -> None:
+    """A window at least ``width`` wide that still takes its layout's minimum height.
+
+    ``QWidget.setMinimumWidth`` on a window switches the layout's own minimum size off (Qt
+    applies it only to windows with none of their own), so at 200 % text its labels were
+    squeezed to slivers. A strut in the window's vertical layout asks for the width instead."""
+    margins = layout.contentsMargins()
+    layout.addStrut(max(0, width - margins.left() - margins.right()))
+
+
+class ActionButton(QPushButton):
+    """A big button with a title and a line of description, both at the person's text size
+    (QCommandLinkButton draws them at a fixed 9 pt, and does not grow for 200 % text)."""
+
+    def __init__(self, title: str, description: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._title = title
+        self._description = description
+        self.title_label = QLabel(title)
+        font = QFont(self.title_label.font())
+        font.setBold(True)
+        self.title_label.setFont(font)
+        self.description_label = QLabel(description)
+        self.description_label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 8, 14, 8)
+        layout.setSpacing(2)
+        for label in (self.title_label, self.description_label):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            layout.addWidget(label)
+        self.setAccessibleDescription(description)
+
+    def text(self) -> str:  # the title, as QPushButton.text() would be
+        return self._title
+
+    def description(self) -> str:
+        return self._description
+
+    def sizeHint(self) -> QSize:
+        layout = self.layout()
+        return layout.sizeHint() if layout is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        layout = self.layout()
+        return layout.minimumSize() if layout is not None else super().minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        layout = self.layout()
+        return layout.totalHeightForWidth(width) if layout is not None else super().heightForWidth(width)
 
 
 def keep_focus_in_view(area: QScrollArea, margin: int = 0) -> None:

@@ -38,9 +38,10 @@ from centre_desk.formspec.model import Choice, FormDefinition
 from centre_desk.formspec.submission import validate_field
 
 from ..questions import Answer, SafeQuestion
+from ..style import problem_colour
 from ..widgets import named
 from .conditions import FieldScope
-from .fields import PROBLEM_COLOUR, FieldRow
+from .fields import FieldRow
 from .section_list import SectionListModel
 from .sections import EntriesPage, EntryGroup, FieldsPage, SectionPage
 from .values import problem_sentence
@@ -77,7 +78,7 @@ class FormView(QWidget):
         self.summary.setAccessibleName("Problems to check")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
-        self.summary.setStyleSheet(f"border: 2px solid {PROBLEM_COLOUR}; color: {PROBLEM_COLOUR}; "
+        self.summary.setStyleSheet(f"border: 2px solid {problem_colour()}; color: {problem_colour()}; "
                                    "padding: 8px; font-weight: bold;")
         self.summary.setVisible(False)
 
