@@ -113,7 +113,12 @@ class StatusLabel(QLabel):
 
     def setText(self, text: str) -> None:
         changed = text != self.text()
-        super().setText(text)
-        self.setAccessibleDescription(plain(text))
+        self.show_quietly(text)
         if changed:
             announce(self, text, urgent=self._urgent)
+
+    def show_quietly(self, text: str) -> None:
+        """Shown and exposed, but not announced: routine news (a draft autosaved after every
+        pause in typing) that would talk over the person's own typing."""
+        super().setText(text)
+        self.setAccessibleDescription(plain(text))

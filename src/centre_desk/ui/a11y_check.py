@@ -2,6 +2,8 @@
 machine can measure). ``Checker.check(screen, window)`` walks it and records ``Finding``s:
 
 - ``name``: an interactive widget (one that takes the focus) with no accessible name or objectName;
+- ``label-in-name``: a button whose accessible name leaves out the words on it (2.5.3: speech
+  users say what they see);
 - ``label``: a label whose text a screen reader is not given (an accessibleName replaced it and
   no description or buddy carries it);
 - ``heading``: text that looks like a heading (bold, clearly larger) not exposed as one;
@@ -57,6 +59,13 @@ from .style import BOUNDARY_RATIO, LARGE_TEXT_RATIO, TEXT_RATIO, contrast
 
 MIN_ROW_HEIGHT = 24
 _COLOUR_IN_TEXT = re.compile(r"color:\s*(#[0-9a-fA-F]{6})")
+# A visible label's explanation in brackets ("Verbal (told a member of staff)") may be left out of
+# the name; the words before it may not.
+_PARENTHESES = re.compile(r"\([^)]*\)")
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
 @dataclass(frozen=True)
@@ -103,8 +112,8 @@ def _internal(widget: QWidget) -> bool:
         return True
     parent = widget.parentWidget()
     while parent is not None:
-        if isinstance(parent, QAbstractSpinBox | QComboBox):
-            return True
+        if isinstance(parent, QAbstractSpinBox | QComboBox | QTabBar):
+            return True  # a tab bar's scroll arrows: the arrow keys on the tab bar do the same
         parent = parent.parentWidget()
     return False
 
@@ -222,6 +231,11 @@ class Checker:
         name = interface.text(QAccessible.Text.Name) if interface is not None else ""
         if not widget.objectName() or not widget.accessibleName() or not name.strip():
             self._add(found, screen, "name", widget, "interactive widget without an objectName and accessibleName")
+        elif isinstance(widget, QAbstractButton) and widget.text():
+            visible = _words(_PARENTHESES.sub(" ", plain(widget.text())))
+            if visible and visible not in _words(widget.accessibleName()):
+                self._add(found, screen, "label-in-name", widget,
+                          f"name {widget.accessibleName()!r} does not contain the visible label {visible!r} (2.5.3)")
 
     def _check_label(self, found: list[Finding], screen: str, label: QLabel) -> None:
         text = plain(label.text())

@@ -119,7 +119,6 @@ class HouseholdFormPage(QWidget):
         self.form.changed.connect(self._changed)
 
         self.status = StatusLabel("draftStatus", "Draft status")
-        self.status.setWordWrap(False)
         self.status.setStyleSheet("color: palette(placeholder-text);")
         self.close_button = named(QPushButton("&Close"), "closeFormButton", "Close the form")
         self.close_button.setAutoDefault(True)
@@ -222,7 +221,7 @@ class HouseholdFormPage(QWidget):
 
     def _draft_saved(self, draft: Draft) -> None:
         if self.active and not self._autosave.isActive() and draft.id == self.draft_id:
-            self.status.setText(f"Draft saved at {draft.updated_at.astimezone():%H:%M}. Not saved to the "
+            self.status.show_quietly(f"Draft saved at {draft.updated_at.astimezone():%H:%M}. Not saved to the "
                                 "household records yet.")
         self.drafts_changed.emit()
 

@@ -40,6 +40,7 @@ from centre_desk.services.profile import profile_of, service_choices
 from centre_desk.services.referrals import REFERRAL, add_status, household_referrals, record_referral
 from centre_desk.services.session import DeskSession
 
+from .a11y import StatusLabel
 from .contact_dialog import parse_uk_date
 from .errors import describe
 from .forms.renderer import FormView
@@ -335,10 +336,7 @@ class NewReferralDialog(QDialog):
         self.form = FormView(self.definition, today=lambda: self._session().clock.today(), services=self._services)
         self.form.set_values({"date_received": f"{today:%d/%m/%Y}"})
 
-        self.status = QLabel()
-        self.status.setObjectName("newReferralStatus")
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
-        self.status.setWordWrap(True)
+        self.status = StatusLabel("newReferralStatus", "Referral status")
         self.save_button = named(QPushButton("&Save referral"), "saveReferralButton", "Save referral")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.submit)
