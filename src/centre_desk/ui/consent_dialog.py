@@ -171,6 +171,7 @@ class RecordConsentDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         # Rows as tall as their wrapped words at the current column widths (a few dozen rows at most).
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        comfortable_rows(self.table)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)

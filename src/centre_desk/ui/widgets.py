@@ -232,6 +232,8 @@ def add_keyboard_sorting(view: QTableView) -> QMenu:
         index = view.currentIndex()
         where = view.visualRect(index).bottomLeft() if index.isValid() else view.viewport().rect().topLeft()
         menu.popup(view.viewport().mapToGlobal(where))
+        if menu.actions():
+            menu.setActiveAction(menu.actions()[0])  # Enter chooses at once; Down moves on
 
     for keys in SORT_KEYS:
         shortcut = QShortcut(QKeySequence(keys), view)
