@@ -52,6 +52,7 @@ def theme(qapp) -> Iterator[object]:  # type: ignore[no-untyped-def]
 
 
 def shot(window: QWidget, name: str) -> None:
+    QApplication.processEvents()  # layouts requested by the last changes, first
     if SHOTS is not None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(SHOTS / f"{name}.png"))
@@ -124,3 +125,48 @@ def test_a_high_contrast_theme_is_kept_and_still_passes_the_check(qtbot, store, 
         problems += checker.check_clipping(name, window)
     assert not problems, "\n".join(map(str, problems))
     assert contrast(applied.color(QPalette.ColorRole.WindowText), applied.color(QPalette.ColorRole.Window)) == 21
+
+
+def test_at_200_percent_text_the_household_dialogs_are_not_cut_off(qtbot, store, tasks, shell_factory, family, theme):
+    from centre_desk.services.consent import give_consent
+
+    from .test_consent import notice_version
+
+    theme(text_scale=2.0)
+    household_id, parent, _child = family
+    context = make_context(store.data_dir, tasks)
+    main = shell_factory(context).open_main(sign_in_directly(context, ADMIN, ADMIN_PASSWORD))
+    show_and_focus(qtbot, main)
+    give_consent(main.session, household_id, parent, "email-contact", method="verbal",
+                 notice_version=notice_version())
+    main.households.show_household(household_id)
+    qtbot.waitUntil(lambda: main.current_page_name() == "household", timeout=10_000)
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
+    view = main.households.view
+    checker = Checker()
+    problems = []
+    contact = view.record_contact()
+    assert contact is not None
+    qtbot.waitExposed(contact)
+    shot(contact, "200-percent-record contact")
+    problems += checker.check_clipping("record contact", contact)
+    contact.reject()
+    view.tabs.setCurrentWidget(view.consent)
+    view.consent.reload()
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
+    dialog = view.consent.record_consent()
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
+    shot(dialog, "200-percent-record consent")
+    problems += checker.check_clipping("record consent", dialog)
+    dialog.reject()
+    view.consent.view.setFocus()
+    view.consent.view.selectRow(0)
+    withdraw = view.consent.withdraw()
+    assert withdraw is not None
+    qtbot.waitExposed(withdraw)
+    shot(withdraw, "200-percent-withdraw consent")
+    problems += checker.check_clipping("withdraw consent", withdraw)
+    withdraw.reject()
+    assert not problems, "\n".join(map(str, problems))

@@ -51,6 +51,7 @@ from .consent_models import ChoiceRow, ConsentChoicesModel, LawfulBasisModel, bu
 from .errors import describe
 from .print_actions import PRINT_NOTICE, DocumentPrinter
 from .signature_pad import SignatureField
+from .style import points
 from .tasks import TaskRunner
 from .widgets import MessageLabel, comfortable_rows, heading, named, note
 
@@ -374,7 +375,7 @@ class RecordConsentDialog(QDialog):
                   ConsentChoicesModel.SERVICE: 200, ConsentChoicesModel.ON_RECORD: 150,
                   ConsentChoicesModel.DECISION: 100, ConsentChoicesModel.DECIDED_BY: 170}
         for column, width in widths.items():
-            self.table.setColumnWidth(column, width)
+            self.table.setColumnWidth(column, round(points(width)))  # wider with larger text
 
     # -- loading --------------------------------------------------------------------------------
 

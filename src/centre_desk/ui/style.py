@@ -306,3 +306,6 @@ def apply_theme(app: QApplication, *, text_scale: float = 1.0, palette: QPalette
     watcher = app.findChild(_ThemeWatcher) or _ThemeWatcher(app)
     watcher.palette = palette
     _apply(app, palette)
+    from . import window_fit  # it builds on widgets, which build on this module
+
+    window_fit.install(app)
