@@ -49,6 +49,8 @@ def fit(window: QWidget) -> None:
 
 def _scroll_contents(window: QWidget) -> None:
     layout = window.layout()
+    if layout is None:
+        return
     focus = window.focusWidget()
     body = QWidget()
     body.setObjectName(f"{window.objectName() or 'window'}Body")
