@@ -139,8 +139,11 @@ class IdleLock(QObject):
 
 
 class IdleWarning(QFrame):
-    """"The desk locks in N seconds": a bar across the top of the window, with Stay signed in
-    (which has the focus while the bar is up, and gives it back after)."""
+    """"The desk locks in N seconds": a bar across the top of the window, with Stay signed in.
+
+    The bar takes the focus (and gives it back after) unless the person was in a text box: the
+    first key they type on their return must land in their text, not on the bar's button (any
+    key keeps the desk unlocked anyway, and the bar says so)."""
 
     stay_requested = Signal()
 
@@ -177,7 +180,9 @@ class IdleWarning(QFrame):
         self._countdown.start(seconds)
         self.setVisible(True)
         announce(self, self.text.text(), urgent=True)
-        self.stay_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        typing = focus is not None and focus.testAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled)
+        if not typing:
+            self.stay_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def dismiss(self) -> None:
         """Hide, and give the focus back to where it was."""
