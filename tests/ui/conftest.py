@@ -23,6 +23,15 @@ def make_context(data_dir: Path, tasks: TaskRunner, **options: float) -> AppCont
                       idle_lock_seconds=options.get("idle_lock_seconds"), renderer=PdfRenderer)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def desk_theme(qapp):  # type: ignore[no-untyped-def]
+    """The application style the app sets (``ui/style.py``): tests see what a person sees."""
+    from centre_desk.ui.style import apply_theme
+
+    apply_theme(qapp)
+    return qapp
+
+
 @pytest.fixture(autouse=True)
 def gui_thread_gc(qapp):  # type: ignore[no-untyped-def]
     """As in the app: cycles (which may hold Qt objects) are collected on the GUI thread only."""
@@ -147,3 +156,14 @@ def tab_to(qtbot, accessible_name: str, limit: int = 60) -> QWidget:  # type: ig
             return focused()
         press(qtbot, Qt.Key.Key_Tab)
     raise AssertionError(f"Tab never reached {accessible_name!r}; stuck at {focused().accessibleName()!r}")
+
+
+def choose(qtbot, question: QWidget, accessible_name: str) -> None:  # type: ignore[no-untyped-def]
+    """Answer a question about the person's work as the keyboard does: after the moment in which
+    keys are ignored, Tab to the button and press Space (no letter alone answers one)."""
+    from centre_desk.ui.questions import TYPE_AHEAD_MS
+
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is question, timeout=5000)
+    qtbot.wait(TYPE_AHEAD_MS + 50)
+    tab_to(qtbot, accessible_name, limit=10)
+    press(qtbot, Qt.Key.Key_Space)

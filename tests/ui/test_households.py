@@ -12,9 +12,10 @@ from centre_desk.services.households import register_household
 from centre_desk.ui.contact_dialog import RecordContactDialog
 from centre_desk.ui.duplicates_dialog import DuplicateDialog
 from centre_desk.ui.main_window import MainWindow
+from centre_desk.ui.questions import TYPE_AHEAD_MS
 from tests.conftest import ADMIN, ADMIN_PASSWORD, STAFF_RULES
 
-from .conftest import focused, make_context, press, show_and_focus, sign_in_directly, type_text
+from .conftest import choose, focused, make_context, press, show_and_focus, sign_in_directly, type_text
 
 RECEPTION = "rita"
 RECEPTION_PASSWORD = "reception desk password"
@@ -125,7 +126,7 @@ def test_a_reception_worker_registers_a_family_of_four_with_the_keyboard_alone(q
     assert desk.form_page.form.row("postcode").value() == "BS23 1AA"  # tidied on leaving the field
     type_text(qtbot, "07700 900123")
     # On to the next section with its button, as a person tabbing down the page would.
-    tab_to(qtbot, "Next section: People in your household")
+    tab_to(qtbot, "Next: People in your household")
     press(qtbot, Qt.Key.Key_Return)
 
     assert focused().accessibleName() == "Person 1 first name"
@@ -231,7 +232,10 @@ def test_a_draft_survives_the_window_closing_and_is_offered_again(qtbot, store, 
     main.close()
     question = modal(qtbot, QMessageBox)
     assert question.objectName() == "unsavedChangesQuestion"
-    qtbot.keyClick(question, Qt.Key.Key_K)  # a message box's buttons answer to their letter alone
+    qtbot.keyClick(question, Qt.Key.Key_K)  # a letter alone answers nothing (it was typed for a text box)
+    assert question.isVisible()
+    qtbot.wait(TYPE_AHEAD_MS + 50)
+    qtbot.keyClick(question, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)  # Alt+K: Keep as draft
     qtbot.waitUntil(lambda: quits.count == 1, timeout=10_000)
 
     main, _shell = open_desk(qtbot, store, tasks, shell_factory)
@@ -435,7 +439,7 @@ def test_every_input_on_the_household_pages_is_named(qtbot, store, tasks, shell_
     assert names["members[1].first_name"] == "Person 2 first name"
     assert names["members[1].date_of_birth"] == "Person 2 date of birth"
     desk.form_page.ask_to_leave(lambda: None)
-    qtbot.keyClick(modal(qtbot, QMessageBox), Qt.Key.Key_D)
+    choose(qtbot, modal(qtbot, QMessageBox), "Discard changes")
     qtbot.waitUntil(lambda: not desk.form_page.active, timeout=5000)
     desk.open_household(household_id)
     qtbot.waitUntil(lambda: main.current_page_name() == "household", timeout=10_000)
@@ -460,7 +464,7 @@ def test_leaving_a_changed_form_asks_first(qtbot, store, tasks, shell_factory):
     # Discard leaves, and no draft is kept.
     show_and_focus(qtbot, main)
     press(qtbot, Qt.Key.Key_Home, Qt.KeyboardModifier.AltModifier)
-    qtbot.keyClick(modal(qtbot, QMessageBox), Qt.Key.Key_D)
+    choose(qtbot, modal(qtbot, QMessageBox), "Discard changes")
     qtbot.waitUntil(lambda: main.current_page_name() == "start", timeout=5000)
     settle(qtbot, tasks)
     assert desk.drafts.model.rowCount() == 0
@@ -479,7 +483,7 @@ def test_people_are_added_and_removed_with_the_keyboard(qtbot, store, tasks, she
     assert focused().accessibleName() == "Person 2 first name"
     type_text(qtbot, "Arthur")
     press(qtbot, Qt.Key.Key_M, CTRL | Qt.KeyboardModifier.ShiftModifier)
-    qtbot.keyClick(modal(qtbot, QMessageBox), Qt.Key.Key_R)
+    choose(qtbot, modal(qtbot, QMessageBox), "Remove person 2")
     qtbot.waitUntil(lambda: len(form.entries_page().groups) == 1, timeout=5000)
     assert "members[1].first_name" not in form.rows()
 

@@ -117,3 +117,52 @@ def test_closing_the_main_window_signs_out_and_quits(qtbot, store, tasks, shell_
     main.close()
     qtbot.waitUntil(lambda: quits.count == 1, timeout=5000)
     assert session.store.locked
+
+
+def test_a_warning_comes_before_the_lock_and_stay_signed_in_keeps_the_desk_open(qtbot, store, tasks,
+                                                                                   shell_factory):
+    from PySide6.QtWidgets import QPushButton
+
+    from centre_desk.ui.a11y import recent_announcements
+
+    main, _shell = _main_window(qtbot, store, tasks, shell_factory, idle_seconds=3)
+    box = main.findChild(QLineEdit, "searchBox")
+    type_text(qtbot, "Smith")
+    warning = main.idle_warning
+    # A fifth of the time before the lock: the bar, said aloud. The person was typing, so the
+    # focus stays in their text box, and the key they press on their return lands there.
+    qtbot.waitUntil(warning.isVisible, timeout=5000)
+    assert not main.locked
+    assert "will lock in" in warning.text.text() and "Press a key" in warning.text.text()
+    assert any("will lock in" in text for _name, text in recent_announcements)
+    assert focused() is box
+    type_text(qtbot, "on")
+    assert not warning.isVisible()
+    assert box.text() == "Smithon"
+    qtbot.wait(1500)  # past the moment the desk would have locked without the key
+    assert not main.locked and not main.session.store.locked
+
+    # Elsewhere (on a button) the bar takes the focus: Space on Stay signed in, and the focus is
+    # given back.
+    page = box.parentWidget()
+    button = QPushButton("Print")
+    button.setObjectName("printSomething")
+    button.setAccessibleName("Print")
+    page.layout().addWidget(button)
+    button.setFocus()
+    qtbot.waitUntil(warning.isVisible, timeout=5000)
+    assert focused() is warning.stay_button and focused().accessibleName() == "Stay signed in"
+    press(qtbot, Qt.Key.Key_Space)
+    assert not warning.isVisible()
+    assert focused() is button
+    qtbot.wait(1500)
+    assert not main.locked
+
+    # Unanswered, the lock follows; unlocking returns to the button, not to the warning.
+    qtbot.waitUntil(warning.isVisible, timeout=5000)
+    qtbot.waitUntil(lambda: main.locked, timeout=5000)
+    assert not warning.isVisible()
+    type_text(qtbot, ADMIN_PASSWORD)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not main.locked, timeout=10_000)
+    assert focused() is button

@@ -8,14 +8,14 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from centre_desk.ui.main_window import MainWindow
 from centre_desk.ui.referral_models import SAFEGUARDING_YES, ReferralsModel
 from centre_desk.ui.referrals_section import NewReferralDialog, NextStepDialog
 from tests.conftest import ADMIN, ADMIN_PASSWORD
 
-from .conftest import focused, make_context, modal, press, show_and_focus, sign_in_directly, tab_to, type_text
+from .conftest import choose, focused, make_context, modal, press, show_and_focus, sign_in_directly, tab_to, type_text
 
 TAB = Qt.Key.Key_Tab
 ALT = Qt.KeyboardModifier.AltModifier
@@ -58,7 +58,7 @@ def answer(qtbot, accessible_name: str, text: str) -> None:  # type: ignore[no-u
 
 
 def next_section(qtbot, title: str) -> None:  # type: ignore[no-untyped-def]
-    tab_to(qtbot, f"Next section: {title}")
+    tab_to(qtbot, f"Next: {title}")
     press(qtbot, Qt.Key.Key_Return)
 
 
@@ -189,8 +189,7 @@ def test_a_referral_missing_a_required_answer_shows_it_beside_the_field_and_save
     qtbot.waitUntil(lambda: dialog.findChild(QWidget, "discardReferralQuestion") is not None, timeout=5000)
     question = dialog.findChild(QWidget, "discardReferralQuestion")
     assert question is not None
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is question, timeout=5000)
-    press(qtbot, Qt.Key.Key_D, ALT)
+    choose(qtbot, question, "Discard")
     qtbot.waitUntil(lambda: closed(dialog), timeout=5000)
     assert stored_referrals(main, household_id) == []
 

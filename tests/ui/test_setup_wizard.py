@@ -46,7 +46,7 @@ def test_setting_up_with_the_keyboard_alone_shows_the_recovery_key_once(qtbot, d
     assert focused().accessibleName() == "Centre address"
     type_text(qtbot, "1 High Street")
     press(qtbot, Qt.Key.Key_Tab)
-    assert focused().accessibleName() == "Training desk"
+    assert focused().accessibleName() == "This is a training desk: practice records only"
     press(qtbot, Qt.Key.Key_Return)
 
     # 3. The first administrator; a mismatched confirmation is pointed out beside the field.

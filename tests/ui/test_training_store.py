@@ -32,7 +32,7 @@ def test_ticking_the_training_store_makes_the_real_store_and_a_training_store(qt
     type_text(qtbot, "Practice Centre")
     press(qtbot, Qt.Key.Key_Tab)
     press(qtbot, Qt.Key.Key_Tab)
-    assert focused().accessibleName() == "Training desk"
+    assert focused().accessibleName() == "This is a training desk: practice records only"
     press(qtbot, Qt.Key.Key_Tab)
     assert focused().accessibleName() == "Also create a training store with synthetic households"
     press(qtbot, Qt.Key.Key_Space)

@@ -31,7 +31,7 @@ from centre_desk import __version__
 from centre_desk.domain.errors import DefinitionError
 from centre_desk.formspec.resources import resources_dir
 
-from .widgets import APP_NAME, heading, named, note
+from .widgets import APP_NAME, heading, minimum_width, named, note
 
 LICENCES_FILE = "licences.yaml"
 ICON_PNG = Path("icons") / "centre-desk.png"
@@ -170,8 +170,10 @@ class LicencesDialog(QDialog):
         self.text = named(QTextBrowser(), "licenceText", "Licence text")
         self.text.setOpenExternalLinks(False)
         self.text.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
-        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self.text.setFont(QFont(mono))
+        mono = QFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        # The fixed-pitch system font is often 9 pt: as large as the rest of the text instead.
+        mono.setPointSizeF(max(mono.pointSizeF(), self.font().pointSizeF()))
+        self.text.setFont(mono)
         splitter = named(QSplitter(Qt.Orientation.Horizontal), "licencesSplitter", "Licences")
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.list)
@@ -229,8 +231,8 @@ class AboutDialog(QDialog):
         if not icon.isNull():
             self.setWindowIcon(icon)
 
-        self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
+        minimum_width(layout, 520)
         top = QHBoxLayout()
         self.icon_label = QLabel()
         self.icon_label.setObjectName("aboutIcon")
@@ -244,13 +246,14 @@ class AboutDialog(QDialog):
 
         facts = QVBoxLayout()
         facts.addWidget(heading(APP_NAME, 20, "aboutTitle"))
-        self.version_label = named(QLabel(f"Version {__version__}"), "aboutVersion", "Version")
+        self.version_label = named(QLabel(f"Version {__version__}"), "aboutVersion", "Version",
+                                   f"Version {__version__}")
         self.version_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         facts.addWidget(self.version_label)
         self.organisation_label: QLabel | None = None
         if organisation:
             self.organisation_label = named(QLabel(f"Organisation: {organisation}"), "aboutOrganisation",
-                                            "Organisation")
+                                            "Organisation", f"Organisation: {organisation}")
             self.organisation_label.setWordWrap(True)
             facts.addWidget(self.organisation_label)
         facts.addWidget(note("Membership, referral and consent records for children's centres and "

@@ -51,8 +51,9 @@ from .consent_models import ChoiceRow, ConsentChoicesModel, LawfulBasisModel, bu
 from .errors import describe
 from .print_actions import PRINT_NOTICE, DocumentPrinter
 from .signature_pad import SignatureField
+from .style import points
 from .tasks import TaskRunner
-from .widgets import MessageLabel, heading, named, note
+from .widgets import MessageLabel, comfortable_rows, heading, named, note
 
 NOTE_MAX = 500
 SAVE_KEYS = "Ctrl+S"
@@ -171,6 +172,7 @@ class RecordConsentDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         # Rows as tall as their wrapped words at the current column widths (a few dozen rows at most).
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        comfortable_rows(self.table)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -216,6 +218,7 @@ class RecordConsentDialog(QDialog):
         basis_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         basis_header.setSectionResizeMode(LawfulBasisModel.PURPOSE, QHeaderView.ResizeMode.Stretch)
         self.basis_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        comfortable_rows(self.basis_table)
         self.basis_detail = QLabel()
         self.basis_detail.setObjectName("lawfulBasisDetail")
         self.basis_detail.setTextFormat(Qt.TextFormat.PlainText)
@@ -346,11 +349,17 @@ class RecordConsentDialog(QDialog):
         layout.addLayout(footer)
 
     def _set_tab_order(self) -> None:
-        order = [self.table, self.given_button, self.refused_button, self.clear_button, self.decided_by,
-                 self.partner_choice, self.add_partner, self.signed, self.verbal, self.note_edit,
-                 self.signature.on_paper, self.signature.clear_button, self.save_button, self.cancel_button,
-                 self.print_notice, self.tabs.tabBar(), self.basis_table]
-        for first, second in itertools.pairwise(order):
+        """Reading order, as one closed loop: the notice button, the tab bar, the current tab's
+        widgets (the other tab's are hidden and skipped), how the family decided, then Save and
+        Cancel, and round to the top. Leaving the loop open let Tab on the Lawful basis tab fall
+        into the hidden Decisions page and back to the tab bar, never reaching Save."""
+        order = [self.print_notice, self.tabs.tabBar(),
+                 self.table, self.given_button, self.refused_button, self.clear_button, self.decided_by,
+                 self.partner_choice, self.add_partner,
+                 self.basis_table,
+                 self.signed, self.verbal, self.note_edit, self.signature.on_paper, self.signature.clear_button,
+                 self.save_button, self.cancel_button]
+        for first, second in itertools.pairwise([*order, order[0]]):
             self.setTabOrder(first, second)
 
     def place(self) -> None:
@@ -366,7 +375,7 @@ class RecordConsentDialog(QDialog):
                   ConsentChoicesModel.SERVICE: 200, ConsentChoicesModel.ON_RECORD: 150,
                   ConsentChoicesModel.DECISION: 100, ConsentChoicesModel.DECIDED_BY: 170}
         for column, width in widths.items():
-            self.table.setColumnWidth(column, width)
+            self.table.setColumnWidth(column, round(points(width)))  # wider with larger text
 
     # -- loading --------------------------------------------------------------------------------
 

@@ -21,12 +21,15 @@ from centre_desk.domain.organisation import Organisation, Purpose
 from centre_desk.services.consent import ConsentLine
 
 from .household_models import uk_date
+from .style import problem_colour
 from .table_model import HeaderedTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
 
 GIVEN_COLOUR = QColor("#1b5e20")
-REFUSED_COLOUR = QColor("#8a1c1c")
+def refused_colour() -> QColor:
+    """Refusals in red, readable on the theme in use (``style.problem_colour``)."""
+    return QColor(problem_colour())
 
 DECISION_WORDS = {Decision.GIVEN: "Given", Decision.REFUSED: "Refused", Decision.WITHDRAWN: "Withdrawn"}
 NOT_ASKED = "—"
@@ -44,7 +47,7 @@ def decision_colour(decision: Decision | None) -> QColor | None:
     if decision is Decision.GIVEN:
         return GIVEN_COLOUR
     if decision in (Decision.REFUSED, Decision.WITHDRAWN):
-        return REFUSED_COLOUR
+        return refused_colour()
     return None
 
 
@@ -190,7 +193,7 @@ class ConsentChoicesModel(_Table):
             if column == self.DECISION:
                 return decision_colour(row.decision)
             if column == self.RESULT and row.problem:
-                return REFUSED_COLOUR
+                return refused_colour()
             return None
         if role == Qt.ItemDataRole.FontRole and column in (self.DECISION, self.RESULT) and (
                 row.decision is not None or row.problem):

@@ -24,10 +24,10 @@ from centre_desk.services.households import CONTACT_TYPE_LABELS, CONTACT_TYPES, 
 from centre_desk.services.session import DeskSession
 
 from .errors import describe
-from .forms.fields import PROBLEM_COLOUR
 from .forms.values import DATE_FORMAT_HINT, tidy_date
+from .style import problem_colour
 from .tasks import TaskRunner
-from .widgets import heading, named
+from .widgets import heading, minimum_width, named
 
 NOTE_MAX = 2000
 
@@ -70,7 +70,7 @@ class RecordContactDialog(QDialog):
         self.problem = QLabel()
         self.problem.setObjectName("contactProblem")
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(f"color: {PROBLEM_COLOUR}; font-weight: bold;")
+        self.problem.setStyleSheet(f"color: {problem_colour()}; font-weight: bold;")
         self.record_button = named(QPushButton("&Record contact"), "recordContactButton", "Record contact")
         self.record_button.setDefault(True)
         self.record_button.clicked.connect(self.submit)
@@ -93,7 +93,7 @@ class RecordContactDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addLayout(buttons)
-        self.setMinimumWidth(520)
+        minimum_width(layout, 520)
         self.kind.setFocus()
 
     def submit(self) -> None:

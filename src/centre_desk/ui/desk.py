@@ -23,6 +23,7 @@ from centre_desk.services.drafts import load_draft
 from centre_desk.services.households import open_household, purge_removed_words
 from centre_desk.services.session import DeskSession
 
+from .a11y import announce
 from .drafts_panel import DraftsPanel
 from .duplicates_review import DuplicatesReviewPage
 from .errors import show_error
@@ -206,9 +207,23 @@ class HouseholdDesk(QObject):
         self.box.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.box.selectAll()
 
-    def _show_search(self) -> None:
-        if self.window.current_page_name() != SEARCH_PAGE:
-            self._leave_page(lambda: self.window.show_page(SEARCH_PAGE))
+    def _show_search(self, deliberate: bool = True) -> None:
+        if self.window.current_page_name() == SEARCH_PAGE:
+            return
+        if not deliberate and self._form_has_changes():
+            # Typing in the search box never takes the person off a changed form, and never opens
+            # a question that the next letters they type could answer: the results wait for Down
+            # or Enter, which ask about the form first.
+            words = (f"Searching for “{self.box.text().strip()}”. Press Down or Enter in the search box to see "
+                     "the households found; you will be asked about the unsaved form first.")
+            self.window.statusBar().showMessage(words, 15_000)
+            announce(self.box, words)
+            return
+        self._leave_page(lambda: self.window.show_page(SEARCH_PAGE))
+
+    def _form_has_changes(self) -> bool:
+        return (self.window.current_page_name() == FORM_PAGE and self.form_page.active
+                and self.form_page.form.dirty)
 
     def _enter_in_box(self) -> None:
         household_id = self.search_page.first_household()

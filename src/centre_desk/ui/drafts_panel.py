@@ -25,6 +25,7 @@ from centre_desk.services.drafts import discard_draft, list_drafts
 from centre_desk.services.session import DeskSession
 
 from .household_models import ID_ROLE, SORT_ROLE
+from .questions import Answer, SafeQuestion
 from .table_model import HeaderedTableModel
 from .tasks import TaskRunner
 from .widgets import heading, named
@@ -127,9 +128,10 @@ class DraftsPanel(QFrame):
         self.empty.setObjectName("noDrafts")
         self.empty.setStyleSheet("color: palette(placeholder-text);")
         self.resume_button = named(QPushButton("&Carry on with this form"), "resumeDraftButton",
-                                   "Carry on with the chosen form")
+                                   "Carry on with this form")
         self.resume_button.clicked.connect(self._resume)
-        self.discard_button = named(QPushButton("Discard…"), "discardDraftButton", "Discard the chosen form")
+        self.discard_button = named(QPushButton("Discard…"), "discardDraftButton", "Discard…",
+                                     "Discard the chosen form")
         self.discard_button.clicked.connect(self._ask_discard)
         buttons = QHBoxLayout()
         buttons.addWidget(self.resume_button)
@@ -181,17 +183,14 @@ class DraftsPanel(QFrame):
         draft = self._current()
         if draft is None:
             return
-        box = QMessageBox(QMessageBox.Icon.Question, "Discard this form?",
-                          f"Discard the unfinished form “{draft_title(draft)}” "
-                          f"({', '.join(draft.people()) or 'no names yet'})? It cannot be brought back.",
-                          QMessageBox.StandardButton.NoButton, self)
-        box.setObjectName("discardDraftQuestion")
-        box.setAccessibleName("Discard this form?")
-        discard = named(box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole),
-                        "confirmDiscardDraftButton", "Discard")
-        keep = named(box.addButton("Keep", QMessageBox.ButtonRole.RejectRole), "keepDraftButton", "Keep")
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
+        box = SafeQuestion(self, "discardDraftQuestion", "Discard this form?",
+                           f"Discard the unfinished form “{draft_title(draft)}” "
+                           f"({', '.join(draft.people()) or 'no names yet'})? It cannot be brought back.", "",
+                           [Answer("Discard", "confirmDiscardDraft", QMessageBox.ButtonRole.DestructiveRole,
+                                   destructive=True),
+                            Answer("Keep", "keepDraft", QMessageBox.ButtonRole.RejectRole)],
+                           safe="keepDraft", icon=QMessageBox.Icon.Question)
+        discard = box.buttons_by_key["confirmDiscardDraft"]
 
         def done(_result: int) -> None:
             if box.clickedButton() is discard:

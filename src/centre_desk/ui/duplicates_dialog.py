@@ -28,7 +28,7 @@ from centre_desk.domain.duplicates import LikelyDuplicate
 
 from .household_models import ID_ROLE, SORT_ROLE, uk_date
 from .table_model import HeaderedTableModel
-from .widgets import heading, named
+from .widgets import comfortable_rows, heading, minimum_width, named
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -112,6 +112,7 @@ class DuplicateDialog(QDialog):
         self.view.setTabKeyNavigation(False)
         self.view.verticalHeader().setVisible(False)
         self.view.setWordWrap(False)
+        comfortable_rows(self.view)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(DuplicatesModel.REASONS, QHeaderView.ResizeMode.Stretch)
@@ -142,7 +143,7 @@ class DuplicateDialog(QDialog):
         layout.addLayout(buttons)
         rows = min(max(self.model.rowCount(), 2), 8)
         self.view.setMinimumHeight(header.sizeHint().height() + self.view.sizeHintForRow(0) * rows + 6)
-        self.setMinimumWidth(820)
+        minimum_width(layout, 820)
         self.setTabOrder(self.view, self.open_button)
         self.setTabOrder(self.open_button, self.save_button)
         self.setTabOrder(self.save_button, self.back_button)

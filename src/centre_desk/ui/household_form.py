@@ -33,10 +33,12 @@ from centre_desk.services.households import (
 from centre_desk.services.profile import form as form_definition
 from centre_desk.services.session import DeskSession
 
+from .a11y import StatusLabel
 from .duplicates_dialog import DuplicateChoice, DuplicateDialog
 from .errors import describe, show_error
 from .forms import FormView, display_values
 from .forms.merge import merge_edits
+from .questions import Answer, SafeQuestion
 from .tasks import TaskRunner
 from .widgets import heading, named
 
@@ -51,27 +53,24 @@ class LeaveChoice(Enum):
     CANCEL = "cancel"
 
 
-def ask_about_changes(parent: QWidget, what: str, decide: Callable[[LeaveChoice], None]) -> QMessageBox:
-    """Save / Keep as draft / Discard / Cancel, without blocking: ``decide`` hears the answer."""
-    box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", f"{what} has changes that are not saved yet.",
-                      QMessageBox.StandardButton.NoButton, parent)
-    box.setObjectName("unsavedChangesQuestion")
-    box.setAccessibleName("Unsaved changes")
-    box.setInformativeText("Save them now, keep them as a draft to finish later (drafts are listed on the start "
-                           "page), or discard them.")
-    choices = {
-        box.addButton("&Save", QMessageBox.ButtonRole.AcceptRole): LeaveChoice.SAVE,
-        box.addButton("&Keep as draft", QMessageBox.ButtonRole.ActionRole): LeaveChoice.KEEP_DRAFT,
-        box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole): LeaveChoice.DISCARD,
-        box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole): LeaveChoice.CANCEL,
-    }
-    for button, choice in choices.items():
-        named(button, f"{choice.value}ChangesButton", button.text().replace("&", ""))
-    save_button = next(b for b, c in choices.items() if c is LeaveChoice.SAVE)
-    cancel_button = next(b for b, c in choices.items() if c is LeaveChoice.CANCEL)
-    box.setDefaultButton(save_button)
-    box.setEscapeButton(cancel_button)
-    box.finished.connect(lambda _result: decide(choices.get(box.clickedButton(), LeaveChoice.CANCEL)))  # type: ignore[call-overload]
+def ask_about_changes(parent: QWidget, what: str, decide: Callable[[LeaveChoice], None]) -> SafeQuestion:
+    """Save / Keep as draft / Discard changes / Cancel, without blocking: ``decide`` hears the answer.
+
+    Cancel (stay on the form, nothing changes) is the default and has the focus; Discard has no
+    mnemonic, and no letter alone answers (see ``ui/questions.py``)."""
+    box = SafeQuestion(parent, "unsavedChangesQuestion", "Unsaved changes",
+                       f"{what} has changes that are not saved yet.",
+                       "Save them now, keep them as a draft to finish later (drafts are listed on the start "
+                       "page), or discard them. Cancel goes back to the form.",
+                       [Answer("&Save", "saveChanges", QMessageBox.ButtonRole.AcceptRole),
+                        Answer("&Keep as draft", "keepChanges", QMessageBox.ButtonRole.ActionRole),
+                        Answer("Discard changes", "discardChanges", QMessageBox.ButtonRole.DestructiveRole,
+                               destructive=True),
+                        Answer("Cancel", "cancelChanges", QMessageBox.ButtonRole.RejectRole)],
+                       safe="cancelChanges")
+    choices = {"saveChanges": LeaveChoice.SAVE, "keepChanges": LeaveChoice.KEEP_DRAFT,
+               "discardChanges": LeaveChoice.DISCARD, "cancelChanges": LeaveChoice.CANCEL}
+    box.finished.connect(lambda _result: decide(choices.get(box.answer() or "", LeaveChoice.CANCEL)))
     box.finished.connect(lambda _result: box.deleteLater())
     box.open()
     return box
@@ -109,7 +108,7 @@ class HouseholdFormPage(QWidget):
         self.active = False
         self._busy = False
         self._draft_kept = False
-        self._question: QMessageBox | None = None
+        self._question: SafeQuestion | None = None
 
         self.title = heading("New household", 18, "householdFormTitle")
         self.subtitle = QLabel("Fields marked * are required. Everything you type is kept as a draft until you "
@@ -119,10 +118,7 @@ class HouseholdFormPage(QWidget):
         self.form = FormView(self.definition, today=lambda: self._session().clock.today())
         self.form.changed.connect(self._changed)
 
-        self.status = QLabel()
-        self.status.setObjectName("draftStatus")
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
-        self.status.setAccessibleName("Draft status")
+        self.status = StatusLabel("draftStatus", "Draft status")
         self.status.setStyleSheet("color: palette(placeholder-text);")
         self.close_button = named(QPushButton("&Close"), "closeFormButton", "Close the form")
         self.close_button.setAutoDefault(True)
@@ -225,7 +221,7 @@ class HouseholdFormPage(QWidget):
 
     def _draft_saved(self, draft: Draft) -> None:
         if self.active and not self._autosave.isActive() and draft.id == self.draft_id:
-            self.status.setText(f"Draft saved at {draft.updated_at.astimezone():%H:%M}. Not saved to the "
+            self.status.show_quietly(f"Draft saved at {draft.updated_at.astimezone():%H:%M}. Not saved to the "
                                 "household records yet.")
         self.drafts_changed.emit()
 
@@ -292,7 +288,7 @@ class HouseholdFormPage(QWidget):
             clean = validate_submission(self.definition, self.form.values(), today=session.clock.today())
         except ValidationFailed as exc:
             self.form.show_problems(exc.problems)
-            self.status.setText("Not saved: please check the answers marked in red.")
+            self.status.setText("Not saved: please check the problems listed at the top of the form.")
             return
         self.form.clear_problems()
         self._set_busy(True)
@@ -361,7 +357,7 @@ class HouseholdFormPage(QWidget):
         self._set_busy(False)
         if isinstance(error, ValidationFailed):
             self.form.show_problems(error.problems)
-            self.status.setText("Not saved: please check the answers marked in red.")
+            self.status.setText("Not saved: please check the problems listed at the top of the form.")
         elif isinstance(error, Conflict) and self.household is not None:
             self._conflict()
         else:

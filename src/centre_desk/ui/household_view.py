@@ -45,6 +45,7 @@ from centre_desk.services.profile import form as form_definition
 from centre_desk.services.rights import RestrictionState, restriction_state
 from centre_desk.services.session import DeskSession
 
+from .a11y import expose
 from .consent_section import ConsentSection
 from .contact_dialog import RecordContactDialog
 from .context import no_renderer
@@ -54,8 +55,9 @@ from .household_models import ID_ROLE, ContactsModel, DisclosuresModel, HistoryM
 from .print_actions import DocumentPrinter
 from .referrals_section import ReferralsSection
 from .rights_dialogs import DisclosureDialog, EraseDialog, RestrictDialog
+from .style import points
 from .tasks import TaskRunner
-from .widgets import heading, named
+from .widgets import comfortable_rows, heading, named
 
 SAFEGUARDING_COLOUR = "#a4161a"
 RESTRICTED_COLOUR = "#7a4b00"  # dark amber: 7.6:1 with white text
@@ -102,6 +104,7 @@ def _table(name: str, accessible: str) -> QTableView:
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     view.horizontalHeader().setStretchLastSection(True)
+    comfortable_rows(view)
     return view
 
 
@@ -162,22 +165,22 @@ class HouseholdView(QWidget):
         self.banner = QLabel("Safeguarding concern recorded for this household. Speak to the safeguarding lead "
                              "before sharing anything about this family.")
         self.banner.setObjectName("safeguardingBanner")
-        self.banner.setAccessibleName("Safeguarding concern")
+        expose(self.banner, "Safeguarding concern")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(f"background: {SAFEGUARDING_COLOUR}; color: white; font-weight: bold; "
-                                  "font-size: 13pt; padding: 10px 14px; border-radius: 4px;")
+                                  f"font-size: {points(13)}pt; padding: 10px 14px; border-radius: 4px;")
         self.banner.setVisible(False)
         self.restricted_banner = QLabel()
         self.restricted_banner.setObjectName("restrictedBanner")
-        self.restricted_banner.setAccessibleName("Processing restricted")
+        expose(self.restricted_banner, "Processing restricted")
         self.restricted_banner.setWordWrap(True)
         self.restricted_banner.setStyleSheet(f"background: {RESTRICTED_COLOUR}; color: white; font-weight: bold; "
-                                             "font-size: 12pt; padding: 8px 14px; border-radius: 4px;")
+                                             f"font-size: {points(12)}pt; padding: 8px 14px; border-radius: 4px;")
         self.restricted_banner.setVisible(False)
         self.last_contact = QLabel()
         self.last_contact.setObjectName("lastContact")
         self.last_contact.setTextFormat(Qt.TextFormat.PlainText)
-        self.last_contact.setStyleSheet("font-size: 13pt; font-weight: bold; padding: 8px 12px; "
+        self.last_contact.setStyleSheet(f"font-size: {points(13)}pt; font-weight: bold; padding: 8px 12px; "
                                         "background: palette(alternate-base); border-left: 4px solid #2f6f9f;")
         self.message = QLabel()
         self.message.setObjectName("householdMessage")
@@ -385,7 +388,7 @@ class HouseholdView(QWidget):
             self.last_contact.setText(f"Last contact: {on:%d/%m/%Y} ({days_ago(on, today)}) — {kind}")
         else:
             self.last_contact.setText("Last contact: none recorded yet")
-        self.last_contact.setAccessibleName(self.last_contact.text())
+        expose(self.last_contact, "Last contact")
 
     def _fill_details(self, household: Household) -> None:
         while self.details_form.rowCount():
@@ -402,7 +405,7 @@ class HouseholdView(QWidget):
                 label.setStyleSheet("color: palette(placeholder-text);")
                 value = QLabel(text)
                 value.setObjectName(f"detail:{f.id}")
-                value.setAccessibleName(f.label)
+                expose(value, f.label)
                 value.setTextFormat(Qt.TextFormat.PlainText)
                 value.setWordWrap(True)
                 value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -3,15 +3,21 @@
 Any keyboard, mouse, wheel or touch input anywhere in the application restarts the timer; when it
 runs out the main window locks (see ``MainWindow.lock``), which drops the store's key and puts the
 lock screen in place of the person's work.
+
+Shortly before that (``warning_seconds``: a fifth of the time, at most a minute) ``warning`` is
+emitted, so the window can say so and offer "Stay signed in" (WCAG 2.2.1); any input then, or
+``stay()``, restarts the timer and emits ``resumed``.
 """
 
 from __future__ import annotations
 
 import time
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -23,7 +29,9 @@ from PySide6.QtWidgets import (
 
 from centre_desk.domain.errors import SignInFailed, SignInThrottled
 
+from .a11y import announce
 from .errors import describe
+from .style import points
 from .widgets import Countdown, MessageLabel, heading, line_edit, named, throttle_message
 
 UNLOCK_FAILED = "Unlock failed. Check your password and try again."
@@ -35,12 +43,15 @@ ACTIVITY = frozenset({
     _T.Wheel, _T.TouchBegin, _T.TouchUpdate, _T.TouchEnd, _T.TabletPress, _T.TabletMove,
     _T.InputMethod,
 })
+_MOVES = frozenset({_T.MouseMove, _T.HoverMove})
 
 
 class IdleLock(QObject):
     """Emits ``idle`` once when no input has arrived for the armed number of seconds."""
 
     idle = Signal()
+    warning = Signal(int)  # whole seconds left before the lock
+    resumed = Signal()  # input arrived after a warning
 
     def __init__(self, app: QCoreApplication, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +60,10 @@ class IdleLock(QObject):
         self._timer.setSingleShot(True)
         self._timer.setTimerType(Qt.TimerType.CoarseTimer)
         self._timer.timeout.connect(self._timed_out)
+        self._warn_timer = QTimer(self)
+        self._warn_timer.setSingleShot(True)
+        self._warn_timer.timeout.connect(self._warn)
+        self._warned = False
         self._armed = False
         self._last_restart = 0.0
         self._granularity = 1.0
@@ -62,8 +77,17 @@ class IdleLock(QObject):
     def timeout_seconds(self) -> float:
         return self._timer.interval() / 1000.0
 
+    @property
+    def warning_seconds(self) -> float:
+        return min(60.0, self.timeout_seconds / 5)
+
+    @property
+    def warned(self) -> bool:
+        return self._warned
+
     def arm(self, seconds: float) -> None:
         self._timer.setInterval(max(1, round(seconds * 1000)))
+        self._warn_timer.setInterval(max(1, round((self.timeout_seconds - self.warning_seconds) * 1000)))
         # Restarting a timer on every mouse move is wasted work; restarting at most a few times
         # per timeout keeps the lock within a few percent of its nominal time.
         self._granularity = min(1.0, seconds / 20.0)
@@ -73,6 +97,13 @@ class IdleLock(QObject):
     def disarm(self) -> None:
         self._armed = False
         self._timer.stop()
+        self._warn_timer.stop()
+        self._warned = False
+
+    def stay(self) -> None:
+        """Restart the wait at once (the warning's "Stay signed in")."""
+        if self._armed:
+            self._restart()
 
     def remove(self) -> None:
         self.disarm()
@@ -81,16 +112,88 @@ class IdleLock(QObject):
     def _restart(self) -> None:
         self._last_restart = time.monotonic()
         self._timer.start()
+        self._warn_timer.start()
+        if self._warned:
+            self._warned = False
+            self.resumed.emit()
+
+    def _warn(self) -> None:
+        if self._armed and self._timer.isActive():
+            self._warned = True
+            self.warning.emit(max(1, round(self._timer.remainingTime() / 1000)))
 
     def _timed_out(self) -> None:
         if self._armed:
             self._armed = False
+            self._warn_timer.stop()
+            self._warned = False
             self.idle.emit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self._armed and event.type() in ACTIVITY and time.monotonic() - self._last_restart >= self._granularity:
+        if (self._armed and event.type() in ACTIVITY
+                and time.monotonic() - self._last_restart >= self._granularity
+                # A warning bar appearing under a still mouse makes Qt send hover events of its own.
+                and (event.spontaneous() or event.type() not in _MOVES)):
             self._restart()
         return False
+
+
+class IdleWarning(QFrame):
+    """"The desk locks in N seconds": a bar across the top of the window, with Stay signed in.
+
+    The bar takes the focus (and gives it back after) unless the person was in a text box: the
+    first key they type on their return must land in their text, not on the bar's button (any
+    key keeps the desk unlocked anyway, and the bar says so)."""
+
+    stay_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("idleWarning")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("#idleWarning { background: #fff4e0; border: 2px solid #8a5a00; }"
+                           "#idleWarning QLabel { color: #3a2a00; font-weight: bold; }")
+        self.text = QLabel()
+        self.text.setObjectName("idleWarningText")
+        self.text.setWordWrap(True)
+        self.stay_button = named(QPushButton("Stay signed in"), "staySignedInButton", "Stay signed in",
+                                 "Any key or mouse movement also keeps the desk unlocked")
+        self.stay_button.setAutoDefault(True)
+        self.stay_button.clicked.connect(self.stay_requested)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(14, 8, 14, 8)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.stay_button)
+        self._countdown = Countdown(self._tick, lambda: None, self)
+        self.focus_before: QWidget | None = None
+        self.setVisible(False)
+
+    def _tick(self, remaining: int) -> None:
+        unit = "second" if remaining == 1 else "seconds"
+        self.text.setText(f"The desk will lock in {remaining} {unit} because it has not been used. "
+                          "Press a key or choose Stay signed in to keep working.")
+        self.text.setAccessibleDescription(self.text.text())
+
+    def warn(self, seconds: int) -> None:
+        focus = QApplication.focusWidget()
+        self.focus_before = focus if focus is not None and focus is not self.stay_button else None
+        self._countdown.start(seconds)
+        self.setVisible(True)
+        announce(self, self.text.text(), urgent=True)
+        typing = focus is not None and focus.testAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled)
+        if not typing:
+            self.stay_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def dismiss(self) -> None:
+        """Hide, and give the focus back to where it was."""
+        if not self.isVisible():
+            return
+        self._countdown.stop()
+        had_focus = self.stay_button.hasFocus()
+        self.setVisible(False)
+        before, self.focus_before = self.focus_before, None
+        if had_focus and before is not None and shiboken6.isValid(before) and before.isVisible():
+            before.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
 class LockScreen(QWidget):
@@ -140,7 +243,7 @@ class LockScreen(QWidget):
         card = QFrame()
         card.setObjectName("lockCard")
         card.setFrameShape(QFrame.Shape.StyledPanel)
-        card.setMaximumWidth(520)
+        card.setMaximumWidth(round(points(520)))  # wider with larger text, so the words fit
         inner = QVBoxLayout(card)
         inner.setContentsMargins(28, 24, 28, 24)
         inner.setSpacing(12)

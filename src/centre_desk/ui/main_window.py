@@ -15,12 +15,13 @@ from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QCommandLinkButton,
+    QFrame,
     QGridLayout,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QStackedWidget,
     QToolBar,
     QVBoxLayout,
@@ -32,11 +33,12 @@ from centre_desk.domain.staff import Permission, StaffMember
 from centre_desk.services import auth
 from centre_desk.services.session import DeskSession
 
+from .a11y import expose
 from .context import AppContext, SignedIn, Workplace
 from .desk import HouseholdDesk
-from .idle_lock import IdleLock, LockScreen
+from .idle_lock import IdleLock, IdleWarning, LockScreen
 from .print_actions import NoticePrintActions
-from .widgets import APP_NAME, heading, named
+from .widgets import APP_NAME, ActionButton, heading, keep_focus_in_view, named
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +77,23 @@ def _minutes(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-class StartPage(QWidget):
-    """Welcome, and what this person's role lets them do. Feature pages replace it as they land."""
+class StartPage(QScrollArea):
+    """Welcome, and what this person's role lets them do. Feature pages replace it as they land.
+    It scrolls, so that at a large text size nothing is squeezed."""
 
     def __init__(self, member: StaffMember, workplace: Workplace, idle_seconds: float,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("startPage")
-        layout = QVBoxLayout(self)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        body = QWidget()
+        body.setObjectName("startPageBody")
+        self.setWidget(body)
+        keep_focus_in_view(self)
+        layout = QVBoxLayout(body)
+        self._layout = layout
         layout.setContentsMargins(40, 32, 40, 24)
         layout.setSpacing(14)
         layout.addWidget(heading(f"Welcome, {member.display_name or member.username}", 22, "welcomeHeading"))
@@ -105,7 +116,7 @@ class StartPage(QWidget):
         self.actions_grid.setVerticalSpacing(8)
         self.actions_grid.setColumnStretch(0, 1)
         self.actions_grid.setColumnStretch(1, 1)
-        self.action_buttons: list[QCommandLinkButton] = []
+        self.action_buttons: list[ActionButton] = []
         layout.addLayout(self.actions_grid)
 
         layout.addSpacing(6)
@@ -122,18 +133,16 @@ class StartPage(QWidget):
 
     def add_panel(self, panel: QWidget) -> None:
         """A feature's panel (unfinished forms...), shown under the welcome, in the order added."""
-        layout = self.layout()
-        assert isinstance(layout, QVBoxLayout)
-        layout.insertWidget(self._panel_index, panel)
+        self._layout.insertWidget(self._panel_index, panel)
         self._panel_index += 1
 
     def add_action(self, action: QAction, title: str, description: str,
-                   permission: Permission | None = None) -> QCommandLinkButton | None:
+                   permission: Permission | None = None) -> ActionButton | None:
         """A button that triggers ``action``; none when this person lacks ``permission``."""
         if permission is not None and not self._member.may(permission):
             return None
         keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        button = QCommandLinkButton(title, f"{description} ({keys})" if keys else description)
+        button = ActionButton(title, f"{description} ({keys})" if keys else description)
         named(button, f"start:{action.objectName()}", title, button.description())
         button.clicked.connect(action.trigger)
         n = len(self.action_buttons)
@@ -191,6 +200,8 @@ class MainWindow(QMainWindow):
         self.printing = NoticePrintActions(self, context.renderer)
         self._fill_start_page()
         self._idle.idle.connect(self._on_idle)
+        self._idle.warning.connect(self._idle_warning)
+        self._idle.resumed.connect(self.idle_warning.dismiss)
         self._idle.arm(self.idle_seconds)
 
     # -- building -----------------------------------------------------------------------------
@@ -223,10 +234,12 @@ class MainWindow(QMainWindow):
     def _make_actions(self) -> None:
         self.lock_action = self._action("&Lock", "lockAction", "Lock the desk (Ctrl+L)",
                                         partial(self.lock, "manual"), QKeySequence("Ctrl+L"))
-        self.sign_out_action = self._action("Sign &out", "signOutAction", "Sign out", self._ask_sign_out)
-        self.quit_action = self._action("&Quit", "quitAction", "Quit", self._ask_quit,
-                                        QKeySequence(QKeySequence.StandardKey.Quit))
-        self.about_action = self._action("&About Centre Desk", "aboutAction", "About Centre Desk", self._about)
+        self.sign_out_action = self._action("Sign &out", "signOutAction", "Sign out (Ctrl+Shift+O)",
+                                            self._ask_sign_out, QKeySequence("Ctrl+Shift+O"))
+        self.quit_action = self._action("&Quit", "quitAction", "Quit (Ctrl+Q)", self._ask_quit,
+                                        QKeySequence("Ctrl+Q"))
+        self.about_action = self._action("&About Centre Desk", "aboutAction", "About Centre Desk (F1)", self._about,
+                                         QKeySequence("F1"))
         self._always_available = {self.sign_out_action, self.quit_action, self.about_action}
 
     def _make_menus(self) -> None:
@@ -265,10 +278,13 @@ class MainWindow(QMainWindow):
         if self.workplace.training:
             banner = QLabel("TRAINING DESK — practice records only. Do not enter real families' details.")
             banner.setObjectName("trainingBanner")
-            banner.setAccessibleName("Training desk")
+            expose(banner, "Training desk")
             banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
             banner.setStyleSheet("background: #f2b134; color: #222; font-weight: bold; padding: 8px;")
             layout.addWidget(banner)
+        self.idle_warning = IdleWarning()
+        self.idle_warning.stay_requested.connect(self._stay_signed_in)
+        layout.addWidget(self.idle_warning)
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
         self.lock_screen = LockScreen()
@@ -341,6 +357,14 @@ class MainWindow(QMainWindow):
     def _on_idle(self) -> None:
         self.lock("idle")
 
+    def _idle_warning(self, seconds: int) -> None:
+        if not self._locked and not self._leaving:
+            self.idle_warning.warn(seconds)
+
+    def _stay_signed_in(self) -> None:
+        self._idle.stay()
+        self.idle_warning.dismiss()
+
     def lock(self, reason: str = "manual") -> None:
         """Hide everything at once, then drop the key in the background (after any running task)."""
         if self._locked or self._leaving:
@@ -349,6 +373,10 @@ class MainWindow(QMainWindow):
         self._locked = True
         self._idle.disarm()
         focus = QApplication.focusWidget()
+        if focus is self.idle_warning.stay_button:
+            focus = self.idle_warning.focus_before
+        self.idle_warning.focus_before = None
+        self.idle_warning.dismiss()
         self._focus_before = focus if focus is not None and self.pages.isAncestorOf(focus) else None
         self._outer.setCurrentWidget(self.lock_screen)
         self._set_actions_locked(True)
@@ -426,6 +454,9 @@ class MainWindow(QMainWindow):
         self._leaving = True
         self._idle.disarm()
         self._idle.idle.disconnect(self._on_idle)
+        self._idle.warning.disconnect(self._idle_warning)
+        self._idle.resumed.disconnect(self.idle_warning.dismiss)
+        self.idle_warning.dismiss()
         # Hide the records before anything else happens; the shell signs out and closes us.
         self._outer.setCurrentWidget(self.lock_screen)
         self.lock_screen.show_leaving()

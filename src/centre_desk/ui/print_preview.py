@@ -38,7 +38,7 @@ from centre_desk.files import write_private_file
 
 from .errors import describe
 from .tasks import TaskRunner
-from .widgets import MessageLabel, heading, named, note
+from .widgets import FocusRing, MessageLabel, heading, named, note
 
 PRINT_DPI_CAP = 300  # plenty for text; a 600 dpi A4 page as an image would be 140 MB
 SAVED_FILES_WARNING = ("Saved PDF files are not encrypted. Save them only to a work folder you are allowed to "
@@ -200,7 +200,7 @@ class PrintPreviewDialog(QDialog):
         layout.setSpacing(10)
         layout.addWidget(heading(title, 16, "previewTitle"))
         layout.addLayout(tools)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(FocusRing(self.view), 1)
         layout.addWidget(note(SAVED_FILES_WARNING, "savedFilesWarning"))
         layout.addLayout(buttons)
         self.setTabOrder(self.view, self.large)

@@ -40,15 +40,17 @@ from centre_desk.services.profile import profile_of, service_choices
 from centre_desk.services.referrals import REFERRAL, add_status, household_referrals, record_referral
 from centre_desk.services.session import DeskSession
 
+from .a11y import StatusLabel
 from .contact_dialog import parse_uk_date
 from .errors import describe
-from .forms.fields import PROBLEM_COLOUR
 from .forms.renderer import FormView
 from .forms.values import DATE_FORMAT_HINT
+from .questions import Answer, SafeQuestion
 from .referral_models import ReferralRow, ReferralsModel, describe_referral, next_steps, status_word
+from .style import problem_colour
 from .table_model import SORT_ROLE
 from .tasks import TaskRunner
-from .widgets import MessageLabel, heading, named, note, record_table, select_focused_row
+from .widgets import MessageLabel, heading, minimum_width, named, note, record_table, select_focused_row
 
 NOTE_MAX = 2000
 PEOPLE = "people"
@@ -71,7 +73,7 @@ def _problem_label(name: str) -> QLabel:
     label.setObjectName(name)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setStyleSheet(f"color: {PROBLEM_COLOUR}; font-weight: bold;")
+    label.setStyleSheet(f"color: {problem_colour()}; font-weight: bold;")
     label.setVisible(False)
     return label
 
@@ -334,10 +336,7 @@ class NewReferralDialog(QDialog):
         self.form = FormView(self.definition, today=lambda: self._session().clock.today(), services=self._services)
         self.form.set_values({"date_received": f"{today:%d/%m/%Y}"})
 
-        self.status = QLabel()
-        self.status.setObjectName("newReferralStatus")
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
-        self.status.setWordWrap(True)
+        self.status = StatusLabel("newReferralStatus", "Referral status")
         self.save_button = named(QPushButton("&Save referral"), "saveReferralButton", "Save referral")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.submit)
@@ -432,17 +431,13 @@ class NewReferralDialog(QDialog):
         if not (self.form.dirty or self.people_model.chosen()):
             self.reject()
             return
-        box = QMessageBox(QMessageBox.Icon.Question, "Discard this referral?",
-                          "The referral has not been saved. Discard what you have typed?",
-                          QMessageBox.StandardButton.NoButton, self)
-        box.setObjectName("discardReferralQuestion")
-        box.setAccessibleName("Discard this referral?")
-        discard = named(box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole),
-                        "discardReferralButton", "Discard")
-        keep = named(box.addButton("&Keep typing", QMessageBox.ButtonRole.RejectRole),
-                     "keepReferralButton", "Keep typing")
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
+        box = SafeQuestion(self, "discardReferralQuestion", "Discard this referral?",
+                           "The referral has not been saved. Discard what you have typed?", "",
+                           [Answer("Discard", "discardReferral", QMessageBox.ButtonRole.DestructiveRole,
+                                   destructive=True),
+                            Answer("&Keep typing", "keepReferral", QMessageBox.ButtonRole.RejectRole)],
+                           safe="keepReferral", icon=QMessageBox.Icon.Question)
+        discard = box.buttons_by_key["discardReferral"]
 
         def decided(_result: int) -> None:
             box.deleteLater()
@@ -521,7 +516,7 @@ class NextStepDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addLayout(buttons)
-        self.setMinimumWidth(520)
+        minimum_width(layout, 520)
         self.status.setFocus()
 
     def submit(self) -> None:

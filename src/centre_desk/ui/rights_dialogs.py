@@ -29,7 +29,7 @@ from centre_desk.services.rights import set_restriction
 from centre_desk.services.session import DeskSession
 
 from .errors import describe
-from .forms.fields import PROBLEM_COLOUR
+from .style import problem_colour
 from .tasks import TaskRunner
 from .widgets import heading, named
 
@@ -53,7 +53,7 @@ class _ActionDialog(QDialog):
         self.problem = QLabel()
         self.problem.setObjectName(f"{name}Problem")
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(f"color: {PROBLEM_COLOUR}; font-weight: bold;")
+        self.problem.setStyleSheet(f"color: {problem_colour()}; font-weight: bold;")
         self.ok_button = named(QPushButton(action), f"{name}OkButton", action.replace("&", ""))
         self.ok_button.setDefault(True)
         self.ok_button.clicked.connect(self.submit)

@@ -27,11 +27,12 @@ from centre_desk.domain.household import SearchHit
 from centre_desk.services.households import search_households
 from centre_desk.services.session import DeskSession
 
+from .a11y import announce, expose
 from .errors import describe
 from .household_models import ID_ROLE, SORT_ROLE, uk_date
 from .table_model import HeaderedTableModel
 from .tasks import TaskRunner
-from .widgets import heading, named
+from .widgets import add_keyboard_sorting, comfortable_rows, heading, named
 
 _Index = QModelIndex | QPersistentModelIndex
 SEARCH_NAME = "Search households"
@@ -75,7 +76,8 @@ class SearchResultsModel(HeaderedTableModel):
     def _text(self, hit: SearchHit, column: int) -> str:
         if column == self.ADULTS:
             names = ", ".join(hit.adults)
-            return f"⚠ {names}" if hit.safeguarding_concern else names
+            # The sign alone says nothing to a screen reader, or to anyone who has not learnt it.
+            return f"⚠ Safeguarding concern: {names}" if hit.safeguarding_concern else names
         if column == self.CHILDREN:
             return ", ".join(hit.children)
         if column == self.POSTCODE:
@@ -175,10 +177,11 @@ class SearchPage(QWidget):
             self.view.setColumnWidth(column, max(metrics.horizontalAdvance(t) for t in longest) + pad)
         # Every row is one line of text: a uniform height spares the view asking each row its size.
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.view.verticalHeader().setDefaultSectionSize(metrics.height() + 10)
+        comfortable_rows(self.view)
         # No column sorted to start with: the store's order puts the best matches first.
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.view.setSortingEnabled(True)
+        add_keyboard_sorting(self.view)
         self.status = QLabel()
         self.status.setObjectName("searchStatus")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -206,7 +209,9 @@ class SearchPage(QWidget):
             text = f"{found} “{query}”{more}. Down goes to the " \
                    "results; Enter opens one."
         self.status.setText(text)
-        self.status.setAccessibleName(text)
+        expose(self.status, "Search status")
+        if count is not None or problem:
+            announce(self.status, text)
 
     def first_household(self) -> str | None:
         if self.proxy.rowCount() == 0:
@@ -227,10 +232,12 @@ class SearchPage(QWidget):
 class HouseholdSearch(QObject):
     """Connects the box to the page: waits for a pause, searches in the background, shows results.
 
-    ``wanted`` is emitted when there is something to show, so the window can bring the page up.
+    ``wanted(deliberate)`` is emitted when there is something to show, so the window can bring the
+    page up: ``deliberate`` is False when it is only typing (the window may then stay where it is),
+    True for Down or Enter.
     """
 
-    wanted = Signal()
+    wanted = Signal(bool)
 
     def __init__(self, box: SearchBox, page: SearchPage, tasks: TaskRunner, session: Callable[[], DeskSession],
                  parent: QObject | None = None) -> None:
@@ -269,7 +276,7 @@ class HouseholdSearch(QObject):
             self.page.show_status("")
             return
         self.page.show_status(query)
-        self.wanted.emit()
+        self.wanted.emit(False)
         session = self._session()
 
         def work() -> list[SearchHit] | None:
@@ -297,7 +304,7 @@ class HouseholdSearch(QObject):
     def _down(self) -> None:
         if self._timer.isActive():
             self.search_now()
-        self.wanted.emit()
+        self.wanted.emit(True)
         if not self.page.enter_results():
             # Down pressed before the answer came back: go into the results when it does.
             self._enter_when_found = bool(self.box.text().strip())

@@ -126,7 +126,7 @@ class CentrePage(QWizardPage):
         self.address.setTabChangesFocus(True)
         self.address.setFixedHeight(self.address.fontMetrics().lineSpacing() * 4 + 16)
         self.training = named(QCheckBox("This is a &training desk: practice records only"),
-                              "trainingDesk", "Training desk",
+                              "trainingDesk", "This is a training desk: practice records only",
                               "A training desk shows a banner so that nobody mistakes it for real records")
         # A training store is a second store beside the real one, so it is only offered when the
         # application knows where that is (services.training: "<data dir>-training").
@@ -146,7 +146,7 @@ class CentrePage(QWizardPage):
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setVerticalSpacing(10)
-        name_label = QLabel("Centre &name")
+        name_label = QLabel("&Centre name")  # Alt+N is the wizard's Next
         name_label.setBuddy(self.name)
         address_label = QLabel("&Address")
         address_label.setBuddy(self.address)
@@ -388,7 +388,7 @@ class RecoveryKeyPage(QWizardPage):
         warning.setStyleSheet("background: #fff4e0; border: 1px solid #d08a00; padding: 10px; color: #3a2a00;")
         self.key = QLabel()
         self.key.setObjectName("recoveryKey")
-        self.key.setAccessibleName("Recovery key")
+        self.key.setAccessibleName("Recovery key")  # the key itself is the description (set with the text)
         self.key.setTextFormat(Qt.TextFormat.PlainText)
         self.key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                          | Qt.TextInteractionFlag.TextSelectableByKeyboard)
@@ -419,6 +419,8 @@ class RecoveryKeyPage(QWizardPage):
 
     def show_key(self, recovery_key: str) -> None:
         self.key.setText(recovery_key)
+        # Spoken as well as shown: a name alone ("Recovery key") would hide the key from a screen reader.
+        self.key.setAccessibleDescription(" ".join(recovery_key))
 
     def show_training(self, words: str) -> None:
         self.training_note.setText(words)
@@ -436,6 +438,7 @@ class RecoveryKeyPage(QWizardPage):
 
     def forget_key(self) -> None:
         self.key.clear()
+        self.key.setAccessibleDescription("")
 
 
 class SetupWizard(QWizard):

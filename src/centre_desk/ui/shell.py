@@ -47,6 +47,13 @@ def place(window: QWidget, size: tuple[int, int] | None = None) -> None:
         window.resize(min(size[0], area.width() - 24), min(size[1], area.height() - 48))
     else:
         window.adjustSize()
+    layout = window.layout()
+    if layout is not None and layout.hasHeightForWidth():
+        # Qt sizes a window by its layout's minimum for no particular width; wrapped text at a
+        # large text size needs more height at the width the window has, or it is squeezed.
+        need = layout.totalHeightForWidth(window.width())
+        if need > window.height():
+            window.resize(window.width(), min(need, area.height()))
     frame = window.frameGeometry()
     frame.moveCenter(area.center())
     window.move(frame.topLeft())

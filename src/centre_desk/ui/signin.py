@@ -82,7 +82,9 @@ class SignInWindow(QDialog):
         inner.setContentsMargins(28, 24, 28, 24)
         inner.setSpacing(12)
         inner.addWidget(heading(APP_NAME, 22, "appTitle"))
-        inner.addWidget(QLabel("Sign in to open this desk's records."))
+        intro = QLabel("Sign in to open this desk's records.")
+        intro.setWordWrap(True)
+        inner.addWidget(intro)
 
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
@@ -109,7 +111,9 @@ class SignInWindow(QDialog):
         folder = note(f"Data folder: {friendly_path(self._context.data_dir)}", "dataFolderLabel")
         folder.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         outer.addWidget(folder)
-        self.setMinimumWidth(520)
+        # On the card, not the window: a window given a minimum size of its own no longer takes
+        # its layout's, and at a large text size the labels were squeezed to slivers.
+        card.setMinimumWidth(456)
 
     # -- signing in ---------------------------------------------------------------------------
 

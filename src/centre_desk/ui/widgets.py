@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QObject, QSortFilterProxyModel, Qt, QTimer
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QLineEdit, QTableView, QWidget
+import shiboken6
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QItemSelectionModel,
+    QObject,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QBoxLayout,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import style
+from .a11y import announce, mark_heading
 
 APP_NAME = "Centre Desk"
-BASE_POINT_SIZE = 11
+BASE_POINT_SIZE = style.BASE_POINT_SIZE
 
 W = TypeVar("W", bound=QWidget)
 
@@ -37,10 +64,12 @@ def line_edit(object_name: str, accessible_name: str, *, password: bool = False,
     return edit
 
 
-def heading(text: str, point_size: int = 18, object_name: str = "") -> QLabel:
+def heading(text: str, point_size: int = 18, object_name: str = "", level: int = 0) -> QLabel:
+    """A visual heading, exposed to screen readers as one (level 1 for page titles)."""
     label = QLabel(text)
+    mark_heading(label, level or (1 if point_size >= 18 else 2))
     font = QFont(label.font())
-    font.setPointSize(point_size)
+    font.setPointSizeF(style.points(point_size))  # grows with the person's text size
     font.setBold(True)
     label.setFont(font)
     label.setWordWrap(True)
@@ -72,14 +101,16 @@ class MessageLabel(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
     def show_problem(self, text: str) -> None:
-        self.setStyleSheet("color: #8a1c1c; font-weight: bold;")
+        self.setStyleSheet(f"color: {style.problem_colour()}; font-weight: bold;")
         self.setText(text)
         self.setAccessibleDescription(text)
+        announce(self, text, urgent=True)
 
     def show_info(self, text: str) -> None:
         self.setStyleSheet("")
         self.setText(text)
         self.setAccessibleDescription(text)
+        announce(self, text)
 
     def clear_message(self) -> None:
         self.setText("")
@@ -133,12 +164,9 @@ def friendly_path(path: Path) -> str:
         return str(path)
 
 
-def apply_theme(app: QApplication) -> None:
-    """A slightly larger base font than Qt's default: the desk is read at arm's length."""
-    font = QFont(app.font())
-    if font.pointSize() < BASE_POINT_SIZE:
-        font.setPointSize(BASE_POINT_SIZE)
-        app.setFont(font)
+def apply_theme(app: QApplication, *, text_scale: float = 1.0) -> None:
+    """The one application style (``ui/style.py``): contrast-checked palette and style sheet."""
+    style.apply_theme(app, text_scale=text_scale)
 
 
 def record_table(parent: QObject, model: QAbstractItemModel, sort_role: int, sort_column: int, object_name: str,
@@ -158,7 +186,181 @@ def record_table(parent: QObject, model: QAbstractItemModel, sort_role: int, sor
     view.setAlternatingRowColors(True)
     view.setWordWrap(True)
     view.verticalHeader().setVisible(False)
+    comfortable_rows(view)
+    add_keyboard_sorting(view)
     return proxy, view
+
+
+MIN_ROW_HEIGHT = 28  # WCAG 2.5.8 asks for 24 px targets; a little more reads better
+SORT_KEYS = ("Shift+F10", "Menu")
+
+
+def comfortable_rows(view: QTableView) -> None:
+    """Rows at least ``MIN_ROW_HEIGHT`` high, and as high as a line of text at any text size."""
+    rows = view.verticalHeader()
+    height = max(MIN_ROW_HEIGHT, view.fontMetrics().height() + 10)
+    rows.setMinimumSectionSize(height)
+    rows.setDefaultSectionSize(height)
+
+
+def add_keyboard_sorting(view: QTableView) -> QMenu:
+    """Sorting without a mouse: Shift+F10 or the Menu key on the table opens "Sort by…", one entry
+    per column; choosing the column already sorted reverses it. The header's click still works."""
+    menu = QMenu(view)
+    named(menu, f"{view.objectName()}:sortMenu", f"Sort {view.accessibleName().lower()}")
+
+    def fill() -> None:
+        menu.clear()
+        model = view.model()
+        header = view.horizontalHeader()
+        if model is None:
+            return
+        for column in range(model.columnCount()):
+            if view.isColumnHidden(column):
+                continue
+            title = str(model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) or "")
+            current = header.sortIndicatorSection() == column
+            ascending = header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+            order = Qt.SortOrder.DescendingOrder if current and ascending else Qt.SortOrder.AscendingOrder
+            words = "reverse the order" if current else "A to Z, oldest first"
+            action = menu.addAction(f"Sort by {title} ({words})")
+            action.setObjectName(f"sortBy:{column}")
+            action.triggered.connect(lambda _checked=False, c=column, o=order: view.sortByColumn(c, o))
+
+    def open_menu() -> None:
+        fill()
+        index = view.currentIndex()
+        where = view.visualRect(index).bottomLeft() if index.isValid() else view.viewport().rect().topLeft()
+        menu.popup(view.viewport().mapToGlobal(where))
+        if menu.actions():
+            menu.setActiveAction(menu.actions()[0])  # Enter chooses at once; Down moves on
+
+    for keys in SORT_KEYS:
+        shortcut = QShortcut(QKeySequence(keys), view)
+        shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        shortcut.activated.connect(open_menu)
+    hint = "Shift+F10 sorts the table."
+    if hint not in view.accessibleDescription():
+        view.setAccessibleDescription(" ".join(p for p in (view.accessibleDescription(), hint) if p))
+    view.setProperty("keyboardSorting", True)
+    return menu
+
+
+class FocusRing(QFrame):
+    """A frame around a widget that draws no focus indicator of its own (QPdfView paints its
+    pages over any style sheet border): 3 px in the focus colour while the widget has the focus,
+    the plain boundary colour otherwise."""
+
+    def __init__(self, inner: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"{inner.objectName()}_ring")
+        self.inner = inner
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(3, 3, 3, 3)
+        layout.addWidget(inner)
+        inner.installEventFilter(self)
+        self._paint(False)
+
+    def _paint(self, focused: bool) -> None:
+        palette = self.palette()
+        colour = style.focus_colour(palette) if focused else style.boundary_colour(palette)
+        width = 3 if focused else 1
+        # The frame's margin stays 3 px, so the widget inside does not move when the ring thickens.
+        self.setStyleSheet(f"#{self.objectName()} {{ border: {width}px solid {colour.name()}; "
+                           f"padding: {3 - width}px; }}")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.inner and event.type() in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
+            self._paint(event.type() == QEvent.Type.FocusIn)
+        return False
+
+
+def minimum_width(layout: QBoxLayout, width: int) -> None:
+    """A window at least ``width`` wide that still takes its layout's minimum height.
+
+    ``QWidget.setMinimumWidth`` on a window switches the layout's own minimum size off (Qt
+    applies it only to windows with none of their own), so at 200 % text its labels were
+    squeezed to slivers. A strut in the window's vertical layout asks for the width instead."""
+    margins = layout.contentsMargins()
+    layout.addStrut(max(0, width - margins.left() - margins.right()))
+
+
+class ActionButton(QPushButton):
+    """A big button with a title and a line of description, both at the person's text size
+    (QCommandLinkButton draws them at a fixed 9 pt, and does not grow for 200 % text)."""
+
+    def __init__(self, title: str, description: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._title = title
+        self._description = description
+        self.title_label = QLabel(title)
+        font = QFont(self.title_label.font())
+        font.setBold(True)
+        self.title_label.setFont(font)
+        self.description_label = QLabel(description)
+        self.description_label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 8, 14, 8)
+        layout.setSpacing(2)
+        for label in (self.title_label, self.description_label):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            layout.addWidget(label)
+        self.setAccessibleDescription(description)
+
+    def text(self) -> str:  # the title, as QPushButton.text() would be
+        return self._title
+
+    def description(self) -> str:
+        return self._description
+
+    def sizeHint(self) -> QSize:
+        layout = self.layout()
+        return layout.sizeHint() if layout is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        layout = self.layout()
+        return layout.minimumSize() if layout is not None else super().minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        layout = self.layout()
+        return layout.totalHeightForWidth(width) if layout is not None else super().heightForWidth(width)
+
+
+def keep_focus_in_view(area: QScrollArea, margin: int = 0) -> None:
+    """Whatever takes the focus inside ``area`` is scrolled into view, with its label: Qt only
+    does that for Tab pressed inside the area, not for focus arriving from outside it (from the
+    sections list, a shortcut, a problem being focused), which left the field out of sight."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    pad = margin or area.fontMetrics().lineSpacing() * 2 + 12
+
+    def changed(_old: QWidget | None, new: QWidget | None) -> None:
+        if new is None or not shiboken6.isValid(area):
+            return
+        content = area.widget()
+        if content is None or not content.isAncestorOf(new):
+            return
+        target = new
+
+        def reveal() -> None:
+            if shiboken6.isValid(area) and shiboken6.isValid(target) and target.hasFocus():
+                area.ensureWidgetVisible(target, 20, pad)
+
+        reveal()
+        QTimer.singleShot(0, reveal)  # again once a layout caused by the focus change is done
+
+    app.focusChanged.connect(changed)
+    area.destroyed.connect(lambda _obj=None: _disconnect(app, changed))
+
+
+def _disconnect(app: QApplication, slot: Callable[[QWidget | None, QWidget | None], None]) -> None:
+    with contextlib.suppress(RuntimeError, TypeError):
+        app.focusChanged.disconnect(slot)
 
 
 def select_focused_row(view: QTableView) -> None:

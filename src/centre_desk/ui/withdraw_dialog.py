@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -27,8 +28,9 @@ from centre_desk.services.session import DeskSession
 
 from .errors import describe
 from .household_models import uk_date
+from .style import points
 from .tasks import TaskRunner
-from .widgets import MessageLabel, heading, named
+from .widgets import MessageLabel, heading, minimum_width, named
 
 NOTE_MAX = 500
 
@@ -66,7 +68,7 @@ class WithdrawConsentDialog(QDialog):
         what.setObjectName("withdrawWhat")
         what.setTextFormat(Qt.TextFormat.PlainText)
         what.setWordWrap(True)
-        what.setStyleSheet("font-weight: bold; font-size: 12pt;")
+        what.setStyleSheet(f"font-weight: bold; font-size: {points(12)}pt;")
         given = QLabel(f"Given on {uk_date(event.recorded_at)}, recorded by {line.recorded_by}. Withdrawing takes "
                        "effect at once: nothing more is shared or sent on the strength of this consent.")
         given.setObjectName("withdrawGiven")
@@ -101,10 +103,12 @@ class WithdrawConsentDialog(QDialog):
 
         form = QFormLayout()
         form.setVerticalSpacing(10)
-        how = QVBoxLayout()
+        how_group = named(QGroupBox("How the family withdrew consent"), "withdrawHow",
+                          "How the family withdrew consent")
+        how = QVBoxLayout(how_group)
         how.addWidget(self.verbal)
         how.addWidget(self.written)
-        form.addRow(QLabel("How:"), how)
+        form.addRow(how_group)
         if child:
             by_label = QLabel("Withdrawn &by:")
             by_label.setBuddy(self.by)
@@ -126,7 +130,7 @@ class WithdrawConsentDialog(QDialog):
         layout.addWidget(given)
         layout.addLayout(form)
         layout.addLayout(buttons)
-        self.setMinimumWidth(620)
+        minimum_width(layout, 620)
         self._child = child
         self.verbal.setFocus()
 

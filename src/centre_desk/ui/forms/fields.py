@@ -31,12 +31,17 @@ from PySide6.QtWidgets import (
 from centre_desk.domain.text import normalise_postcode
 from centre_desk.formspec.model import Choice, FieldDef, FieldType
 
+from ..style import problem_colour
 from ..widgets import named
 from .values import DATE_FORMAT_HINT, lower_first, tidy_date
 
-PROBLEM_COLOUR = "#a4161a"
 QWIDGETSIZE_MAX = (1 << 24) - 1
-REQUIRED_MARK = f' <span style="color:{PROBLEM_COLOUR}">*</span>'
+
+
+def required_mark() -> str:
+    return f' <span style="color:{problem_colour()}">*</span>'
+
+
 _IGNORED_FOCUS_REASONS = (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason)
 # Characters wide: enough for the longest sensible answer, so short fields look short.
 _WIDTH_IN_CHARS = {FieldType.POSTCODE: 12, FieldType.DATE: 14, FieldType.PHONE: 22}
@@ -78,7 +83,7 @@ class FieldRow(QFrame):
         self.problem = QLabel()
         self.problem.setTextFormat(Qt.TextFormat.PlainText)
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(f"color: {PROBLEM_COLOUR}; font-weight: bold;")
+        self.problem.setStyleSheet(f"color: {problem_colour()}; font-weight: bold;")
         self.problem.setVisible(False)
         layout.addWidget(self.label)
         short = isinstance(self.input, QComboBox) or self.input.maximumWidth() < QWIDGETSIZE_MAX
@@ -137,7 +142,7 @@ class FieldRow(QFrame):
 
     def _paint_label(self) -> None:
         text = html.escape(self.field.label)
-        self.label.setText(text + REQUIRED_MARK if self._required else text)
+        self.label.setText(text + required_mark() if self._required else text)
 
     def _describe(self) -> None:
         parts = [self.problem_text] if self.problem_text else []
@@ -151,7 +156,7 @@ class FieldRow(QFrame):
         self.problem_text = text
         self.problem.setText(text)
         self.problem.setVisible(bool(text))
-        self.bar.setStyleSheet(f"background: {PROBLEM_COLOUR};" if text else "")
+        self.bar.setStyleSheet(f"background: {problem_colour()};" if text else "")
         self._describe()
 
     def clear_problem(self) -> None:

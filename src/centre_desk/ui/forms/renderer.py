@@ -37,9 +37,11 @@ from centre_desk.domain.errors import FieldProblem
 from centre_desk.formspec.model import Choice, FormDefinition
 from centre_desk.formspec.submission import validate_field
 
+from ..questions import Answer, SafeQuestion
+from ..style import problem_colour
 from ..widgets import named
 from .conditions import FieldScope
-from .fields import PROBLEM_COLOUR, FieldRow
+from .fields import FieldRow
 from .section_list import SectionListModel
 from .sections import EntriesPage, EntryGroup, FieldsPage, SectionPage
 from .values import problem_sentence
@@ -76,7 +78,7 @@ class FormView(QWidget):
         self.summary.setAccessibleName("Problems to check")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
-        self.summary.setStyleSheet(f"border: 2px solid {PROBLEM_COLOUR}; color: {PROBLEM_COLOUR}; "
+        self.summary.setStyleSheet(f"border: 2px solid {problem_colour()}; color: {problem_colour()}; "
                                    "padding: 8px; font-weight: bold;")
         self.summary.setVisible(False)
 
@@ -284,17 +286,14 @@ class FormView(QWidget):
             return
         name = " ".join(str(group.values().get(k) or "") for k in ("first_name", "last_name")).strip()
         title = group.title()
-        box = QMessageBox(QMessageBox.Icon.Question, f"Remove {title.lower()}?",
-                          f"Remove {title.lower()}{f' ({name})' if name else ''} and everything entered for "
-                          "them from this form?", QMessageBox.StandardButton.NoButton, self)
-        box.setObjectName("removeEntryQuestion")
-        box.setAccessibleName(f"Remove {title.lower()}?")
-        remove = box.addButton(f"&Remove {title.lower()}", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("&Keep", QMessageBox.ButtonRole.RejectRole)
-        named(remove, "removeEntryButton", f"Remove {title.lower()}")
-        named(keep, "keepEntryButton", "Keep")
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
+        box = SafeQuestion(self, "removeEntryQuestion", f"Remove {title.lower()}?",
+                           f"Remove {title.lower()}{f' ({name})' if name else ''} and everything entered for "
+                           "them from this form?", "",
+                           [Answer(f"Remove {title.lower()}", "removeEntry", QMessageBox.ButtonRole.DestructiveRole,
+                                   destructive=True),
+                            Answer("&Keep", "keepEntry", QMessageBox.ButtonRole.RejectRole)],
+                           safe="keepEntry", icon=QMessageBox.Icon.Question)
+        remove = box.buttons_by_key["removeEntry"]
 
         def done(_result: int) -> None:
             self.window().activateWindow()

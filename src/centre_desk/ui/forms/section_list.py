@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from .fields import PROBLEM_COLOUR
+from ..style import problem_colour
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -34,7 +34,7 @@ class SectionListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{title}, {note}" if note else title
         if role == Qt.ItemDataRole.ForegroundRole and problems:
-            return QBrush(QColor(PROBLEM_COLOUR))
+            return QBrush(QColor(problem_colour()))
         return None
 
     def set_problems(self, counts: Sequence[int]) -> None:

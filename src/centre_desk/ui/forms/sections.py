@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
 
 from centre_desk.formspec.model import Choice, FieldType, Section
 
-from ..widgets import heading, named
+from ..style import points, problem_colour
+from ..widgets import heading, keep_focus_in_view, named
 from .conditions import FieldScope
-from .fields import PROBLEM_COLOUR, FieldRow, ListRow, make_row
+from .fields import FieldRow, ListRow, make_row
 from .values import lower_first
 
 _WIDE = (FieldType.MULTILINE, FieldType.LIST, FieldType.MULTICHOICE)
@@ -108,9 +109,11 @@ class SectionPage(QScrollArea):
         holder.addWidget(inner, 1)
         holder.addStretch(0)
         self.setWidget(outer)
+        keep_focus_in_view(self)
 
     def add_next_button(self, title: str, go: Callable[[], None]) -> None:
-        button = named(QPushButton(f"Next: {title}"), f"section:{self.section.id}:next", f"Next section: {title}")
+        button = named(QPushButton(f"Next: {title}"), f"section:{self.section.id}:next", f"Next: {title}",
+                       f"Go to the next section, {title}")
         button.setAutoDefault(True)
         button.clicked.connect(go)
         line = QHBoxLayout()
@@ -190,7 +193,8 @@ class EntryGroup(QGroupBox):
         super().__init__(parent)
         self.section = section
         self.setStyleSheet(
-            "EntryGroup { font-weight: bold; font-size: 13pt; border: 1px solid palette(mid); border-radius: 6px;"
+            f"EntryGroup {{ font-weight: bold; font-size: {points(13)}pt; border: 1px solid palette(mid); "
+            "border-radius: 6px;"
             " margin-top: 16px; padding-top: 8px; background: palette(base); }"
             " EntryGroup::title { subcontrol-origin: margin; left: 12px; padding: 0 6px; }")
         self.entry_id: str | None = None
@@ -258,7 +262,7 @@ class EntriesPage(SectionPage):
         self.problem = QLabel()
         self.problem.setObjectName(f"{section.repeat}:problem")
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(f"color: {PROBLEM_COLOUR}; font-weight: bold;")
+        self.problem.setStyleSheet(f"color: {problem_colour()}; font-weight: bold;")
         self.problem.setVisible(False)
         self.body.addWidget(self.problem)
         self.entries = QVBoxLayout()
@@ -275,8 +279,8 @@ class EntriesPage(SectionPage):
         hint = QLabel("Ctrl+M adds a person; Ctrl+Shift+M removes the one you are in."
                       if noun == "person" else f"Ctrl+M adds a {noun}.")
         hint.setStyleSheet("color: palette(placeholder-text);")
-        line.addWidget(hint)
-        line.addStretch(1)
+        hint.setWordWrap(True)  # at a large text size it would otherwise be cut off
+        line.addWidget(hint, 1)
         self.body.addLayout(line)
 
     @property
