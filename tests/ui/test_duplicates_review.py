@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QCommandLinkButton, QRadioButton
+from PySide6.QtWidgets import QApplication, QRadioButton
 
 from centre_desk.services.auth import sign_in, sign_out
 from centre_desk.services.households import household_contacts, open_household, record_contact, register_household
 from centre_desk.ui.duplicates_review import DuplicatesReviewPage, MergeDialog
+from centre_desk.ui.widgets import ActionButton
 from centre_desk.wiring import Wiring
 from tests.conftest import ADMIN, ADMIN_PASSWORD
 
@@ -48,7 +49,7 @@ def _show_review(qtbot, main, tasks) -> DuplicatesReviewPage:  # type: ignore[no
 
 def test_the_start_page_offers_the_review_to_managers(qtbot, store, tasks, shell_factory) -> None:  # type: ignore[no-untyped-def]
     main, _ = open_desk(qtbot, store, tasks, shell_factory)
-    titles = [b.text() for b in main.findChildren(QCommandLinkButton)]
+    titles = [b.title_label.text() for b in main.findChildren(ActionButton)]
     assert "Review likely duplicates" in titles
     menu = main.findChild(object, "householdsMenu")
     assert any(a.objectName() == "reviewDuplicatesAction" for a in menu.actions())

@@ -154,7 +154,7 @@ class HouseholdView(QWidget):
         self.restrict_button = named(QPushButton("Restrict…"), "restrictHouseholdButton", "Restrict processing",
                                      "Make the household read-only and keep it out of mailing and sharing")
         self.restrict_button.clicked.connect(self.restrict)
-        self.erase_button = named(QPushButton("Erase person…"), "erasePersonButton", "Erase a person",
+        self.erase_button = named(QPushButton("Erase person…"), "erasePersonButton", "Erase person",
                                   "Erase the person chosen in the People tab")
         self.erase_button.clicked.connect(self.erase)
         self.restriction = RestrictionState(False, frozenset())
