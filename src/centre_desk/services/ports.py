@@ -16,8 +16,10 @@ from centre_desk.domain.consent import ConsentEvent
 from centre_desk.domain.drafts import Draft
 from centre_desk.domain.household import FieldChange, Household, SearchHit
 from centre_desk.domain.referral import Referral, StatusEvent
+from centre_desk.domain.retention import DestructionCertificate, Hold, HouseholdFacts
 from centre_desk.domain.signin import PendingEvent
 from centre_desk.domain.staff import Role, StaffMember
+from centre_desk.domain.statistics import ReachContact, ReachHousehold
 
 
 class StaffRepository(Protocol):
@@ -126,6 +128,30 @@ class ReferralRepository(Protocol):
     def get(self, referral_id: str) -> Referral | None: ...
 
 
+class RetentionRepository(Protocol):
+    """Legal holds and destruction certificates (ordinary, synced records), and the facts the
+    retention review and the reach statistics are worked out from."""
+
+    def add_hold(self, hold: Hold) -> None: ...
+
+    def lift_hold(self, hold_id: str, by: str, at: datetime) -> None: ...
+
+    def holds(self) -> list[Hold]: ...
+
+    def add_certificate(self, c: DestructionCertificate) -> None: ...
+
+    def certificates(self) -> list[DestructionCertificate]: ...
+
+    def household_facts(self, *, contacted_by: date | None = None,
+                        with_referrals: bool = True) -> list[HouseholdFacts]: ...
+
+    def reach_households(self) -> Iterator[ReachHousehold]: ...
+
+    def reach_contacts(self, start: date | None, end: date) -> list[ReachContact]: ...
+
+    def consented(self, purpose_id: str) -> set[tuple[str, str]]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls everything back."""
 
@@ -150,6 +176,9 @@ class UnitOfWork(Protocol):
 
     @property
     def referrals(self) -> ReferralRepository: ...
+
+    @property
+    def retention(self) -> RetentionRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -98,3 +98,6 @@ class HouseholdCardRow(Base):
     card: Mapped[str] = mapped_column(Text)
     last_contact: Mapped[str | None] = mapped_column(String(10), nullable=True)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # The retention review finds households by last contact (revision 0009_retention).
+    __table_args__ = (Index("ix_household_cards_last_contact", "last_contact"),)

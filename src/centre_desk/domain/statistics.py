@@ -1,0 +1,159 @@
+"""Reach statistics: who the centres reach, as counts that identify nobody.
+
+Counted over a period ``start``..``end``: a household is *reached* when it was registered by the
+end of the period and was registered or had a contact during it. People are counted in the
+households reached, by age on the last day of the period. Contacts (attendance) are those dated
+in the period. People left out (restricted, or without consent where the purpose needs it) are
+not counted at all; a household all of whose people are left out is left out with its contacts.
+
+Output is only ever counts by ethnic group (the census's high-level groups, not the 19 detailed
+ones: fewer, bigger cells), age band, postcode district (the part before the space, never the
+full postcode), month, and contact type; every table goes through ``suppression.publish``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from .household import ADULT_ROLES, Member, age_on
+from .suppression import CrossTab, PublishedTable, publish, publish_linked
+
+NOT_RECORDED = "Not recorded"
+PREFER_NOT = "Prefer not to say"
+CONTACT_TYPE_NAMES = {"session": "Session", "phone-call": "Phone call", "home-visit": "Home visit",
+                      "drop-in": "Drop-in"}
+
+
+@dataclass(frozen=True)
+class ReachHousehold:
+    household_id: str
+    registered: date
+    postcode: str
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True)
+class ReachContact:
+    household_id: str
+    on: date
+    kind: str
+
+
+@dataclass(frozen=True)
+class ReachReport:
+    start: date | None
+    end: date
+    tables: tuple[PublishedTable, ...]
+    households: PublishedTable  # also in ``tables``; the headline the window and PDF chart first
+
+
+def age_bands(under: int) -> tuple[str, ...]:
+    return (f"Under {under}", f"{under}\u201311", "12\u201317", "18 and over", "Age not recorded")
+
+
+def _band(m: Member, on: date, under: int) -> int:
+    dob = m.date_of_birth
+    if dob is None:
+        return 3 if m.role in ADULT_ROLES else 4
+    age = age_on(dob, on)
+    if age < under:
+        return 0
+    if age < 12:
+        return 1
+    if age < 18:
+        return 2
+    return 3
+
+
+def district(postcode: str) -> str:
+    """The outward code (``BS23`` of ``BS23 1AA``): a district of thousands of homes."""
+    parts = postcode.strip().upper().split()
+    if len(parts) == 2:
+        return parts[0]
+    compact = "".join(parts)
+    return compact[:-3] if len(compact) > 4 else NOT_RECORDED
+
+
+def _month(d: date) -> str:
+    return f"{d:%Y-%m}"
+
+
+def _table(title: str, heading: str, rows: Sequence[str], columns: Sequence[str],
+           counts: Mapping[tuple[str, int], int]) -> CrossTab:
+    return CrossTab(title, heading, tuple(rows), tuple(columns),
+                    tuple(tuple(counts.get((r, c), 0) for c in range(len(columns))) for r in rows))
+
+
+def reach_report(households: Iterable[ReachHousehold], contacts: Iterable[ReachContact], start: date | None,
+                 end: date, *, ethnic_groups: Mapping[str, str], counted: Callable[[str, Member], bool],
+                 under: int = 5) -> ReachReport:
+    """``ethnic_groups``: choice value → high-level group; ``counted(household_id, member)``:
+    False for anyone who must be left out."""
+    bands = age_bands(under)
+    reached: dict[str, ReachHousehold] = {}
+    first_contact: set[str] = set()
+    contact_list = [c for c in contacts if (start is None or c.on >= start) and c.on <= end]
+    for c in contact_list:
+        first_contact.add(c.household_id)
+    by_ethnicity: Counter[tuple[str, int]] = Counter()
+    by_district: Counter[tuple[str, int]] = Counter()
+    by_month: Counter[tuple[str, int]] = Counter()
+    homes_district: Counter[tuple[str, int]] = Counter()
+    homes_month: Counter[tuple[str, int]] = Counter()
+    for h in households:
+        if h.registered > end:
+            continue
+        registered_in = start is None or h.registered >= start
+        if not registered_in and h.household_id not in first_contact:
+            continue
+        people = [m for m in h.members if counted(h.household_id, m)]
+        if not people:
+            continue
+        reached[h.household_id] = h
+        where = district(h.postcode) if h.postcode else NOT_RECORDED
+        month = _month(h.registered) if registered_in else None
+        young = False
+        for m in people:
+            band = _band(m, end, under)
+            young = young or band == 0
+            eth = m.get("ethnicity")
+            group = PREFER_NOT if eth == "prefer-not-to-say" else ethnic_groups.get(str(eth), NOT_RECORDED)
+            by_ethnicity[group, band] += 1
+            by_district[where, band] += 1
+            if month:
+                by_month[month, band] += 1
+        col = 0 if young else 1
+        homes_district[where, col] += 1
+        if month:
+            homes_month[month, col] += 1
+    attendance: Counter[tuple[str, int]] = Counter()
+    kinds = list(CONTACT_TYPE_NAMES)
+    for c in contact_list:
+        if c.household_id in reached and c.kind in CONTACT_TYPE_NAMES:
+            attendance[_month(c.on), kinds.index(c.kind)] += 1
+
+    group_order = [*dict.fromkeys(ethnic_groups.values()), PREFER_NOT, NOT_RECORDED]
+    districts = sorted({d for d, _ in by_district}, key=lambda d: (d == NOT_RECORDED, d))
+    months = sorted({m for m, _ in by_month} | {m for m, _ in homes_month})
+    home_cols = (f"With a child under {under}", "Other households")
+    people_tables = publish_linked([
+        _table("People reached by ethnic group and age", "Ethnic group", group_order, bands, by_ethnicity),
+        _table("People reached by postcode district and age", "Postcode district", districts, bands, by_district),
+    ])
+    registered_people = publish(
+        _table("People registered by month and age", "Month registered", months, bands, by_month))
+    home_tables = publish_linked([
+        _table("Households reached by postcode district", "Postcode district",
+               sorted({d for d, _ in homes_district}, key=lambda d: (d == NOT_RECORDED, d)), home_cols,
+               homes_district),
+    ])
+    registered_homes = publish(_table("Households registered by month", "Month registered", months, home_cols,
+                                      homes_month))
+    contact_months = sorted({m for m, _ in attendance})
+    attendance_table = publish(_table("Attendance (contacts) by month and type", "Month", contact_months,
+                                      [CONTACT_TYPE_NAMES[k] for k in kinds], attendance))
+    tables = (*home_tables, registered_homes, *people_tables, registered_people, attendance_table)
+    return ReachReport(start, end, tables, home_tables[0])
