@@ -133,9 +133,12 @@ def _next_cell(bridge: Cell, withheld: set[Cell], grid: Sequence[Sequence[int]],
     closing = [(r, c) for kind_r, r in row_side if kind_r == "r" for kind_c, c in col_side if kind_c == "c"
                if (r, c) not in withheld]
     if not closing:
-        # Nothing closes it yet: reach out along the bridge's row or column and try again.
-        closing = [(bridge[0], c) for c in range(n_cols) if (bridge[0], c) not in withheld]
-        closing += [(r, bridge[1]) for r in range(n_rows) if (r, bridge[1]) not in withheld]
+        # Nothing closes it yet: reach out from the bridge's part of the table and try again.
+        nodes = row_side | col_side
+        closing = [(r, c) for r in range(n_rows) for c in range(n_cols)
+                   if (r, c) not in withheld and (("r", r) in nodes or ("c", c) in nodes)]
+    if not closing:
+        closing = [(r, c) for r in range(n_rows) for c in range(n_cols) if (r, c) not in withheld]
     return min(closing, key=lambda cell: _cost(grid, cell, n_rows, n_cols))
 
 

@@ -11,6 +11,7 @@ from datetime import date
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib.colors import HexColor
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from centre_desk.domain.documents import long_date
@@ -64,7 +65,7 @@ def _chart(t: PublishedTable, st: Styles) -> Drawing | None:
     chart.valueAxis.labels.fontName = SANS
     chart.valueAxis.labels.fontSize = st.base_size * 0.7
     chart.valueAxis.valueMin = 0
-    chart.bars[0].fillColor = "#2F5D8A"
+    chart.bars[0].fillColor = HexColor("#2F5D8A")
     chart.barLabelFormat = "%d"
     chart.barLabels.fontName = SANS
     chart.barLabels.fontSize = st.base_size * 0.7
