@@ -1,0 +1,146 @@
+"""The statistics page (period, table chooser, chart and its table) and the retention review page
+(due now or in the next 90 days, with what holds each household and why)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from centre_desk.domain.retention import QueueEntry
+from centre_desk.domain.statistics import ReachReport
+from centre_desk.services.retention import retention_review
+from centre_desk.services.session import DeskSession
+from centre_desk.services.statistics import reach_statistics
+
+from ..errors import show_error
+from ..table_model import SORT_ROLE
+from ..tasks import TaskRunner
+from ..widgets import named, record_table
+from .chart import BarChart
+from .models import PublishedTableModel, RetentionQueueModel
+
+SessionGetter = Callable[[], DeskSession]
+
+
+def _day(d: QDate) -> date:
+    return date(d.year(), d.month(), d.day())
+
+
+def _date_edit(name: str, accessible: str, value: QDate) -> QDateEdit:
+    edit = named(QDateEdit(value), name, accessible)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("dd/MM/yyyy")
+    return edit
+
+
+class StatisticsPage(QWidget):
+    def __init__(self, tasks: TaskRunner, session: SessionGetter) -> None:
+        super().__init__()
+        self._tasks, self._session = tasks, session
+        self.report: ReachReport | None = None
+        today = QDate.currentDate()
+        self.start = _date_edit("statsFrom", "Period from", today.addMonths(-3))
+        self.end = _date_edit("statsTo", "Period to", today)
+        self.run_button = named(QPushButton("&Show statistics"), "statsRun", "Show statistics")
+        self.run_button.clicked.connect(self.refresh)
+        self.chooser = named(QComboBox(), "statsTable", "Table to show")
+        self.chooser.currentIndexChanged.connect(self._show_table)
+        self.note = named(QLabel("Counts of 1 to 4 are shown as <5; * hides a cell so that no <5 can be "
+                                 "worked out from the totals."), "statsNote", "About the numbers")
+        self.note.setWordWrap(True)
+        self.chart = named(BarChart(), "statsChart", "Chart of the table's row totals")
+        self.model = PublishedTableModel()
+        self.table = named(QTableView(), "statsGrid", "Statistics table",
+                           "The numbers the chart shows, with every column and total")
+        self.table.setModel(self.model)
+        self.table.setTabKeyNavigation(False)
+        form = QFormLayout()
+        form.addRow("&From", self.start)
+        form.addRow("&To", self.end)
+        top = QHBoxLayout()
+        top.addLayout(form)
+        top.addWidget(self.run_button, 0, Qt.AlignmentFlag.AlignBottom)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<h2>Who we reach</h2>"))
+        layout.addLayout(top)
+        layout.addWidget(self.note)
+        layout.addWidget(self.chooser)
+        layout.addWidget(self.chart)
+        layout.addWidget(self.table, 1)
+
+    def refresh(self) -> None:
+        start, end = _day(self.start.date()), _day(self.end.date())
+        session = self._session()
+        self.run_button.setEnabled(False)
+        self._tasks.run(lambda: reach_statistics(session, start, end), self._shown, self._failed, owner=self)
+
+    def _failed(self, error: BaseException) -> None:
+        self.run_button.setEnabled(True)
+        show_error(self, error)
+
+    def _shown(self, report: ReachReport) -> None:
+        self.run_button.setEnabled(True)
+        self.report = report
+        keep = self.chooser.currentIndex()
+        self.chooser.blockSignals(True)
+        self.chooser.clear()
+        self.chooser.addItems([t.table.title for t in report.tables])
+        self.chooser.blockSignals(False)
+        self.chooser.setCurrentIndex(max(0, keep))
+        self._show_table(self.chooser.currentIndex())
+
+    def _show_table(self, index: int) -> None:
+        table = self.report.tables[index] if self.report and 0 <= index < len(self.report.tables) else None
+        self.chart.set_table(table)
+        self.model.set_table(table)
+
+
+class RetentionPage(QWidget):
+    def __init__(self, tasks: TaskRunner, session: SessionGetter) -> None:
+        super().__init__()
+        self._tasks, self._session = tasks, session
+        self.scope = named(QComboBox(), "retentionScope", "Which records to list")
+        self.scope.addItems(["Due now", "Due now or in the next 90 days"])
+        self.scope.currentIndexChanged.connect(self.refresh)
+        self.summary = named(QLabel(""), "retentionSummary", "Review summary")
+        self.model = RetentionQueueModel()
+        _proxy, self.view = record_table(self, self.model, SORT_ROLE, 2, "retentionQueue", "Retention review",
+                                         "Households due for review: category, due date and any hold")
+        self.view.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+        self.refresh_button = named(QPushButton("&Refresh"), "retentionRefresh", "Refresh the review")
+        self.refresh_button.clicked.connect(self.refresh)
+        row = QHBoxLayout()
+        row.addWidget(self.scope)
+        row.addWidget(self.refresh_button)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<h2>Retention review</h2>"))
+        layout.addLayout(row)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.view, 1)
+
+    def refresh(self) -> None:
+        session = self._session()
+        within = 90 if self.scope.currentIndex() == 1 else 0
+        self._tasks.run(lambda: retention_review(session, within_days=within), self._shown,
+                        lambda e: show_error(self, e), owner=self)
+
+    def _shown(self, queue: list[QueueEntry]) -> None:
+        self.model.set_entries(queue)
+        held = sum(e.held for e in queue)
+        self.summary.setText(f"{len(queue)} households listed; {held} kept by a legal hold. Destruction is "
+                             "run by a manager with 'centre-desk-admin retention destroy --confirm'.")

@@ -1,0 +1,64 @@
+"""The statistics and retention pages: numbers suppressed as in the CSV, chart and table agree,
+and the review lists what is due with its hold, all by keyboard."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from PySide6.QtCore import Qt
+
+from centre_desk.domain.clock import FixedClock
+from centre_desk.domain.suppression import HIDDEN, SMALL
+from centre_desk.services.demo_data import make_demo_households
+from centre_desk.services.households import record_contact, register_household
+from centre_desk.services.retention import place_hold
+from centre_desk.services.session import DeskSession
+from tests.conftest import ADMIN, ADMIN_PASSWORD
+
+from .conftest import make_context, show_and_focus, sign_in_directly
+
+FAMILY = {"address_line1": "1 Sea Road", "address_line2": "", "town": "Clevedon", "postcode": "BS21 6XY",
+          "phone": "", "email": "",
+          "members": [{"first_name": "Inês", "last_name": "Simões", "date_of_birth": "1990-01-01", "role": "parent"}]}
+
+
+def test_statistics_and_retention_pages(qtbot, store, tasks, shell_factory):  # type: ignore[no-untyped-def]
+    context = make_context(store.data_dir, tasks)
+    signed = sign_in_directly(context, ADMIN, ADMIN_PASSWORD)
+    s = signed.session
+    make_demo_households(s, 60, seed=5)
+    then = DeskSession(s.store, s.actor, FixedClock(datetime(2018, 3, 1, 9, tzinfo=UTC)))
+    old = register_household(then, FAMILY)
+    record_contact(then, old.id, "drop-in", date(2018, 3, 1))
+    place_hold(s, "Public inquiry", old.id)
+    main = shell_factory(context).open_main(signed)
+    show_and_focus(qtbot, main)
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
+
+    main.reports.statistics_action.trigger()
+    page = main.reports.statistics
+    page.start.setDate(page.start.date().addYears(-10))
+    qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.report is not None and page.run_button.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
+    assert page.chooser.count() == len(page.report.tables)
+    for i in range(page.chooser.count()):
+        page.chooser.setCurrentIndex(i)
+        model = page.model
+        cells = [model.index(r, c).data() for r in range(model.rowCount()) for c in range(1, model.columnCount())]
+        assert all(v in (SMALL, HIDDEN) or not 1 <= int(v) <= 4 for v in cells)
+        assert len(page.chart.bars) == model.rowCount() - 1  # a bar per row, none for the total row
+        said = model.index(0, 1).data(Qt.ItemDataRole.AccessibleTextRole)
+        assert model.headerData(1, Qt.Orientation.Horizontal) in said
+    assert "Simões" not in page.chart.accessibleDescription()
+
+    main.reports.retention_action.trigger()
+    review = main.reports.retention
+    qtbot.waitUntil(lambda: review.model.rowCount() == 1, timeout=10_000)
+    index = review.model.index(0, 3)
+    assert index.data() == "This household: Public inquiry"
+    assert review.model.index(0, 0).data() == old.id
+    assert review.view.accessibleName() == "Retention review"
+    review.scope.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
+    assert review.model.rowCount() == 1
