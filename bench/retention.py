@@ -19,7 +19,7 @@ import json
 import random
 import statistics
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +98,8 @@ def main() -> None:
     out["reference_read_household_bodies_s"] = summary(ref_bodies)
     out["ratio_review_to_card_read"] = round(statistics.median(review_s) / statistics.median(ref_cards), 2)
     out["ratio_stats_to_body_read"] = round(statistics.median(stats_s) / statistics.median(ref_bodies), 2)
-    out["under_2s"] = {"review": out["retention_review_s"]["p95"] < 2, "statistics": out["reach_statistics_s"]["p95"] < 2}
+    out["under_2s"] = {"review": out["retention_review_s"]["p95"] < 2,
+                       "statistics": out["reach_statistics_s"]["p95"] < 2}
     sign_out(session)
     print(json.dumps(out))
 

@@ -45,8 +45,8 @@ def as_published(grid: list[list[str]]) -> PublishedTable:
     small = frozenset((r, c) for r, line in enumerate(grid) for c, v in enumerate(line) if v == SMALL)
     hidden = frozenset((r, c) for r, line in enumerate(grid) for c, v in enumerate(line) if v == HIDDEN)
     values = tuple(tuple(0 if v in (SMALL, HIDDEN) else int(v) for v in line) for line in grid)
-    table = CrossTab("t", "r", tuple(str(i) for i in range(len(grid) - 1)), tuple(str(i) for i in range(len(grid[0]) - 1)),
-                     ())
+    table = CrossTab("t", "r", tuple(str(i) for i in range(len(grid) - 1)),
+                     tuple(str(i) for i in range(len(grid[0]) - 1)), ())
     return PublishedTable(table, values, small, hidden)
 
 
