@@ -104,8 +104,13 @@ def test_period_and_restriction_leave_people_out(admin_session: DeskSession) -> 
     empty = reach_statistics(session, date(2020, 1, 1), date(2020, 12, 31))
     assert empty.households.values[-1][-1] == 0
     # Everyone restricted: nobody is counted.
-    nobody = reach_statistics(session, restricted=lambda household_id, member: True)
+    nobody = reach_statistics(session, restricted=lambda uow, household_id, person_id: True)
     assert nobody.households.values[-1][-1] == 0
+    # One household's people restricted: that household is no longer counted.
+    with session.store.reader() as uow:
+        one = next(iter(uow.retention.reach_households())).household_id
+    fewer = reach_statistics(session, restricted=lambda uow, household_id, person_id: household_id == one)
+    assert fewer.households.values[-1][-1] == 39
     from centre_desk.domain.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed, match="from: is after the end of the period"):

@@ -21,16 +21,18 @@ from centre_desk.domain.statistics import ReachReport, reach_report
 from centre_desk.domain.text import EARLIEST_DATE
 
 from .households import MEMBERSHIP
+from .ports import UnitOfWork
 from .profile import form, profile_of
 from .session import DeskSession
 
 PURPOSE = "reach-statistics"
 
-# (household id, person) -> True when that person's data may not be used for statistics.
-Restriction = Callable[[str, Member], bool]
+# (unit of work, household id, person id) -> True when that person's data may not be used for
+# statistics: the shape of the rights work's ``services.rights.is_restricted_in``.
+Restriction = Callable[[UnitOfWork, str, str], bool]
 
 
-def nobody_restricted(household_id: str, member: Member) -> bool:
+def nobody_restricted(uow: UnitOfWork, household_id: str, person_id: str) -> bool:
     return False
 
 
@@ -62,11 +64,12 @@ def reach_statistics(session: DeskSession, start: date | None = None, end: date 
         consented = uow.retention.consented(PURPOSE) if needs_consent else set()
         households = list(uow.retention.reach_households())
         contacts = uow.retention.reach_contacts(start, end)
+        left_out = {(h.household_id, m.id) for h in households for m in h.members
+                    if restricted(uow, h.household_id, m.id)
+                    or (needs_consent and (h.household_id, m.id) not in consented)}
 
     def counted(household_id: str, m: Member) -> bool:
-        if restricted(household_id, m):
-            return False
-        return not needs_consent or (household_id, m.id) in consented
+        return (household_id, m.id) not in left_out
 
     report = reach_report(households, contacts, start, end, ethnic_groups=ethnic_groups(), counted=counted,
                           under=org.reach_statistics_age_limit or 5)
