@@ -108,9 +108,19 @@ def test_period_and_restriction_leave_people_out(admin_session: DeskSession) -> 
     assert nobody.households.values[-1][-1] == 0
     # One household's people restricted: that household is no longer counted.
     with session.store.reader() as uow:
-        one = next(iter(uow.retention.reach_households())).household_id
+        one = uow.retention.reach_people()[0][0]
     fewer = reach_statistics(session, restricted=lambda uow, household_id, person_id: household_id == one)
     assert fewer.households.values[-1][-1] == 39
+    # The reach facts follow the records: an edit that moves a family moves its district.
+    from centre_desk.services.households import open_household, update_household
+
+    h = open_household(session, one)
+    moved = {**h.submission(), "postcode": "EX1 1AA"}
+    update_household(session, one, moved, h.version)
+    after = reach_statistics(session)
+    rows = after.households.table.rows
+    assert "EX1" in rows  # no demo household lives in Exeter
+    assert after.households.values[-1][-1] == 40
     from centre_desk.domain.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed, match="from: is after the end of the period"):

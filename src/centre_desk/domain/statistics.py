@@ -2,9 +2,10 @@
 
 Counted over a period ``start``..``end``: a household is *reached* when it was registered by the
 end of the period and was registered or had a contact during it. People are counted in the
-households reached, by age on the last day of the period. Contacts (attendance) are those dated
-in the period. People left out (restricted, or without consent where the purpose needs it) are
-not counted at all; a household all of whose people are left out is left out with its contacts.
+households reached, by age on the last day of the period (the store groups them: see
+``storage/reach.py``). Contacts (attendance) are those dated in the period. People left out
+(restricted, or without consent where the purpose needs it) are not counted at all; a household
+all of whose people are left out is left out with its contacts.
 
 Output is only ever counts by ethnic group (the census's high-level groups, not the 19 detailed
 ones: fewer, bigger cells), age band, postcode district (the part before the space, never the
@@ -14,11 +15,10 @@ full postcode), month, and contact type; every table goes through ``suppression.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .household import ADULT_ROLES, Member, age_on
 from .suppression import CrossTab, PublishedTable, publish, publish_linked
 
 NOT_RECORDED = "Not recorded"
@@ -28,11 +28,13 @@ CONTACT_TYPE_NAMES = {"session": "Session", "phone-call": "Phone call", "home-vi
 
 
 @dataclass(frozen=True)
-class ReachHousehold:
-    household_id: str
-    registered: date
-    postcode: str
-    members: tuple[Member, ...]
+class ReachCounts:
+    """What the store counted for a period (``storage/reach.py``), before any table is made."""
+
+    # (district, month registered, registered in the period, ethnicity choice or None, age band, people)
+    people: list[tuple[str, str, bool, str | None, int, int]]
+    # (household id, district, month registered, registered in the period, has a child under the limit)
+    households: list[tuple[str, str, str, bool, bool]]
 
 
 @dataclass(frozen=True)
@@ -54,20 +56,6 @@ def age_bands(under: int) -> tuple[str, ...]:
     return (f"Under {under}", f"{under}\u201311", "12\u201317", "18 and over", "Age not recorded")
 
 
-def _band(m: Member, on: date, under: int) -> int:
-    dob = m.date_of_birth
-    if dob is None:
-        return 3 if m.role in ADULT_ROLES else 4
-    age = age_on(dob, on)
-    if age < under:
-        return 0
-    if age < 12:
-        return 1
-    if age < 18:
-        return 2
-    return 3
-
-
 def district(postcode: str) -> str:
     """The outward code (``BS23`` of ``BS23 1AA``): a district of thousands of homes."""
     parts = postcode.strip().upper().split()
@@ -87,51 +75,32 @@ def _table(title: str, heading: str, rows: Sequence[str], columns: Sequence[str]
                     tuple(tuple(counts.get((r, c), 0) for c in range(len(columns))) for r in rows))
 
 
-def reach_report(households: Iterable[ReachHousehold], contacts: Iterable[ReachContact], start: date | None,
-                 end: date, *, ethnic_groups: Mapping[str, str], counted: Callable[[str, Member], bool],
-                 under: int = 5) -> ReachReport:
-    """``ethnic_groups``: choice value → high-level group; ``counted(household_id, member)``:
-    False for anyone who must be left out."""
+def reach_report(counts: ReachCounts, contacts: Iterable[ReachContact], start: date | None, end: date, *,
+                 ethnic_groups: Mapping[str, str], under: int = 5) -> ReachReport:
+    """The published tables. ``ethnic_groups``: choice value → high-level census group;
+    ``contacts``: those dated in the period (attendance counts the households reached)."""
     bands = age_bands(under)
-    reached: dict[str, ReachHousehold] = {}
-    first_contact: set[str] = set()
-    contact_list = [c for c in contacts if (start is None or c.on >= start) and c.on <= end]
-    for c in contact_list:
-        first_contact.add(c.household_id)
     by_ethnicity: Counter[tuple[str, int]] = Counter()
     by_district: Counter[tuple[str, int]] = Counter()
     by_month: Counter[tuple[str, int]] = Counter()
+    for where, month, registered_in, eth, band, n in counts.people:
+        group = PREFER_NOT if eth == "prefer-not-to-say" else ethnic_groups.get(str(eth), NOT_RECORDED)
+        by_ethnicity[group, band] += n
+        by_district[where, band] += n
+        if registered_in:
+            by_month[month, band] += n
     homes_district: Counter[tuple[str, int]] = Counter()
     homes_month: Counter[tuple[str, int]] = Counter()
-    for h in households:
-        if h.registered > end:
-            continue
-        registered_in = start is None or h.registered >= start
-        if not registered_in and h.household_id not in first_contact:
-            continue
-        people = [m for m in h.members if counted(h.household_id, m)]
-        if not people:
-            continue
-        reached[h.household_id] = h
-        where = district(h.postcode) if h.postcode else NOT_RECORDED
-        month = _month(h.registered) if registered_in else None
-        young = False
-        for m in people:
-            band = _band(m, end, under)
-            young = young or band == 0
-            eth = m.get("ethnicity")
-            group = PREFER_NOT if eth == "prefer-not-to-say" else ethnic_groups.get(str(eth), NOT_RECORDED)
-            by_ethnicity[group, band] += 1
-            by_district[where, band] += 1
-            if month:
-                by_month[month, band] += 1
+    reached: set[str] = set()
+    for household_id, where, month, registered_in, young in counts.households:
+        reached.add(household_id)
         col = 0 if young else 1
         homes_district[where, col] += 1
-        if month:
+        if registered_in:
             homes_month[month, col] += 1
     attendance: Counter[tuple[str, int]] = Counter()
     kinds = list(CONTACT_TYPE_NAMES)
-    for c in contact_list:
+    for c in contacts:
         if c.household_id in reached and c.kind in CONTACT_TYPE_NAMES:
             attendance[_month(c.on), kinds.index(c.kind)] += 1
 

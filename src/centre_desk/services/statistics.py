@@ -14,7 +14,6 @@ from datetime import date
 from typing import Protocol
 
 from centre_desk.domain.errors import ValidationFailed
-from centre_desk.domain.household import Member
 from centre_desk.domain.organisation import Organisation
 from centre_desk.domain.staff import Permission
 from centre_desk.domain.statistics import ReachReport, reach_report
@@ -60,19 +59,18 @@ def reach_statistics(session: DeskSession, start: date | None = None, end: date 
         raise ValidationFailed.one(*problems[0])
     org = profile_of(session)
     needs_consent = any(p.id == PURPOSE and p.needs_consent for p in org.purposes)
+    # The age bands are under the limit, limit-11, 12-17 and adults; a limit above 11 (no profile
+    # sets one) would overlap them.
+    under = min(org.reach_statistics_age_limit or 5, 11)
     with session.store.reader() as uow:
-        consented = uow.retention.consented(PURPOSE) if needs_consent else set()
-        households = list(uow.retention.reach_households())
         contacts = uow.retention.reach_contacts(start, end)
-        left_out = {(h.household_id, m.id) for h in households for m in h.members
-                    if restricted(uow, h.household_id, m.id)
-                    or (needs_consent and (h.household_id, m.id) not in consented)}
-
-    def counted(household_id: str, m: Member) -> bool:
-        return (household_id, m.id) not in left_out
-
-    report = reach_report(households, contacts, start, end, ethnic_groups=ethnic_groups(), counted=counted,
-                          under=org.reach_statistics_age_limit or 5)
+        left_out: set[str] = set()
+        if needs_consent or restricted is not nobody_restricted:
+            consented = uow.retention.consented(PURPOSE) if needs_consent else set()
+            left_out = {pid for hid, pid in uow.retention.reach_people()
+                        if restricted(uow, hid, pid) or (needs_consent and (hid, pid) not in consented)}
+        counts = uow.retention.reach_counts(start, end, under, {c.household_id for c in contacts}, left_out)
+    report = reach_report(counts, contacts, start, end, ethnic_groups=ethnic_groups(), under=under)
     with session.uow() as uow:
         session.audit(uow, "statistics.reach", detail=f"{start.isoformat() if start else 'start'} to {end.isoformat()}")
         uow.commit()

@@ -12,18 +12,18 @@ the driver: at 100,000 households SQLAlchemy's result machinery would cost more 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from centre_desk.domain.household import Member
 from centre_desk.domain.retention import DestructionCertificate, Hold, HouseholdFacts, ReferralFacts
-from centre_desk.domain.statistics import ReachContact, ReachHousehold
+from centre_desk.domain.statistics import ReachContact, ReachCounts
 
 from .models import RecordRow
+from .reach import ReachRows
 
 HOLD = "retention-hold"
 CERTIFICATE = "destruction-certificate"
@@ -45,6 +45,18 @@ def _certificate(row: RecordRow) -> DestructionCertificate:
     return DestructionCertificate(row.id, b["record_id"], b["category"], b["rule"], date.fromisoformat(b["start"]),
                                   date.fromisoformat(b["due"]), datetime.fromisoformat(b["destroyed_at"]),
                                   row.created_by, b.get("authorised_by_name", ""))
+
+
+_TYPE = '"type":"'
+
+
+def _date_and_type(body: str) -> tuple[str, str]:
+    if body.startswith('{"date":"') and body.endswith('"}') and body.rfind(_TYPE) > 0:
+        kind = body[body.rfind(_TYPE) + len(_TYPE):-2]
+        if '"' not in kind and "\\" not in kind:
+            return body[9:19], kind
+    b = json.loads(body)
+    return str(b.get("date", "")), str(b.get("type", ""))
 
 
 def _date(value: object) -> date | None:
@@ -153,26 +165,27 @@ class SqlRetentionRepository:
         return out, births
 
     # -- facts for reach statistics -------------------------------------------------------------------
-    def reach_households(self) -> Iterator[ReachHousehold]:
-        """Every household: registration date, postcode and members, as the statistics need them."""
-        for hid, created_at, body in self._raw().execute(
-                "SELECT id, created_at, body FROM records WHERE kind = 'household' AND deleted = 0"):
-            b = json.loads(body)
-            members = tuple(Member(m["id"], m.get("fields", {})) for m in b.get("members", []))
-            yield ReachHousehold(hid, date.fromisoformat(created_at[:10]), str(b.get("fields", {}).get("postcode", "")),
-                                 members)
+    def reach_counts(self, start: date | None, end: date, under: int, contacted: Iterable[str],
+                     left_out: Iterable[str]) -> ReachCounts:
+        return ReachRows(self.s).counts(start, end, under, contacted, left_out)
+
+    def reach_people(self) -> list[tuple[str, str]]:
+        """(household id, person id) of everyone the statistics could count."""
+        return [(str(h), str(p)) for h, p in self._raw().execute("SELECT household_id, person_id FROM reach_people")]
 
     def reach_contacts(self, start: date | None, end: date) -> list[ReachContact]:
-        """Contacts on ``start``..``end``: household, date, type (never the note)."""
+        """Contacts on ``start``..``end``: household, date, type (never the note).
+
+        Contact bodies are written with sorted keys, ``{"date":"YYYY-MM-DD","note":...,"type":...}``,
+        so the date and type are read by position; anything else is parsed as JSON."""
         out = []
         lo = start.isoformat() if start else ""
         hi = end.isoformat()
         for hid, body in self._raw().execute(
                 "SELECT household_id, body FROM records WHERE kind = 'contact' AND deleted = 0"):
-            b = json.loads(body)
-            on = b.get("date", "")
-            if lo <= on <= hi:
-                out.append(ReachContact(hid, date.fromisoformat(on), str(b.get("type", ""))))
+            on, kind = _date_and_type(body)
+            if on and lo <= on <= hi:
+                out.append(ReachContact(hid, date.fromisoformat(on), kind))
         return out
 
     def consented(self, purpose_id: str) -> set[tuple[str, str]]:
