@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import time
@@ -72,6 +73,13 @@ def main() -> None:
         due_counts.append(sum(e.review.is_due(as_of) for e in queue))
     out["retention_review_s"] = summary(review_s)
     out["retention_due_counts"] = {"min": min(due_counts), "max": max(due_counts)}
+    # The worst case: seven years on, every household is due.
+    worst = []
+    for _ in range(3):
+        t = time.perf_counter()
+        queue = retention_review(session, today + timedelta(days=7 * 365))
+        worst.append(time.perf_counter() - t)
+    out["retention_review_all_due_s"] = {**summary(worst), "due": len(queue)}
 
     stats_s = []
     for _ in range(max(3, args.samples // 3)):
@@ -98,7 +106,8 @@ def main() -> None:
     out["reference_read_household_bodies_s"] = summary(ref_bodies)
     out["ratio_review_to_card_read"] = round(statistics.median(review_s) / statistics.median(ref_cards), 2)
     out["ratio_stats_to_body_read"] = round(statistics.median(stats_s) / statistics.median(ref_bodies), 2)
-    out["under_2s"] = {"review": out["retention_review_s"]["p95"] < 2,
+    out["load_average_1min"] = round(os.getloadavg()[0], 1)
+    out["under_2s"] = {"review": max(out["retention_review_s"]["p95"], out["retention_review_all_due_s"]["p95"]) < 2,
                        "statistics": out["reach_statistics_s"]["p95"] < 2}
     sign_out(session)
     print(json.dumps(out))

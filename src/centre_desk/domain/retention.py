@@ -52,7 +52,7 @@ class ReferralFacts:
 @dataclass(frozen=True)
 class HouseholdFacts:
     household_id: str
-    registered: date
+    registered: date | None  # may be left out when there is a last contact (it decides)
     last_contact: date | None
     referrals: tuple[ReferralFacts, ...] = ()
     youngest_birth: date | None = None  # for a referral that names nobody

@@ -15,7 +15,7 @@ full postcode), month, and contact type; every table goes through ``suppression.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,15 +33,10 @@ class ReachCounts:
 
     # (district, month registered, registered in the period, ethnicity choice or None, age band, people)
     people: list[tuple[str, str, bool, str | None, int, int]]
-    # (household id, district, month registered, registered in the period, has a child under the limit)
-    households: list[tuple[str, str, str, bool, bool]]
-
-
-@dataclass(frozen=True)
-class ReachContact:
-    household_id: str
-    on: date
-    kind: str
+    # (district, month registered, registered in the period, has a child under the limit, households)
+    households: list[tuple[str, str, bool, bool, int]]
+    # (month, contact type, contacts) of the households reached, dated in the period
+    attendance: list[tuple[str, str, int]]
 
 
 @dataclass(frozen=True)
@@ -65,20 +60,15 @@ def district(postcode: str) -> str:
     return compact[:-3] if len(compact) > 4 else NOT_RECORDED
 
 
-def _month(d: date) -> str:
-    return f"{d:%Y-%m}"
-
-
 def _table(title: str, heading: str, rows: Sequence[str], columns: Sequence[str],
            counts: Mapping[tuple[str, int], int]) -> CrossTab:
     return CrossTab(title, heading, tuple(rows), tuple(columns),
                     tuple(tuple(counts.get((r, c), 0) for c in range(len(columns))) for r in rows))
 
 
-def reach_report(counts: ReachCounts, contacts: Iterable[ReachContact], start: date | None, end: date, *,
-                 ethnic_groups: Mapping[str, str], under: int = 5) -> ReachReport:
-    """The published tables. ``ethnic_groups``: choice value → high-level census group;
-    ``contacts``: those dated in the period (attendance counts the households reached)."""
+def reach_report(counts: ReachCounts, start: date | None, end: date, *, ethnic_groups: Mapping[str, str],
+                 under: int = 5) -> ReachReport:
+    """The published tables. ``ethnic_groups``: choice value → high-level census group."""
     bands = age_bands(under)
     by_ethnicity: Counter[tuple[str, int]] = Counter()
     by_district: Counter[tuple[str, int]] = Counter()
@@ -91,18 +81,16 @@ def reach_report(counts: ReachCounts, contacts: Iterable[ReachContact], start: d
             by_month[month, band] += n
     homes_district: Counter[tuple[str, int]] = Counter()
     homes_month: Counter[tuple[str, int]] = Counter()
-    reached: set[str] = set()
-    for household_id, where, month, registered_in, young in counts.households:
-        reached.add(household_id)
+    for where, month, registered_in, young, n in counts.households:
         col = 0 if young else 1
-        homes_district[where, col] += 1
+        homes_district[where, col] += n
         if registered_in:
-            homes_month[month, col] += 1
+            homes_month[month, col] += n
     attendance: Counter[tuple[str, int]] = Counter()
     kinds = list(CONTACT_TYPE_NAMES)
-    for c in contacts:
-        if c.household_id in reached and c.kind in CONTACT_TYPE_NAMES:
-            attendance[_month(c.on), kinds.index(c.kind)] += 1
+    for month, kind, n in counts.attendance:
+        if kind in CONTACT_TYPE_NAMES:
+            attendance[month, kinds.index(kind)] += n
 
     group_order = [*dict.fromkeys(ethnic_groups.values()), PREFER_NOT, NOT_RECORDED]
     districts = sorted({d for d, _ in by_district}, key=lambda d: (d == NOT_RECORDED, d))

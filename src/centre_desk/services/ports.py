@@ -19,7 +19,7 @@ from centre_desk.domain.referral import Referral, StatusEvent
 from centre_desk.domain.retention import DestructionCertificate, Hold, HouseholdFacts
 from centre_desk.domain.signin import PendingEvent
 from centre_desk.domain.staff import Role, StaffMember
-from centre_desk.domain.statistics import ReachContact, ReachCounts
+from centre_desk.domain.statistics import ReachCounts
 
 
 class StaffRepository(Protocol):
@@ -145,12 +145,10 @@ class RetentionRepository(Protocol):
     def household_facts(self, *, contacted_by: date | None = None,
                         with_referrals: bool = True) -> list[HouseholdFacts]: ...
 
-    def reach_counts(self, start: date | None, end: date, under: int, contacted: Iterable[str],
-                     left_out: Iterable[str]) -> ReachCounts: ...
+    def reach_counts(self, start: date | None, end: date, under: int, left_out: Iterable[str]) -> ReachCounts: ...
 
     def reach_people(self) -> list[tuple[str, str]]: ...
 
-    def reach_contacts(self, start: date | None, end: date) -> list[ReachContact]: ...
 
     def consented(self, purpose_id: str) -> set[tuple[str, str]]: ...
 

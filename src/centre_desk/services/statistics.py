@@ -63,14 +63,13 @@ def reach_statistics(session: DeskSession, start: date | None = None, end: date 
     # sets one) would overlap them.
     under = min(org.reach_statistics_age_limit or 5, 11)
     with session.store.reader() as uow:
-        contacts = uow.retention.reach_contacts(start, end)
         left_out: set[str] = set()
         if needs_consent or restricted is not nobody_restricted:
             consented = uow.retention.consented(PURPOSE) if needs_consent else set()
             left_out = {pid for hid, pid in uow.retention.reach_people()
                         if restricted(uow, hid, pid) or (needs_consent and (hid, pid) not in consented)}
-        counts = uow.retention.reach_counts(start, end, under, {c.household_id for c in contacts}, left_out)
-    report = reach_report(counts, contacts, start, end, ethnic_groups=ethnic_groups(), under=under)
+        counts = uow.retention.reach_counts(start, end, under, left_out)
+    report = reach_report(counts, start, end, ethnic_groups=ethnic_groups(), under=under)
     with session.uow() as uow:
         session.audit(uow, "statistics.reach", detail=f"{start.isoformat() if start else 'start'} to {end.isoformat()}")
         uow.commit()

@@ -100,28 +100,18 @@ class HouseholdCardRow(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # The retention review finds households by last contact (revision 0009_retention).
-    __table_args__ = (Index("ix_household_cards_last_contact", "last_contact"),)
+    __table_args__ = (Index("ix_household_cards_last_contact", "last_contact", "household_id"),)
 
 
 class ReachHouseholdRow(Base):
-    """A household as the reach statistics count it (revision 0009_retention): no names, no full
-    postcode. Kept in step with the search card (``storage/reach.py``)."""
+    """A household as the reach statistics count it (revision 0009_retention): registration date,
+    postcode district and its people as compact text (``storage/reach.py``); no names, no full
+    postcode. Kept in step with the search card."""
 
     __tablename__ = "reach_households"
     household_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     registered: Mapped[str] = mapped_column(String(10))
     district: Mapped[str] = mapped_column(String(16))
-
-
-class ReachPersonRow(Base):
-    """A person as the reach statistics count them (revision 0009_retention)."""
-
-    __tablename__ = "reach_people"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    household_id: Mapped[str] = mapped_column(String(36))
-    person_id: Mapped[str] = mapped_column(String(36))
-    date_of_birth: Mapped[str | None] = mapped_column(String(10), nullable=True)
-    kind: Mapped[str] = mapped_column(String(1))
-    ethnicity: Mapped[str | None] = mapped_column(String(64), nullable=True)
-
-    __table_args__ = (Index("ix_reach_people_household", "household_id"),)
+    people: Mapped[str] = mapped_column(Text)
+    person_ids: Mapped[str] = mapped_column(Text)
+    youngest: Mapped[str] = mapped_column(String(10))  # date of birth; "" when none is known

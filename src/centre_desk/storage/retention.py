@@ -20,7 +20,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from centre_desk.domain.retention import DestructionCertificate, Hold, HouseholdFacts, ReferralFacts
-from centre_desk.domain.statistics import ReachContact, ReachCounts
+from centre_desk.domain.statistics import ReachCounts
 
 from .models import RecordRow
 from .reach import ReachRows
@@ -45,18 +45,6 @@ def _certificate(row: RecordRow) -> DestructionCertificate:
     return DestructionCertificate(row.id, b["record_id"], b["category"], b["rule"], date.fromisoformat(b["start"]),
                                   date.fromisoformat(b["due"]), datetime.fromisoformat(b["destroyed_at"]),
                                   row.created_by, b.get("authorised_by_name", ""))
-
-
-_TYPE = '"type":"'
-
-
-def _date_and_type(body: str) -> tuple[str, str]:
-    if body.startswith('{"date":"') and body.endswith('"}') and body.rfind(_TYPE) > 0:
-        kind = body[body.rfind(_TYPE) + len(_TYPE):-2]
-        if '"' not in kind and "\\" not in kind:
-            return body[9:19], kind
-    b = json.loads(body)
-    return str(b.get("date", "")), str(b.get("type", ""))
 
 
 def _date(value: object) -> date | None:
@@ -121,12 +109,17 @@ class SqlRetentionRepository:
         or before that date (the index on ``household_cards.last_contact`` answers it), for a
         schedule whose only rule counts from the last contact. ``with_referrals``: also read each
         household's referrals and the dates of birth the date-of-birth rules need."""
-        sql = ("SELECT c.household_id, substr(r.created_at, 1, 10), c.last_contact FROM household_cards c "
-               "JOIN records r ON r.id = c.household_id")
+        # The registration date from the reach row: joining the records would read every
+        # household document's pages.
+        sql = ("SELECT c.household_id, h.registered, c.last_contact FROM household_cards c "
+               "JOIN reach_households h ON h.household_id = c.household_id")
         params: tuple[str, ...] = ()
         if contacted_by is not None:
             cut = contacted_by.isoformat()
-            sql += (" WHERE c.last_contact <= ? OR (c.last_contact IS NULL AND substr(r.created_at, 1, 10) <= ?)")
+            # Households with a contact need no registration date (the contact decides), so that
+            # half reads only the covering index (last_contact, household_id).
+            sql = ("SELECT household_id, NULL, last_contact FROM household_cards WHERE last_contact <= ? "
+                   f"UNION ALL {sql} WHERE c.last_contact IS NULL AND h.registered <= ?")
             params = (cut, cut)
         rows = self._raw().execute(sql, params).fetchall()
         referrals: dict[str, list[ReferralFacts]] = {}
@@ -135,7 +128,7 @@ class SqlRetentionRepository:
             referrals, births = self._referral_facts()
         out = []
         for hid, registered, last in rows:
-            out.append(HouseholdFacts(hid, date.fromisoformat(registered), _date(last),
+            out.append(HouseholdFacts(hid, _date(registered), _date(last),
                                       tuple(referrals.get(hid, ())), births.get(hid)))
         return out
 
@@ -165,28 +158,12 @@ class SqlRetentionRepository:
         return out, births
 
     # -- facts for reach statistics -------------------------------------------------------------------
-    def reach_counts(self, start: date | None, end: date, under: int, contacted: Iterable[str],
-                     left_out: Iterable[str]) -> ReachCounts:
-        return ReachRows(self.s).counts(start, end, under, contacted, left_out)
+    def reach_counts(self, start: date | None, end: date, under: int, left_out: Iterable[str]) -> ReachCounts:
+        return ReachRows(self.s).counts(start, end, under, left_out)
 
     def reach_people(self) -> list[tuple[str, str]]:
         """(household id, person id) of everyone the statistics could count."""
-        return [(str(h), str(p)) for h, p in self._raw().execute("SELECT household_id, person_id FROM reach_people")]
-
-    def reach_contacts(self, start: date | None, end: date) -> list[ReachContact]:
-        """Contacts on ``start``..``end``: household, date, type (never the note).
-
-        Contact bodies are written with sorted keys, ``{"date":"YYYY-MM-DD","note":...,"type":...}``,
-        so the date and type are read by position; anything else is parsed as JSON."""
-        out = []
-        lo = start.isoformat() if start else ""
-        hi = end.isoformat()
-        for hid, body in self._raw().execute(
-                "SELECT household_id, body FROM records WHERE kind = 'contact' AND deleted = 0"):
-            on, kind = _date_and_type(body)
-            if on and lo <= on <= hi:
-                out.append(ReachContact(hid, date.fromisoformat(on), kind))
-        return out
+        return ReachRows(self.s).everyone()
 
     def consented(self, purpose_id: str) -> set[tuple[str, str]]:
         """(household, person) pairs whose latest decision for ``purpose_id`` is to consent."""
