@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from centre_desk.domain.clock import FixedClock
 from centre_desk.domain.suppression import HIDDEN, SMALL
@@ -31,6 +32,8 @@ def test_statistics_and_retention_pages(qtbot, store, tasks, shell_factory):  # 
     old = register_household(then, FAMILY)
     record_contact(then, old.id, "drop-in", date(2018, 3, 1))
     place_hold(s, "Public inquiry", old.id)
+    gone = register_household(then, {**FAMILY, "postcode": "BS48 1AA"})
+    record_contact(then, gone.id, "session", date(2018, 3, 1))
     main = shell_factory(context).open_main(signed)
     show_and_focus(qtbot, main)
     qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
@@ -54,11 +57,32 @@ def test_statistics_and_retention_pages(qtbot, store, tasks, shell_factory):  # 
 
     main.reports.retention_action.trigger()
     review = main.reports.retention
-    qtbot.waitUntil(lambda: review.model.rowCount() == 1, timeout=10_000)
-    index = review.model.index(0, 3)
-    assert index.data() == "This household: Public inquiry"
-    assert review.model.index(0, 0).data() == old.id
+    qtbot.waitUntil(lambda: review.model.rowCount() == 2, timeout=10_000)
+    rows = {review.model.index(r, 0).data(): review.model.index(r, 3).data() for r in range(2)}
+    assert rows == {old.id: "This household: Public inquiry", gone.id: "Not held"}
     assert review.view.accessibleName() == "Retention review"
     review.scope.setCurrentIndex(1)
     qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
-    assert review.model.rowCount() == 1
+    assert review.model.rowCount() == 2
+
+    assert review.destroy_button.isVisible() and review.destroy_button.isEnabled()
+    QTimer.singleShot(0, lambda: _answer(qtbot, "Cancel"))
+    qtbot.mouseClick(review.destroy_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
+    assert review.model.rowCount() == 2  # cancelled: nothing destroyed
+    QTimer.singleShot(0, lambda: _answer(qtbot, "Destroy 1"))
+    qtbot.mouseClick(review.destroy_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: review.model.rowCount() == 1, timeout=10_000)
+    assert review.model.index(0, 0).data() == old.id
+    assert review.summary.text().startswith("Destroyed 1 households (1 kept by a hold)")
+    with s.store.reader() as uow:
+        assert not uow.households.exists(gone.id)
+        assert [c.record_id for c in uow.retention.certificates()] == [gone.id]
+
+
+def _answer(qtbot, label: str) -> None:  # type: ignore[no-untyped-def]
+    box = QApplication.activeModalWidget()
+    assert isinstance(box, QMessageBox) and box.objectName() == "destroyConfirm"
+    assert "cannot be undone" in box.text()
+    [button] = [b for b in box.buttons() if b.text() == label]
+    button.click()

@@ -5,16 +5,12 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from centre_desk.domain.text import terminal_safe
 
 from .common import EXIT_ERROR, EXIT_OK, CliError, Context, Parser
 from .files import write_file_atomically
 from .output import csv_bytes, json_line
-
-if TYPE_CHECKING:
-    from centre_desk.services.retention import Eraser
 
 
 def _as_of(value: str | None) -> date | None:
@@ -47,7 +43,7 @@ def cmd_review(ctx: Context) -> int:
 
 
 def cmd_destroy(ctx: Context) -> int:
-    from centre_desk.services.retention import destroy_due, retention_review
+    from centre_desk.services.retention import default_eraser, destroy_due, retention_review
 
     a = ctx.args
     as_of = _as_of(a.as_of)
@@ -58,24 +54,12 @@ def cmd_destroy(ctx: Context) -> int:
         print(f"{free} records would be destroyed ({len(queue) - free} held); nothing was destroyed. "
               "Run again with --confirm to destroy them.")
         return EXIT_ERROR
-    done = destroy_due(session, _eraser(), as_of)
+    done = destroy_due(session, default_eraser(), as_of)
     print(f"Destroyed {len(done.certificates)} records; {done.held} held records kept; "
           f"{len(done.certificates)} destruction certificates written")
     for household_id, why in done.refused:
         print(f"not destroyed {household_id}: {terminal_safe(why)}")
     return EXIT_OK
-
-
-def _eraser() -> Eraser:
-    """The rights work's erase_household when it is there; the retention stand-in until then."""
-    import importlib
-
-    try:
-        module = importlib.import_module("centre_desk.services.erasure")
-    except ImportError:
-        module = importlib.import_module("centre_desk.services.retention_erasure")
-    eraser: Eraser = module.erase_household
-    return eraser
 
 
 def cmd_hold_add(ctx: Context) -> int:

@@ -66,16 +66,14 @@ def _chart(t: PublishedTable, st: Styles) -> Drawing | None:
     chart.valueAxis.labels.fontSize = st.base_size * 0.7
     chart.valueAxis.valueMin = 0
     chart.bars[0].fillColor = HexColor("#2F5D8A")
-    chart.barLabelFormat = "%d"
+    # Each bar's label is the table's own text: a withheld total gets its mark and no bar.
+    chart.barLabelFormat = "values"
+    chart.barLabelArray = [marks[::-1]]
     chart.barLabels.fontName = SANS
     chart.barLabels.fontSize = st.base_size * 0.7
     chart.barLabels.nudge = 8
     d.add(chart)
     top = max(values) if any(values) else 1
-    for i, mark in enumerate(marks[::-1]):
-        if mark in (SMALL, HIDDEN):
-            y = chart.y + chart.height * (i + 0.5) / len(labels) - 3
-            d.add(String(chart.x + 4, y, mark, fontName=SANS, fontSize=st.base_size * 0.75))
     d.add(String(0, 2, f"Bars: row totals; largest {top}", fontName=SANS, fontSize=st.base_size * 0.65))
     return d
 

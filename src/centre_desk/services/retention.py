@@ -51,6 +51,19 @@ class Eraser(Protocol):
     def __call__(self, session: DeskSession, household_id: str, *, reason: str, authority: str) -> object: ...
 
 
+def default_eraser() -> Eraser:
+    """The rights work's ``services.erasure.erase_household`` when it is there; until it is
+    merged, the stand-in in ``services.retention_erasure`` (same signature)."""
+    import importlib
+
+    try:
+        module = importlib.import_module("centre_desk.services.erasure")
+    except ImportError:
+        module = importlib.import_module("centre_desk.services.retention_erasure")
+    eraser: Eraser = module.erase_household
+    return eraser
+
+
 class CertificateRenderer(Protocol):
     def destruction_certificates(self, org: Organisation, certificates: Sequence[DestructionCertificate]) -> bytes: ...
 

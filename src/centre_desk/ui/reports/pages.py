@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -20,8 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from centre_desk.domain.retention import QueueEntry
+from centre_desk.domain.staff import Permission
 from centre_desk.domain.statistics import ReachReport
-from centre_desk.services.retention import retention_review
+from centre_desk.services.retention import Destruction, default_eraser, destroy_due, retention_review
 from centre_desk.services.session import DeskSession
 from centre_desk.services.statistics import reach_statistics
 
@@ -123,9 +125,16 @@ class RetentionPage(QWidget):
         self.view.sortByColumn(2, Qt.SortOrder.AscendingOrder)
         self.refresh_button = named(QPushButton("&Refresh"), "retentionRefresh", "Refresh the review")
         self.refresh_button.clicked.connect(self.refresh)
+        self.destroy_button = named(QPushButton("&Destroy what is due…"), "retentionDestroy",
+                                    "Destroy the records that are due and not held",
+                                    "Asks first; each record destroyed leaves a destruction certificate")
+        self.destroy_button.clicked.connect(self.ask_destroy)
+        self.queue: list[QueueEntry] = []
+        self.note = ""  # what the last destruction did, shown until the next one
         row = QHBoxLayout()
         row.addWidget(self.scope)
         row.addWidget(self.refresh_button)
+        row.addWidget(self.destroy_button)
         row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Retention review</h2>"))
@@ -140,7 +149,37 @@ class RetentionPage(QWidget):
                         lambda e: show_error(self, e), owner=self)
 
     def _shown(self, queue: list[QueueEntry]) -> None:
+        self.queue = queue
         self.model.set_entries(queue)
         held = sum(e.held for e in queue)
-        self.summary.setText(f"{len(queue)} households listed; {held} kept by a legal hold. Destruction is "
-                             "run by a manager with 'centre-desk-admin retention destroy --confirm'.")
+        self.summary.setText(f"{self.note}{len(queue)} households listed; {held} kept by a legal hold.")
+        session = self._session()
+        today = session.clock.today()
+        self.destroy_button.setVisible(session.actor.may(Permission.ERASE)
+                                       and session.actor.may(Permission.RETENTION_REVIEW))
+        self.destroy_button.setEnabled(any(not e.held and e.review.is_due(today) for e in queue))
+
+    def ask_destroy(self) -> None:
+        today = self._session().clock.today()
+        due = [e for e in self.queue if e.review.is_due(today)]
+        free = sum(not e.held for e in due)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Destroy records",
+                          f"Destroy {free} households' records now? This cannot be undone. "
+                          f"{len(due) - free} due households are kept by a legal hold. Each record destroyed "
+                          "leaves a destruction certificate.",
+                          QMessageBox.StandardButton.Cancel, self)
+        destroy = box.addButton(f"Destroy {free}", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        named(box, "destroyConfirm", "Confirm destruction")
+        box.exec()
+        if box.clickedButton() is not destroy:
+            return
+        session = self._session()
+        self.destroy_button.setEnabled(False)
+        self._tasks.run(lambda: destroy_due(session, default_eraser()), self._destroyed,
+                        lambda e: show_error(self, e), owner=self)
+
+    def _destroyed(self, done: Destruction) -> None:
+        refused = f", {len(done.refused)} refused by erasure" if done.refused else ""
+        self.note = f"Destroyed {len(done.certificates)} households ({done.held} kept by a hold{refused}). "
+        self.refresh()
