@@ -209,3 +209,56 @@ def test_cli_refuses_bad_dates_in_one_line(tmp_path: Path) -> None:
     r = run(data, "--user", "admin", "retention", "destroy", "--as-of", future, "--confirm")
     assert r.returncode == 1 and "as-of: is in the future" in r.stderr
     assert isinstance(r, subprocess.CompletedProcess)
+
+
+# -- Somerset: categories from referrals, and the inquiry hold in the profile ------------------------
+
+
+@pytest.fixture
+def somerset(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from centre_desk.services.auth import sign_out
+    from centre_desk.services.setup import CentreDetails, initialise_store
+    from centre_desk.wiring import Wiring
+
+    w = Wiring(tmp_path / "somerset", clock=at(TODAY))
+    result = initialise_store(w.gate, CentreDetails("somerset-childrens-services", "Taunton Office"), "admin",
+                              "correct horse battery", w.clock, w.passwords)
+    yield result.session
+    sign_out(result.session)
+
+
+def test_somerset_referral_categories_and_the_inquiry_hold(somerset: DeskSession) -> None:
+    from centre_desk.services.referrals import add_status, record_referral
+
+    then = DeskSession(somerset.store, somerset.actor, at(date(2019, 5, 1)))
+    h = register_household(then, {**FAMILY, "members": [
+        FAMILY["members"][0], {"first_name": "Łucja", "last_name": "Wiśniewska", "role": "child",
+                               "date_of_birth": "2017-02-01"}]})
+    child = h.members[1].id
+    referral = {"source": "self", "date_received": "2019-05-01", "received_via": "phone",
+                "service": "contact-and-referral", "reasons": "Advice", "urgency": "routine",
+                "safeguarding_concern": False, "family_aware": True, "family_agrees": True}
+    r = record_referral(then, h.id, referral, [child])
+    summer = DeskSession(somerset.store, somerset.actor, at(date(2019, 8, 1)))
+    add_status(summer, r.id, "closed", date(2019, 6, 1))
+    (entry,) = retention_review(somerset)
+    # Referral only, closed 1 June 2019: six years from closure.
+    assert (entry.review.rule.id, entry.review.due) == ("contact-and-referral-only", date(2025, 6, 1))
+    assert entry.held and [hold.id for hold in entry.holds] == ["profile"]
+    assert "Independent Inquiry into Child Sexual Abuse" in entry.holds[0].reason
+    done = destroy_due(somerset, erase_household)
+    assert done.certificates == () and done.held == 1
+    with somerset.store.reader() as uow:
+        assert uow.households.exists(h.id)
+    from centre_desk.domain.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed, match="organisation profile"):
+        lift_hold(somerset, "profile")
+
+    # A second, assessed referral (allocated) keeps the household 25 years from the child's birth.
+    r2 = record_referral(then, h.id, referral, [child])
+    add_status(summer, r2.id, "allocated", date(2019, 5, 10))
+    add_status(summer, r2.id, "closed", date(2019, 7, 1))
+    assert retention_review(somerset) == []
+    (later,) = retention_review(somerset, date(2042, 2, 1))
+    assert (later.review.rule.id, later.review.due) == ("contact-and-referral-assessment", date(2042, 2, 1))
