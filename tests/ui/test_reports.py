@@ -54,6 +54,12 @@ def test_statistics_and_retention_pages(qtbot, store, tasks, shell_factory):  # 
         said = model.index(0, 1).data(Qt.ItemDataRole.AccessibleTextRole)
         assert model.headerData(1, Qt.Orientation.Horizontal) in said
     assert "Simões" not in page.chart.accessibleDescription()
+    qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.preview is not None, timeout=20_000)
+    preview = page.preview
+    qtbot.waitUntil(lambda: preview.page_count() >= 1, timeout=20_000)  # type: ignore[attr-defined]
+    preview.reject()  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
 
     main.reports.retention_action.trigger()
     review = main.reports.retention

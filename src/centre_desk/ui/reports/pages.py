@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
 from centre_desk.domain.retention import QueueEntry
 from centre_desk.domain.staff import Permission
 from centre_desk.domain.statistics import ReachReport
+from centre_desk.services.documents import DocumentRenderer
 from centre_desk.services.retention import Destruction, default_eraser, destroy_due, retention_review
 from centre_desk.services.session import DeskSession
-from centre_desk.services.statistics import reach_statistics
+from centre_desk.services.statistics import reach_pdf, reach_statistics
 
 from ..errors import show_error
 from ..table_model import SORT_ROLE
@@ -49,15 +50,21 @@ def _date_edit(name: str, accessible: str, value: QDate) -> QDateEdit:
 
 
 class StatisticsPage(QWidget):
-    def __init__(self, tasks: TaskRunner, session: SessionGetter) -> None:
+    def __init__(self, tasks: TaskRunner, session: SessionGetter,
+                 renderer: Callable[[], DocumentRenderer] | None = None) -> None:
         super().__init__()
-        self._tasks, self._session = tasks, session
+        self._tasks, self._session, self._renderer = tasks, session, renderer
+        self.preview: QWidget | None = None
         self.report: ReachReport | None = None
         today = QDate.currentDate()
         self.start = _date_edit("statsFrom", "Period from", today.addMonths(-3))
         self.end = _date_edit("statsTo", "Period to", today)
         self.run_button = named(QPushButton("&Show statistics"), "statsRun", "Show statistics")
         self.run_button.clicked.connect(self.refresh)
+        self.print_button = named(QPushButton("&Print or save as PDF…"), "statsPrint",
+                                  "Print the statistics with charts, or save them as PDF")
+        self.print_button.clicked.connect(self.print_report)
+        self.print_button.setEnabled(False)
         self.chooser = named(QComboBox(), "statsTable", "Table to show")
         self.chooser.currentIndexChanged.connect(self._show_table)
         self.note = named(QLabel("Counts of 1 to 4 are shown as <5; * hides a cell so that no <5 can be "
@@ -75,6 +82,7 @@ class StatisticsPage(QWidget):
         top = QHBoxLayout()
         top.addLayout(form)
         top.addWidget(self.run_button, 0, Qt.AlignmentFlag.AlignBottom)
+        top.addWidget(self.print_button, 0, Qt.AlignmentFlag.AlignBottom)
         top.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Who we reach</h2>"))
@@ -96,6 +104,7 @@ class StatisticsPage(QWidget):
 
     def _shown(self, report: ReachReport) -> None:
         self.run_button.setEnabled(True)
+        self.print_button.setEnabled(self._renderer is not None)
         self.report = report
         keep = self.chooser.currentIndex()
         self.chooser.blockSignals(True)
@@ -109,6 +118,30 @@ class StatisticsPage(QWidget):
         table = self.report.tables[index] if self.report and 0 <= index < len(self.report.tables) else None
         self.chart.set_table(table)
         self.model.set_table(table)
+
+
+    def print_report(self) -> None:
+        report, make_renderer = self.report, self._renderer
+        if report is None or make_renderer is None:
+            return
+        session = self._session()
+
+        def shown(pdf: bytes) -> None:
+            from ..print_actions import place_preview
+            from ..print_preview import PdfUnreadable, PrintPreviewDialog
+
+            try:
+                dialog = PrintPreviewDialog("Reach statistics", pdf, file_name="reach-statistics", parent=self)
+            except PdfUnreadable as error:
+                show_error(self, error)
+                return
+            dialog.finished.connect(lambda _result: dialog.deleteLater())
+            place_preview(dialog)
+            dialog.open()
+            self.preview = dialog
+
+        self._tasks.run(lambda: reach_pdf(session, make_renderer(), report), shown, lambda e: show_error(self, e),
+                        owner=self)
 
 
 class RetentionPage(QWidget):
