@@ -84,6 +84,12 @@ def test_statistics_and_retention_pages(qtbot, store, tasks, shell_factory):  # 
     with s.store.reader() as uow:
         assert not uow.households.exists(gone.id)
         assert [c.record_id for c in uow.retention.certificates()] == [gone.id]
+    qtbot.mouseClick(review.certificates_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: review.preview is not None, timeout=20_000)
+    certificates = review.preview
+    qtbot.waitUntil(lambda: certificates.page_count() >= 1, timeout=20_000)  # type: ignore[attr-defined]
+    certificates.reject()  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
 
 
 def _answer(qtbot, label: str) -> None:  # type: ignore[no-untyped-def]

@@ -28,7 +28,7 @@ class ReportsDesk(QObject):
         self.window = window
         session: Callable[[], DeskSession] = lambda: window.session  # noqa: E731 - asked afresh after unlock
         self.statistics = StatisticsPage(window.context.tasks, session, window.context.renderer)
-        self.retention = RetentionPage(window.context.tasks, session)
+        self.retention = RetentionPage(window.context.tasks, session, window.context.renderer)
         window.add_page(STATISTICS_PAGE, self.statistics)
         window.add_page(RETENTION_PAGE, self.retention)
         self.statistics_action = QAction("Reach &statistics", window)

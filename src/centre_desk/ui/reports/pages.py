@@ -24,7 +24,13 @@ from centre_desk.domain.retention import QueueEntry
 from centre_desk.domain.staff import Permission
 from centre_desk.domain.statistics import ReachReport
 from centre_desk.services.documents import DocumentRenderer
-from centre_desk.services.retention import Destruction, default_eraser, destroy_due, retention_review
+from centre_desk.services.retention import (
+    Destruction,
+    certificates_pdf,
+    default_eraser,
+    destroy_due,
+    retention_review,
+)
 from centre_desk.services.session import DeskSession
 from centre_desk.services.statistics import reach_pdf, reach_statistics
 
@@ -36,6 +42,27 @@ from .chart import BarChart
 from .models import PublishedTableModel, RetentionQueueModel
 
 SessionGetter = Callable[[], DeskSession]
+
+
+def preview_pdf(parent: QWidget, tasks: TaskRunner, title: str, file_name: str, make: Callable[[], bytes],
+                shown: Callable[[QWidget], None]) -> None:
+    """Make a PDF in the background, then show it in the print preview (print, or save as PDF)."""
+
+    def show(pdf: bytes) -> None:
+        from ..print_actions import place_preview
+        from ..print_preview import PdfUnreadable, PrintPreviewDialog
+
+        try:
+            dialog = PrintPreviewDialog(title, pdf, file_name=file_name, parent=parent)
+        except PdfUnreadable as error:
+            show_error(parent, error)
+            return
+        dialog.finished.connect(lambda _result: dialog.deleteLater())
+        place_preview(dialog)
+        dialog.open()
+        shown(dialog)
+
+    tasks.run(make, show, lambda e: show_error(parent, e), owner=parent)
 
 
 def _day(d: QDate) -> date:
@@ -126,28 +153,19 @@ class StatisticsPage(QWidget):
             return
         session = self._session()
 
-        def shown(pdf: bytes) -> None:
-            from ..print_actions import place_preview
-            from ..print_preview import PdfUnreadable, PrintPreviewDialog
-
-            try:
-                dialog = PrintPreviewDialog("Reach statistics", pdf, file_name="reach-statistics", parent=self)
-            except PdfUnreadable as error:
-                show_error(self, error)
-                return
-            dialog.finished.connect(lambda _result: dialog.deleteLater())
-            place_preview(dialog)
-            dialog.open()
+        def shown(dialog: QWidget) -> None:
             self.preview = dialog
 
-        self._tasks.run(lambda: reach_pdf(session, make_renderer(), report), shown, lambda e: show_error(self, e),
-                        owner=self)
+        preview_pdf(self, self._tasks, "Reach statistics", "reach-statistics",
+                    lambda: reach_pdf(session, make_renderer(), report), shown)
 
 
 class RetentionPage(QWidget):
-    def __init__(self, tasks: TaskRunner, session: SessionGetter) -> None:
+    def __init__(self, tasks: TaskRunner, session: SessionGetter,
+                 renderer: Callable[[], DocumentRenderer] | None = None) -> None:
         super().__init__()
-        self._tasks, self._session = tasks, session
+        self._tasks, self._session, self._renderer = tasks, session, renderer
+        self.preview: QWidget | None = None
         self.scope = named(QComboBox(), "retentionScope", "Which records to list")
         self.scope.addItems(["Due now", "Due now or in the next 90 days"])
         self.scope.currentIndexChanged.connect(self.refresh)
@@ -162,12 +180,17 @@ class RetentionPage(QWidget):
                                     "Destroy the records that are due and not held",
                                     "Asks first; each record destroyed leaves a destruction certificate")
         self.destroy_button.clicked.connect(self.ask_destroy)
+        self.certificates_button = named(QPushButton("Destruction &certificates…"), "retentionCertificates",
+                                         "Print or save the destruction certificates as PDF")
+        self.certificates_button.clicked.connect(self.show_certificates)
+        self.certificates_button.setEnabled(renderer is not None)
         self.queue: list[QueueEntry] = []
         self.note = ""  # what the last destruction did, shown until the next one
         row = QHBoxLayout()
         row.addWidget(self.scope)
         row.addWidget(self.refresh_button)
         row.addWidget(self.destroy_button)
+        row.addWidget(self.certificates_button)
         row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Retention review</h2>"))
@@ -211,6 +234,18 @@ class RetentionPage(QWidget):
         self.destroy_button.setEnabled(False)
         self._tasks.run(lambda: destroy_due(session, default_eraser()), self._destroyed,
                         lambda e: show_error(self, e), owner=self)
+
+    def show_certificates(self) -> None:
+        make_renderer = self._renderer
+        if make_renderer is None:
+            return
+        session = self._session()
+
+        def shown(dialog: QWidget) -> None:
+            self.preview = dialog
+
+        preview_pdf(self, self._tasks, "Destruction certificates", "destruction-certificates",
+                    lambda: certificates_pdf(session, make_renderer()), shown)
 
     def _destroyed(self, done: Destruction) -> None:
         refused = f", {len(done.refused)} refused by erasure" if done.refused else ""
