@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from centre_desk.domain.clock import FixedClock
 from centre_desk.domain.suppression import HIDDEN, SMALL
@@ -71,6 +71,22 @@ def test_statistics_and_retention_pages(qtbot, store, tasks, shell_factory):  # 
     qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
     assert review.model.rowCount() == 2
 
+    # Hold the unheld family from the page, by keyboard, then lift it again.
+    assert not review.hold_button.isEnabled()
+    review.view.setFocus()
+    row = next(r for r in range(2) if review.view.model().index(r, 0).data() == gone.id)
+    review.view.setCurrentIndex(review.view.model().index(row, 0))
+    assert review.hold_button.isEnabled() and not review.lift_button.isEnabled()
+    QTimer.singleShot(0, lambda: _reason(qtbot, "Subject access request open"))
+    qtbot.mouseClick(review.hold_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: all(e.held for e in review.model.entries), timeout=10_000)
+    assert not review.destroy_button.isEnabled()
+    row = next(r for r in range(2) if review.view.model().index(r, 0).data() == gone.id)
+    review.view.setCurrentIndex(review.view.model().index(row, 0))
+    assert review.view.model().index(row, 3).data() == "This household: Subject access request open"
+    qtbot.mouseClick(review.lift_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sum(e.held for e in review.model.entries) == 1, timeout=10_000)
+
     assert review.destroy_button.isVisible() and review.destroy_button.isEnabled()
     QTimer.singleShot(0, lambda: _answer(qtbot, "Cancel"))
     qtbot.mouseClick(review.destroy_button, Qt.MouseButton.LeftButton)
@@ -90,6 +106,13 @@ def test_statistics_and_retention_pages(qtbot, store, tasks, shell_factory):  # 
     qtbot.waitUntil(lambda: certificates.page_count() >= 1, timeout=20_000)  # type: ignore[attr-defined]
     certificates.reject()  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
+
+
+def _reason(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, QInputDialog) and dialog.objectName() == "holdReasonDialog"
+    dialog.setTextValue(text)
+    dialog.accept()
 
 
 def _answer(qtbot, label: str) -> None:  # type: ignore[no-untyped-def]

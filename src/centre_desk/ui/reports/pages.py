@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from centre_desk.domain.errors import ValidationFailed
 from centre_desk.domain.retention import QueueEntry
 from centre_desk.domain.staff import Permission
 from centre_desk.domain.statistics import ReachReport
@@ -29,6 +31,8 @@ from centre_desk.services.retention import (
     certificates_pdf,
     default_eraser,
     destroy_due,
+    lift_hold,
+    place_hold,
     retention_review,
 )
 from centre_desk.services.session import DeskSession
@@ -171,15 +175,21 @@ class RetentionPage(QWidget):
         self.scope.currentIndexChanged.connect(self.refresh)
         self.summary = named(QLabel(""), "retentionSummary", "Review summary")
         self.model = RetentionQueueModel()
-        _proxy, self.view = record_table(self, self.model, SORT_ROLE, 2, "retentionQueue", "Retention review",
+        self._proxy, self.view = record_table(self, self.model, SORT_ROLE, 2, "retentionQueue", "Retention review",
                                          "Households due for review: category, due date and any hold")
         self.view.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._enable_row_actions())
         self.refresh_button = named(QPushButton("&Refresh"), "retentionRefresh", "Refresh the review")
         self.refresh_button.clicked.connect(self.refresh)
         self.destroy_button = named(QPushButton("&Destroy what is due…"), "retentionDestroy",
                                     "Destroy the records that are due and not held",
                                     "Asks first; each record destroyed leaves a destruction certificate")
         self.destroy_button.clicked.connect(self.ask_destroy)
+        self.hold_button = named(QPushButton("&Hold…"), "retentionHold", "Place a legal hold on the selected household",
+                                 "Asks for the reason; a held household is never destroyed")
+        self.hold_button.clicked.connect(self.ask_hold)
+        self.lift_button = named(QPushButton("&Lift hold"), "retentionLift", "Lift the selected household's own holds")
+        self.lift_button.clicked.connect(self.lift_selected)
         self.certificates_button = named(QPushButton("Destruction &certificates…"), "retentionCertificates",
                                          "Print or save the destruction certificates as PDF")
         self.certificates_button.clicked.connect(self.show_certificates)
@@ -189,6 +199,8 @@ class RetentionPage(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.scope)
         row.addWidget(self.refresh_button)
+        row.addWidget(self.hold_button)
+        row.addWidget(self.lift_button)
         row.addWidget(self.destroy_button)
         row.addWidget(self.certificates_button)
         row.addStretch(1)
@@ -214,6 +226,7 @@ class RetentionPage(QWidget):
         self.destroy_button.setVisible(session.actor.may(Permission.ERASE)
                                        and session.actor.may(Permission.RETENTION_REVIEW))
         self.destroy_button.setEnabled(any(not e.held and e.review.is_due(today) for e in queue))
+        self._enable_row_actions()
 
     def ask_destroy(self) -> None:
         today = self._session().clock.today()
@@ -233,6 +246,45 @@ class RetentionPage(QWidget):
         session = self._session()
         self.destroy_button.setEnabled(False)
         self._tasks.run(lambda: destroy_due(session, default_eraser()), self._destroyed,
+                        lambda e: show_error(self, e), owner=self)
+
+    def _enable_row_actions(self) -> None:
+        entry = self.selected()
+        self.hold_button.setEnabled(entry is not None)
+        self.lift_button.setEnabled(entry is not None and any(not h.organisation_wide for h in entry.holds))
+
+    def selected(self) -> QueueEntry | None:
+        index = self.view.currentIndex()
+        if not index.isValid():
+            return None
+        source = self._proxy.mapToSource(index)
+        return self.model.entries[source.row()] if 0 <= source.row() < len(self.model.entries) else None
+
+    def ask_hold(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return
+        dialog = named(QInputDialog(self), "holdReasonDialog", "Reason for the legal hold")
+        dialog.setWindowTitle("Legal hold")
+        dialog.setLabelText("Why must this household's records be kept? (No names or other personal details.)")
+        dialog.setTextValue("")
+        if dialog.exec() != QInputDialog.DialogCode.Accepted:
+            return
+        reason, session, household_id = dialog.textValue(), self._session(), entry.review.household_id
+        self._tasks.run(lambda: place_hold(session, reason, household_id), lambda _hold: self.refresh(),
+                        lambda e: show_error(self, e), owner=self)
+
+    def lift_selected(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return
+        own = [h.id for h in entry.holds if not h.organisation_wide]
+        if not own:
+            show_error(self, ValidationFailed.one("hold", "this household has no hold of its own; an "
+                                                  "organisation-wide hold is lifted for every record at once"))
+            return
+        session = self._session()
+        self._tasks.run(lambda: [lift_hold(session, hold_id) for hold_id in own], lambda _lifted: self.refresh(),
                         lambda e: show_error(self, e), owner=self)
 
     def show_certificates(self) -> None:
