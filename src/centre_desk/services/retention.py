@@ -68,7 +68,7 @@ class CertificateRenderer(Protocol):
     def destruction_certificates(self, org: Organisation, certificates: Sequence[DestructionCertificate]) -> bytes: ...
 
 
-def _all_holds(session: DeskSession, org: Organisation, stored: list[Hold]) -> list[Hold]:
+def _all_holds(org: Organisation, stored: list[Hold]) -> list[Hold]:
     declared = profile_hold(org.legal_hold)
     return ([declared] if declared else []) + [h for h in stored if h.active]
 
@@ -83,7 +83,7 @@ def _queue(session: DeskSession, org: Organisation, as_of: date, within_days: in
     with session.store.reader() as uow:
         facts = uow.retention.household_facts(contacted_by=cut, with_referrals=not simple)
         stored = uow.retention.holds()
-    return review_queue(facts, rules, _all_holds(session, org, stored), as_of, within_days)
+    return review_queue(facts, rules, _all_holds(org, stored), as_of, within_days)
 
 
 def _years_before(d: date, years: int) -> date:
@@ -123,7 +123,7 @@ def list_holds(session: DeskSession) -> list[Hold]:
     session.require(Permission.RETENTION_REVIEW)
     org = profile_of(session)
     with session.store.reader() as uow:
-        return _all_holds(session, org, uow.retention.holds())
+        return _all_holds(org, uow.retention.holds())
 
 
 def place_hold(session: DeskSession, reason: str, household_id: str | None = None) -> Hold:
