@@ -121,3 +121,13 @@ def _answer(qtbot, label: str) -> None:  # type: ignore[no-untyped-def]
     assert "cannot be undone" in box.text()
     [button] = [b for b in box.buttons() if b.text() == label]
     button.click()
+
+
+def test_every_input_on_the_report_pages_is_named(qtbot, store, tasks, shell_factory):  # type: ignore[no-untyped-def]
+    from .test_names import _unnamed
+
+    context = make_context(store.data_dir, tasks)
+    main = shell_factory(context).open_main(sign_in_directly(context, ADMIN, ADMIN_PASSWORD))
+    show_and_focus(qtbot, main)
+    assert _unnamed(main.reports.statistics) == []
+    assert _unnamed(main.reports.retention) == []

@@ -38,7 +38,9 @@ class ReportsDesk(QObject):
         self.retention_action.setObjectName("retentionAction")
         self.retention_action.triggered.connect(self.show_retention)
         actor = window.session.actor
-        menu = named(QMenu("&Reports", window), "reportsMenu", "Reports")
+        # No mnemonic: every letter of "Reports" already opens something on the household pages
+        # (Alt+R records a contact); the menu is reached with Alt or F10 and the arrow keys.
+        menu = named(QMenu("Reports", window), "reportsMenu", "Reports")
         if actor.may(Permission.VIEW_STATISTICS):
             menu.addAction(self.statistics_action)
         if actor.may(Permission.RETENTION_REVIEW):

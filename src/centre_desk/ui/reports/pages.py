@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -77,6 +78,9 @@ def _date_edit(name: str, accessible: str, value: QDate) -> QDateEdit:
     edit = named(QDateEdit(value), name, accessible)
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("dd/MM/yyyy")
+    inner = edit.findChild(QLineEdit)
+    if inner is not None:  # the text part takes the focus: a screen reader names the date by it
+        named(inner, f"{name}Text", f"{accessible} (dd/mm/yyyy)")
     return edit
 
 
@@ -85,6 +89,7 @@ class StatisticsPage(QWidget):
                  renderer: Callable[[], DocumentRenderer] | None = None) -> None:
         super().__init__()
         self._tasks, self._session, self._renderer = tasks, session, renderer
+        named(self, "statisticsPage", "Reach statistics")
         self.preview: QWidget | None = None
         self.report: ReachReport | None = None
         today = QDate.currentDate()
@@ -97,6 +102,7 @@ class StatisticsPage(QWidget):
         self.print_button.clicked.connect(self.print_report)
         self.print_button.setEnabled(False)
         self.chooser = named(QComboBox(), "statsTable", "Table to show")
+        named(self.chooser.view(), "statsTableList", "Table to show: choices")
         self.chooser.currentIndexChanged.connect(self._show_table)
         self.note = named(QLabel("Counts of 1 to 4 are shown as <5; * hides a cell so that no <5 can be "
                                  "worked out from the totals."), "statsNote", "About the numbers")
@@ -169,8 +175,10 @@ class RetentionPage(QWidget):
                  renderer: Callable[[], DocumentRenderer] | None = None) -> None:
         super().__init__()
         self._tasks, self._session, self._renderer = tasks, session, renderer
+        named(self, "retentionPage", "Retention review")
         self.preview: QWidget | None = None
         self.scope = named(QComboBox(), "retentionScope", "Which records to list")
+        named(self.scope.view(), "retentionScopeList", "Which records to list: choices")
         self.scope.addItems(["Due now", "Due now or in the next 90 days"])
         self.scope.currentIndexChanged.connect(self.refresh)
         self.summary = named(QLabel(""), "retentionSummary", "Review summary")
