@@ -111,6 +111,12 @@ def test_period_and_restriction_leave_people_out(admin_session: DeskSession) -> 
         one = uow.retention.reach_people()[0][0]
     fewer = reach_statistics(session, restricted=lambda uow, household_id, person_id: household_id == one)
     assert fewer.households.values[-1][-1] == 39
+    # A restriction of processing recorded with the rights work leaves that household out too.
+    from centre_desk.services.rights import set_restriction
+
+    set_restriction(session, one, True, reason="Asked us to stop using their details")
+    assert reach_statistics(session).households.values[-1][-1] == 39
+    set_restriction(session, one, False, reason="Restriction lifted")
     # The reach facts follow the records: an edit that moves a family moves its district.
     from centre_desk.services.households import open_household, update_household
 

@@ -16,6 +16,7 @@ from centre_desk.domain.clock import FixedClock
 from centre_desk.domain.retention import add_years
 from centre_desk.services.households import record_contact, register_household, search_households
 from centre_desk.services.retention import (
+    default_eraser,
     destroy_due,
     destruction_certificates,
     lift_hold,
@@ -23,7 +24,6 @@ from centre_desk.services.retention import (
     place_hold,
     retention_review,
 )
-from centre_desk.services.retention_erasure import erase_household
 from centre_desk.services.session import DeskSession
 from tests.integration.test_admin_cli import run
 
@@ -82,14 +82,14 @@ def test_organisation_hold_keeps_everything_then_destruction_leaves_a_certificat
     queue = retention_review(session)
     assert [(e.review.household_id, e.held) for e in queue] == [(hid, True)]
     assert [h.id for h in queue[0].holds] == [hold.id]
-    done = destroy_due(session, erase_household)
+    done = destroy_due(session, default_eraser())
     assert done.certificates == () and done.held == 1
     with session.store.reader() as uow:
         assert uow.households.exists(hid)
 
     lift_hold(session, hold.id)
     assert list_holds(session) == []
-    done = destroy_due(session, erase_household)
+    done = destroy_due(session, default_eraser())
     assert [c.record_id for c in done.certificates] == [hid]
     with session.store.reader() as uow:
         assert not uow.households.exists(hid)
@@ -106,7 +106,7 @@ def test_organisation_hold_keeps_everything_then_destruction_leaves_a_certificat
 def test_a_hold_on_one_household_keeps_only_that_one(session: DeskSession) -> None:
     kept, gone = old_family(session), old_family(session)
     place_hold(session, "Complaint under investigation", kept)
-    done = destroy_due(session, erase_household)
+    done = destroy_due(session, default_eraser())
     assert [c.record_id for c in done.certificates] == [gone]
     assert [(e.review.household_id, e.held) for e in retention_review(session)] == [(kept, True)]
 
@@ -116,7 +116,7 @@ def test_destroying_as_of_a_future_date_is_refused(session: DeskSession) -> None
     from centre_desk.domain.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed, match="as-of: is in the future"):
-        destroy_due(session, erase_household, TODAY + timedelta(days=1))
+        destroy_due(session, default_eraser(), TODAY + timedelta(days=1))
     assert len(retention_review(session)) == 1
 
 
@@ -246,7 +246,7 @@ def test_somerset_referral_categories_and_the_inquiry_hold(somerset: DeskSession
     assert (entry.review.rule.id, entry.review.due) == ("contact-and-referral-only", date(2025, 6, 1))
     assert entry.held and [hold.id for hold in entry.holds] == ["profile"]
     assert "Independent Inquiry into Child Sexual Abuse" in entry.holds[0].reason
-    done = destroy_due(somerset, erase_household)
+    done = destroy_due(somerset, default_eraser())
     assert done.certificates == () and done.held == 1
     with somerset.store.reader() as uow:
         assert uow.households.exists(h.id)
@@ -262,3 +262,19 @@ def test_somerset_referral_categories_and_the_inquiry_hold(somerset: DeskSession
     assert retention_review(somerset) == []
     (later,) = retention_review(somerset, date(2042, 2, 1))
     assert (later.review.rule.id, later.review.due) == ("contact-and-referral-assessment", date(2042, 2, 1))
+
+
+def test_a_retention_hold_refuses_erasure_on_request_too(session: DeskSession) -> None:
+    from centre_desk.domain.rights import ErasureRefused
+    from centre_desk.services.erasure import erase_household
+
+    hid = old_family(session)
+    hold = place_hold(session, "Complaint under investigation", hid)
+    with pytest.raises(ErasureRefused, match=hold.id):
+        erase_household(session, hid, reason="family asked", authority="manager decision")
+    with session.store.reader() as uow:
+        assert uow.households.exists(hid)
+    lift_hold(session, hold.id)
+    erase_household(session, hid, reason="family asked", authority="manager decision")
+    with session.store.reader() as uow:
+        assert not uow.households.exists(hid)

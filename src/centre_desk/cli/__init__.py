@@ -22,6 +22,7 @@ from . import (
     printing_admin,
     referrals_admin,
     retention_admin,
+    rights_admin,
     staff_admin,
     stats_admin,
 )
@@ -29,7 +30,7 @@ from .common import EXIT_ERROR, EXIT_SIGN_IN, PROG, CliError, Context, Handler, 
 from .output import safe_terminal_output
 
 COMMAND_MODULES = [staff_admin, audit_admin, households_admin, referrals_admin, consent_admin, backup_admin,
-                   printing_admin, retention_admin, stats_admin]
+                   printing_admin, retention_admin, rights_admin, stats_admin]
 
 
 def build_parser() -> argparse.ArgumentParser:

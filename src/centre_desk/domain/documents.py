@@ -238,3 +238,29 @@ def long_datetime(moment: datetime) -> str:
     """``'5 January 2026 at 14:05'`` in the computer's local time (aware times are converted)."""
     local = local_time(moment)
     return f"{long_date(local.date())} at {local:%H:%M}"
+
+
+@dataclass(frozen=True)
+class PlainSection:
+    """One part of a plain document: a heading, paragraphs of plain text, label/value rows, and
+    sub-parts (one per person, per referral...)."""
+
+    heading: str
+    paragraphs: tuple[str, ...] = ()
+    rows: tuple[tuple[str, str], ...] = ()
+    parts: tuple[PlainSection, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlainDocument:
+    """A letter or pack that is text and tables only: the subject access pack, the notification
+    of sharing, the confirmation of a correction. Everything in it is plain text (escaped when
+    printed)."""
+
+    title: str
+    organisation_name: str
+    reference: str  # printed under the title and in the footer, e.g. "household 01a2…"
+    printed_at: datetime
+    sections: tuple[PlainSection, ...]
+    subject: str = ""
+    intro: tuple[str, ...] = ()

@@ -66,6 +66,17 @@ class Partner:
 
 
 @dataclass(frozen=True)
+class SharingAgreement:
+    """A data sharing (or information sharing) agreement with one partner."""
+
+    id: str
+    name: str
+    partner_id: str
+    basis: str  # a ``domain.rights.Basis`` value
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class LawfulBasis:
     """An Article 6 basis, with an Article 9 condition where special category data is involved."""
 
@@ -141,6 +152,7 @@ class Organisation:
     rights: tuple[Right, ...]
     idle_lock_minutes: int
     legal_hold: LegalHold = field(default_factory=lambda: LegalHold(False))
+    agreements: tuple[SharingAgreement, ...] = ()
     web: str | None = None
     what_we_collect: tuple[str, ...] = ()
     how_we_collect: tuple[str, ...] = ()
@@ -161,6 +173,12 @@ class Organisation:
             if s.id == service_id:
                 return s
         raise KeyError(service_id)
+
+    def agreement(self, agreement_id: str) -> SharingAgreement:
+        for a in self.agreements:
+            if a.id == agreement_id:
+                return a
+        raise KeyError(agreement_id)
 
     def partner(self, partner_id: str) -> Partner:
         for p in self.partners:

@@ -33,6 +33,7 @@ from centre_desk.domain.organisation import (
     RetentionRule,
     Right,
     Service,
+    SharingAgreement,
     StartEvent,
 )
 from centre_desk.formspec.resources import resources_dir
@@ -347,6 +348,12 @@ def _check_meaning(path: Path, folder_id: str, doc: Mapping[str, Any]) -> None:
     _unique_ids(path, doc, "purposes")
     _unique_ids(path, doc, "retention")
     _unique_ids(path, doc, "rights")
+    if doc.get("data_sharing_agreements"):
+        _unique_ids(path, doc, "data_sharing_agreements")
+        for i, agreement in enumerate(doc["data_sharing_agreements"]):
+            if agreement["partner"] not in partner_ids:
+                raise DefinitionError(where, f"data_sharing_agreements[{i}].partner",
+                                      f"'{agreement['partner']}' is not one of the partners listed under partners")
 
     _check_contact(path, "dpo", doc["dpo"])
     _check_contact(path, "complaints", doc["complaints"])
@@ -479,6 +486,8 @@ def _build(doc: Mapping[str, Any]) -> Organisation:
         rights=tuple(Right(r["id"], r["name"], r["how"]) for r in doc["rights"]),
         idle_lock_minutes=doc["idle_lock_minutes"],
         legal_hold=LegalHold(bool(hold["active"]), hold.get("reason", "")) if hold else LegalHold(False),
+        agreements=tuple(SharingAgreement(a["id"], a["name"], a["partner"], a["basis"], a.get("description", ""))
+                         for a in doc.get("data_sharing_agreements") or ()),
         what_we_collect=_texts(doc.get("what_we_collect")),
         how_we_collect=_texts(doc.get("how_we_collect")),
         transfers_abroad=doc.get("transfers_abroad", ""),

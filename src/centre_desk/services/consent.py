@@ -151,15 +151,18 @@ class MailingEntry:
 
 
 def mailing_list(session: DeskSession) -> list[MailingEntry]:
-    """Adults with an email address and a current email-contact consent.
+    """Adults with an email address and a current email-contact consent, less anyone restricted
+    (a restriction of processing request) or whose objection to email contact was upheld."""
+    from .rights import restricted_people, upheld_objections
 
-    Restriction of processing (a rights request) is not yet recorded anywhere in the store; when it
-    is, restricted people must be left out here too.
-    """
     session.require(Permission.EXPORT)
     with session.uow() as uow:
+        held_households, held_people = restricted_people(uow)
+        objections = upheld_objections(uow)
         current = [e for e in latest(uow.consents.for_purpose(EMAIL_CONTACT)).values()
-                   if e.decision is Decision.GIVEN]
+                   if e.decision is Decision.GIVEN and e.household_id not in held_households
+                   and e.person_id not in held_people
+                   and (e.person_id, EMAIL_CONTACT) not in objections]
         households = {h.id: h for h in uow.households.get_many(sorted({e.household_id for e in current}))}
         entries = []
         for e in current:

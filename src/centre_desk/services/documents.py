@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from centre_desk.domain.documents import ConsentReceiptData, HouseholdSummaryData, NoticeTemplate
+from centre_desk.domain.documents import ConsentReceiptData, HouseholdSummaryData, NoticeTemplate, PlainDocument
 from centre_desk.domain.errors import ValidationFailed
 from centre_desk.domain.organisation import Organisation
 from centre_desk.domain.retention import DestructionCertificate
@@ -45,6 +45,7 @@ class DocumentRenderer(Protocol):
     def reach_report(self, org: Organisation, report: ReachReport, centre_name: str) -> bytes: ...
 
     def destruction_certificates(self, org: Organisation, certificates: Sequence[DestructionCertificate]) -> bytes: ...
+    def plain_document(self, org: Organisation, doc: PlainDocument, *, large_print: bool = False) -> bytes: ...
 
 
 def _check_organisation(stored: str | None, org: Organisation) -> None:

@@ -12,10 +12,12 @@ from centre_desk.domain.duplicates import LikelyDuplicate, likely_duplicates
 from centre_desk.domain.errors import FieldProblem, NotFound, ValidationFailed
 from centre_desk.domain.household import FieldChange, Household, SearchHit, diff, split_submission
 from centre_desk.domain.ids import uuid7
+from centre_desk.domain.rights import Restricted, restricted_now
 from centre_desk.domain.staff import Permission
 from centre_desk.domain.text import EARLIEST_DATE, NOTE_MAX_LENGTH, check_text
 from centre_desk.formspec.submission import validate_submission
 
+from .ports import UnitOfWork
 from .profile import form, profile_of, service_choices
 from .session import DeskSession
 
@@ -85,11 +87,24 @@ def update_household(session: DeskSession, household_id: str, data: Mapping[str,
         changes = diff(before, after.fields, after.members)
         if not changes:
             return before, []
+        _refuse_if_restricted(uow, household_id, changes)
         saved = uow.households.update(after, expected_version, session.actor.id)
         uow.households.add_changes(household_id, changes, session.actor.id, now)
         session.audit(uow, "household.changed", household_id, f"{len(changes)} fields")
         uow.commit()
     return saved, changes
+
+
+def _refuse_if_restricted(uow: UnitOfWork, household_id: str, changes: list[FieldChange]) -> None:
+    """A restricted household is read-only; so are a restricted person's own details."""
+    from .rights import restrictions_of
+
+    whole, people = restricted_now(restrictions_of(uow, household_id))
+    if whole:
+        raise Restricted("this household")
+    touched = {c.field[len("member:"):].split(".")[0] for c in changes if c.field.startswith("member:")}
+    if touched & people:
+        raise Restricted("this person")
 
 
 def household_history(session: DeskSession, household_id: str) -> list[tuple[datetime, str, list[FieldChange]]]:

@@ -149,8 +149,43 @@ class RetentionRepository(Protocol):
 
     def reach_people(self) -> list[tuple[str, str]]: ...
 
-
     def consented(self, purpose_id: str) -> set[tuple[str, str]]: ...
+
+
+class RightsRecord(Protocol):
+    """A stored rights record: request, step, restriction, objection, disclosure, erasure proof."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def household_id(self) -> str: ...
+
+    @property
+    def body(self) -> dict[str, Any]: ...
+
+    @property
+    def created_by(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class RightsRepository(Protocol):
+    def add(self, kind: str, record_id: str, household_id: str | None, body: dict[str, Any], actor: str,
+            at: datetime) -> None: ...
+
+    def of_kind(self, kind: str, household_id: str | None = None) -> Sequence[RightsRecord]: ...
+
+    def household_of(self, person_id: str) -> str | None: ...
+
+    def erase_household(self, household_id: str, actor: str, at: datetime) -> dict[str, int]: ...
+
+    def erase_person(self, before: Household, after: Household, person_id: str, actor: str,
+                     at: datetime, cleared: Sequence[str] = ()) -> dict[str, int]: ...
 
 
 class UnitOfWork(Protocol):
@@ -180,6 +215,9 @@ class UnitOfWork(Protocol):
 
     @property
     def retention(self) -> RetentionRepository: ...
+
+    @property
+    def rights(self) -> RightsRepository: ...
 
     def __enter__(self) -> Self: ...
 

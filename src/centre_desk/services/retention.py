@@ -5,11 +5,11 @@ session's clock or an ``as_of`` date, so a new contact moves a household on at o
 one household or on everything (the organisation profile's, such as the inquiry hold in the
 Somerset profile, or one placed here), keeps a household out of destruction and says why.
 
-Destruction removes the personal data the way erasure does: through the ``Eraser`` port, whose
-shape is the rights work's ``services.erasure.erase_household(session, household_id, *, reason,
-authority)``. Each household destroyed leaves a ``DestructionCertificate`` (ids, category, rule,
-dates, who authorised it; no personal data).
-"""
+Destruction removes the personal data the way erasure does: through the ``Eraser`` port, the shape
+of ``services.erasure.erase_household(session, household_id, *, reason, authority)``
+(``default_eraser``), called with authority ``retention: <rule id>``. Each household destroyed
+leaves a ``DestructionCertificate`` (ids, category, rule, dates, who authorised it; no personal
+data)."""
 
 from __future__ import annotations
 
@@ -52,16 +52,11 @@ class Eraser(Protocol):
 
 
 def default_eraser() -> Eraser:
-    """The rights work's ``services.erasure.erase_household`` when it is there; until it is
-    merged, the stand-in in ``services.retention_erasure`` (same signature)."""
-    import importlib
+    """Erasure as the rights work does it (``services.erasure.erase_household``): tombstones that
+    sync carries to every device, holds and open requests checked first."""
+    from .erasure import erase_household
 
-    try:
-        module = importlib.import_module("centre_desk.services.erasure")
-    except ImportError:
-        module = importlib.import_module("centre_desk.services.retention_erasure")
-    eraser: Eraser = module.erase_household
-    return eraser
+    return erase_household
 
 
 class CertificateRenderer(Protocol):

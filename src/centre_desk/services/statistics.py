@@ -1,11 +1,11 @@
 """Reach statistics for a period, suppressed so that they identify nobody (``domain.statistics``,
 ``domain.suppression``).
 
-Left out: anyone a ``Restriction`` check says is restricted (the rights work's restriction of
-processing plugs in here), and, when the organisation's reach-statistics purpose rests on
-consent, anyone without a current consent for it. On a device this covers the households in its
-store; on an enrolled device that is the whole organisation once sync has run.
-"""
+Left out: anyone whose processing is restricted (``services.rights.restricted_people``: whole
+households and single people), anyone an extra ``Restriction`` check names, and, when the
+organisation's reach-statistics purpose rests on consent, anyone without a current consent for it.
+On a device this covers the households in its store; on an enrolled device that is the whole
+organisation once sync has run."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from centre_desk.domain.text import EARLIEST_DATE
 from .households import MEMBERSHIP
 from .ports import UnitOfWork
 from .profile import form, profile_of
+from .rights import restricted_people
 from .session import DeskSession
 
 PURPOSE = "reach-statistics"
@@ -63,11 +64,13 @@ def reach_statistics(session: DeskSession, start: date | None = None, end: date 
     # sets one) would overlap them.
     under = min(org.reach_statistics_age_limit or 5, 11)
     with session.store.reader() as uow:
-        left_out: set[str] = set()
-        if needs_consent or restricted is not nobody_restricted:
+        # Restriction of processing (the rights work): whole households and single people.
+        whole, left_out = restricted_people(uow)
+        if whole or needs_consent or restricted is not nobody_restricted:
             consented = uow.retention.consented(PURPOSE) if needs_consent else set()
-            left_out = {pid for hid, pid in uow.retention.reach_people()
-                        if restricted(uow, hid, pid) or (needs_consent and (hid, pid) not in consented)}
+            left_out |= {pid for hid, pid in uow.retention.reach_people()
+                         if hid in whole or restricted(uow, hid, pid)
+                         or (needs_consent and (hid, pid) not in consented)}
         counts = uow.retention.reach_counts(start, end, under, left_out)
     report = reach_report(counts, start, end, ethnic_groups=ethnic_groups(), under=under)
     with session.uow() as uow:

@@ -115,3 +115,13 @@ class ReachHouseholdRow(Base):
     people: Mapped[str] = mapped_column(Text)
     person_ids: Mapped[str] = mapped_column(Text)
     youngest: Mapped[str] = mapped_column(String(10))  # date of birth; "" when none is known
+
+
+class PersonRow(Base):
+    """Which household a person id belongs to (revision 0008), kept by the search index."""
+
+    __tablename__ = "people"
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(36))
+
+    __table_args__ = (Index("ix_people_household", "household_id"),)

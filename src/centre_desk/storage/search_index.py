@@ -94,6 +94,19 @@ class SearchIndex:
         migrations older than the revision that made their tables."""
         self.s = session
         self.reach = ReachRows(session) if reach else None
+        self._has_people: bool | None = None
+
+    # -- person -> household (``people``, revision 0008) ---------------------------------------
+    def _people(self) -> bool:
+        """Whether the ``people`` table exists (not yet while migration 0005 rebuilds the index)."""
+        if self._has_people is None:
+            self._has_people = self.s.execute(text(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'people'")).first() is not None
+        return self._has_people
+
+    def _forget_people(self, where: str, params: dict[str, Any]) -> None:
+        if self._people():
+            self.s.execute(text(f"DELETE FROM people WHERE {where}"), params)
 
     # -- cards -------------------------------------------------------------------------------------
     def number(self, household_id: str) -> int | None:
@@ -140,12 +153,16 @@ class SearchIndex:
         if people:
             self.s.execute(text("INSERT INTO search_index(rowid, household_id, person_id, terms) "
                                 "VALUES (:r, :h, :p, :t)"), people)
+            if self._people():
+                self.s.execute(text("INSERT OR REPLACE INTO people(person_id, household_id) VALUES (:p, :h)"),
+                               people)
 
-    def replace(self, before: Household, after: Household) -> bool:
+    def replace(self, before: Household, after: Household, *, secure: bool = False) -> bool:
         """Bring a saved household's card and people up to date; True when words were removed.
 
         Only the people whose words changed are rewritten: most edits (an address line, a GP)
-        change no words, and each rewritten row is index work."""
+        change no words, and each rewritten row is index work. ``secure`` (erasure of a person):
+        the removed words are overwritten before this commits instead of waiting for the purge."""
         seq = self.number(after.id)
         if seq is None:  # a household that predates its card (should not happen after 0005)
             self.add([after])
@@ -163,9 +180,16 @@ class SearchIndex:
         keep = {pid: r for pid, r in slots.items() if pid in new and new[pid] == old.get(pid)}
         stale = {pid: r for pid, r in slots.items() if pid not in keep}
         removed = False
+        if secure:
+            self.s.execute(text("INSERT INTO search_index(search_index, rank) VALUES ('secure-delete', 1)"))
         for pid, rowid in stale.items():
             self.s.execute(text("DELETE FROM search_index WHERE rowid = :r"), {"r": rowid})
             removed = removed or not set(old.get(pid, "").split()) <= set(new.get(pid, "").split())
+            if pid not in new:
+                self._forget_people("person_id = :p", {"p": pid})
+        if secure:
+            self.s.execute(text("INSERT INTO search_index(search_index, rank) VALUES ('secure-delete', 0)"))
+            removed = False
         taken = set(slots.values())
         free = (r for r in range(seq << SLOT_BITS, (seq + 1) << SLOT_BITS) if r not in taken)
         people = [{"r": stale[m.id] if m.id in stale else next(free), "h": after.id, "p": m.id, "t": new[m.id]}
@@ -186,6 +210,7 @@ class SearchIndex:
         self.s.execute(text("DELETE FROM household_cards WHERE seq = :n"), {"n": seq})
         if self.reach is not None:
             self.reach.drop(household_id)
+        self._forget_people("household_id = :h", {"h": household_id})
 
     # -- keeping it true -----------------------------------------------------------------------------
     def refresh(self, households: Sequence[Household]) -> None:
@@ -197,6 +222,11 @@ class SearchIndex:
             if seq is not None:
                 self.s.execute(text("DELETE FROM search_index WHERE rowid BETWEEN :lo AND :hi"), _range(seq))
                 self.s.execute(text("DELETE FROM household_cards WHERE seq = :n"), {"n": seq})
+                self._forget_people("household_id = :h", {"h": h.id})
+                # Words deleted without secure-delete (a synced erasure of one person, a synced
+                # correction) stay in old segments until the purge merges them away.
+                self.s.execute(text("INSERT OR REPLACE INTO settings(key, value) VALUES (:k, '1')"),
+                               {"k": PURGE_SETTING})
         self.add(households)
         ids = [h.id for h in households]
         self._recompute_facts(ids)
@@ -218,6 +248,7 @@ class SearchIndex:
         self.s.execute(text("DELETE FROM household_cards"))
         if self.reach is not None:
             self.reach.clear()
+        self._forget_people("1", {})
         chunk: list[Household] = []
         for h in households:
             chunk.append(h)

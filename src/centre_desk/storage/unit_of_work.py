@@ -13,6 +13,7 @@ from .households import SqlHouseholdRepository
 from .referrals import SqlReferralRepository
 from .repositories import SqlAuditLog, SqlSettingsRepository, SqlStaffRepository
 from .retention import SqlRetentionRepository
+from .rights import SqlRightsRepository
 
 
 class SqlUnitOfWork:
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
         self.consents = SqlConsentRepository(self.session)
         self.referrals = SqlReferralRepository(self.session)
         self.retention = SqlRetentionRepository(self.session)
+        self.rights = SqlRightsRepository(self.session)
         self._extend(self.session)
         return self
 

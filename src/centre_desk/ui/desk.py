@@ -26,6 +26,7 @@ from .drafts_panel import DraftsPanel
 from .errors import show_error
 from .household_form import HouseholdFormPage
 from .household_view import HouseholdView
+from .requests_panel import RequestsPanel
 from .search import SEARCH_NAME, HouseholdSearch, SearchBox, SearchPage
 from .widgets import named
 
@@ -59,6 +60,8 @@ class HouseholdDesk(QObject):
         window.add_page(HOUSEHOLD_PAGE, self.view)
         self.drafts = DraftsPanel(tasks, session)
         window.add_start_panel(self.drafts)
+        self.requests = RequestsPanel(tasks, session)
+        window.add_start_panel(self.requests)
 
         self.box = named(SearchBox(), "householdSearchBox", SEARCH_NAME,
                          "Type a name, postcode, phone number or date of birth. Down goes to the results.")
@@ -83,6 +86,7 @@ class HouseholdDesk(QObject):
         window.locked_changed.connect(self._locked)
         window.leave_check = self.ask_to_leave
         self.drafts.refresh()
+        self.requests.refresh()
 
         self._purge_timer = QTimer(self)
         self._purge_timer.setSingleShot(True)
@@ -160,6 +164,7 @@ class HouseholdDesk(QObject):
     def home(self) -> None:
         def go() -> None:
             self.drafts.refresh()
+            self.requests.refresh()
             self.window.show_page(START_PAGE)
 
         self._leave_page(go)

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 
 from centre_desk.domain.household import FieldChange, Household, Member, age_on
+from centre_desk.domain.rights import BASIS_NAMES, Disclosure
 from centre_desk.formspec.model import FieldDef, FormDefinition
 from centre_desk.services.households import CONTACT_TYPE_LABELS
 
@@ -162,3 +163,23 @@ class HistoryModel(_TableModel):
 
     def rows(self) -> list[HistoryRow]:
         return [HistoryRow(datetime.fromisoformat(r[0][1]), r[1], r[2], r[3], r[4]) for r in self._rows]
+
+
+class DisclosuresModel(_TableModel):
+    """The household's disclosure log: one row per share."""
+
+    DATE, RECIPIENT, PURPOSE, BASIS, SHARED, TOLD = range(6)
+    HEADERS = ("Date", "Shared with", "Purpose", "Lawful basis", "What was shared", "Family told")
+
+    def set_disclosures(self, disclosures: Sequence[Disclosure]) -> None:
+        rows: list[tuple[Any, ...]] = []
+        for d in disclosures:
+            told = f"Yes, {d.told_on:%d/%m/%Y}" if d.told_on else f"No: {d.not_told_reason}"
+            rows.append(((uk_date(d.on), d.on.isoformat()), d.recipient_name, d.purpose, BASIS_NAMES[d.basis],
+                         d.shared, told, d.id))
+        self._set(rows)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == ID_ROLE and index.isValid() and 0 <= index.row() < len(self._rows):
+            return self._rows[index.row()][-1]
+        return super().data(index, role)

@@ -9,7 +9,7 @@ cannot be missed or scrolled away.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -30,7 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from centre_desk.domain.household import FieldChange, Household, household_title
+from centre_desk.domain.rights import Disclosure
 from centre_desk.domain.staff import Permission
+from centre_desk.services.disclosures import list_disclosures
 from centre_desk.services.documents import DocumentRenderer
 from centre_desk.services.households import (
     CONTACT_TYPE_LABELS,
@@ -40,6 +42,7 @@ from centre_desk.services.households import (
     open_household,
 )
 from centre_desk.services.profile import form as form_definition
+from centre_desk.services.rights import RestrictionState, restriction_state
 from centre_desk.services.session import DeskSession
 
 from .consent_section import ConsentSection
@@ -47,12 +50,15 @@ from .contact_dialog import RecordContactDialog
 from .context import no_renderer
 from .errors import describe
 from .forms.values import describe_value
-from .household_models import ContactsModel, HistoryModel, MembersModel, uk_date
+from .household_models import ID_ROLE, ContactsModel, DisclosuresModel, HistoryModel, MembersModel, uk_date
+from .print_actions import DocumentPrinter
 from .referrals_section import ReferralsSection
+from .rights_dialogs import DisclosureDialog, EraseDialog, RestrictDialog
 from .tasks import TaskRunner
 from .widgets import heading, named
 
 SAFEGUARDING_COLOUR = "#a4161a"
+RESTRICTED_COLOUR = "#7a4b00"  # dark amber: 7.6:1 with white text
 DETAILS_WIDTH = 360
 
 
@@ -61,13 +67,16 @@ class HouseholdRecord:
     household: Household
     history: list[tuple[datetime, str, list[FieldChange]]]
     contacts: list[dict[str, Any]]
+    disclosures: list[Disclosure] = field(default_factory=list)
+    restriction: RestrictionState = field(default_factory=lambda: RestrictionState(False, frozenset()))
 
 
 def load_record(session: DeskSession, household_id: str) -> HouseholdRecord:
     """Everything the page shows, read in one background task."""
     household = open_household(session, household_id)
     return HouseholdRecord(household, household_history(session, household_id),
-                           household_contacts(session, household_id))
+                           household_contacts(session, household_id), list_disclosures(session, household_id),
+                           restriction_state(session, household_id))
 
 
 def days_ago(on: date, today: date) -> str:
@@ -133,6 +142,14 @@ class HouseholdView(QWidget):
                                  "Shortcut: Ctrl+E")
         self.edit_button.setAutoDefault(True)
         self.edit_button.clicked.connect(self._edit)
+        # Data protection, for managers: restrict processing (or lift it) and erase a person.
+        self.restrict_button = named(QPushButton("Restrict…"), "restrictHouseholdButton", "Restrict processing",
+                                     "Make the household read-only and keep it out of mailing and sharing")
+        self.restrict_button.clicked.connect(self.restrict)
+        self.erase_button = named(QPushButton("Erase person…"), "erasePersonButton", "Erase a person",
+                                  "Erase the person chosen in the People tab")
+        self.erase_button.clicked.connect(self.erase)
+        self.restriction = RestrictionState(False, frozenset())
         shortcut = QShortcut(QKeySequence("Ctrl+E"), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self._edit)
@@ -145,6 +162,13 @@ class HouseholdView(QWidget):
         self.banner.setStyleSheet(f"background: {SAFEGUARDING_COLOUR}; color: white; font-weight: bold; "
                                   "font-size: 13pt; padding: 10px 14px; border-radius: 4px;")
         self.banner.setVisible(False)
+        self.restricted_banner = QLabel()
+        self.restricted_banner.setObjectName("restrictedBanner")
+        self.restricted_banner.setAccessibleName("Processing restricted")
+        self.restricted_banner.setWordWrap(True)
+        self.restricted_banner.setStyleSheet(f"background: {RESTRICTED_COLOUR}; color: white; font-weight: bold; "
+                                             "font-size: 12pt; padding: 8px 14px; border-radius: 4px;")
+        self.restricted_banner.setVisible(False)
         self.last_contact = QLabel()
         self.last_contact.setObjectName("lastContact")
         self.last_contact.setTextFormat(Qt.TextFormat.PlainText)
@@ -186,6 +210,11 @@ class HouseholdView(QWidget):
         self.no_contacts = _empty_note("No contacts recorded yet. Use Record contact when the family comes to "
                                        "a session, phones, or is visited.", "noContacts")
         self.no_history = _empty_note("", "noHistory")
+        self.disclosures_model = DisclosuresModel(self)
+        self.disclosures_view = _table("householdDisclosures", "Disclosures of this household's information")
+        self.disclosures_view.setModel(self.disclosures_model)
+        self.no_disclosures = _empty_note("Nothing about this household has been shared with another "
+                                          "organisation.", "noDisclosures")
         self.tabs = named(QTabWidget(), "householdTabs", "Household record",
                           "Ctrl+Tab moves between people, contacts, referrals, changes and consent")
         self.tabs.tabBar().setObjectName("householdTabBar")
@@ -210,6 +239,32 @@ class HouseholdView(QWidget):
         self.consent = ConsentSection(tasks, session, renderer or no_renderer)
         self.consent_tab = self.tabs.addTab(self.consent, "Consent")
         self.consent.summary_changed.connect(lambda text: self.tabs.setTabText(self.consent_tab, text))
+        # Disclosures: every share with another organisation, from the disclosure log.
+        self.printer = DocumentPrinter(tasks, session, renderer or no_renderer, self)
+        self.sharing_letter_button = named(QPushButton("Print &sharing letter"), "printSharingLetterButton",
+                                           "Print the letter telling the family about the chosen share")
+        self.sharing_letter_button.clicked.connect(self.print_sharing_letter)
+        self.correction_button = named(QPushButton("Print &correction confirmation"), "printCorrectionButton",
+                                       "Print the confirmation of the newest change for the family")
+        self.correction_button.clicked.connect(self.print_correction)
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.setContentsMargins(8, 8, 8, 8)
+        box.addWidget(self.no_disclosures)
+        box.addWidget(self.disclosures_view, 1)
+        self.log_disclosure_button = named(QPushButton("&Log a disclosure…"), "logDisclosureButton",
+                                           "Log a disclosure", "Record a share with another organisation")
+        self.log_disclosure_button.clicked.connect(self.log_disclosure)
+        disclosure_buttons = QHBoxLayout()
+        disclosure_buttons.addWidget(self.log_disclosure_button)
+        disclosure_buttons.addWidget(self.sharing_letter_button)
+        disclosure_buttons.addStretch(1)
+        box.addLayout(disclosure_buttons)
+        self.disclosures_tab = self.tabs.addTab(page, "Disclosures")
+        changes_page = self.tabs.widget(3)
+        changes_layout = changes_page.layout() if changes_page is not None else None
+        if changes_layout is not None:
+            changes_layout.addWidget(self.correction_button)
 
         header = QHBoxLayout()
         names = QVBoxLayout()
@@ -219,6 +274,8 @@ class HouseholdView(QWidget):
         header.addLayout(names, 1)
         header.addWidget(self.contact_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.restrict_button, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.erase_button, 0, Qt.AlignmentFlag.AlignTop)
         body = QHBoxLayout()
         body.setSpacing(16)
         body.addLayout(details_box)
@@ -228,11 +285,14 @@ class HouseholdView(QWidget):
         layout.setSpacing(10)
         layout.addLayout(header)
         layout.addWidget(self.banner)
+        layout.addWidget(self.restricted_banner)
         layout.addWidget(self.last_contact)
         layout.addWidget(self.message)
         layout.addLayout(body, 1)
         self.setTabOrder(self.contact_button, self.edit_button)
-        self.setTabOrder(self.edit_button, self.tabs)
+        self.setTabOrder(self.edit_button, self.restrict_button)
+        self.setTabOrder(self.restrict_button, self.erase_button)
+        self.setTabOrder(self.erase_button, self.tabs)
 
     # -- loading ----------------------------------------------------------------------------------
 
@@ -273,7 +333,34 @@ class HouseholdView(QWidget):
         self.consent.show_household(household)
         self.referrals.show_household(household)
         session = self._session()
-        self.edit_button.setEnabled(session.actor.may(Permission.EDIT_HOUSEHOLD))
+        self.disclosures_model.set_disclosures(record.disclosures)
+        self.no_disclosures.setVisible(not record.disclosures)
+        self.disclosures_view.setVisible(bool(record.disclosures))
+        if record.disclosures:
+            self.disclosures_view.selectRow(0)
+        may_print = session.actor.may(Permission.PRINT)
+        self.sharing_letter_button.setVisible(bool(record.disclosures) and may_print)
+        self.log_disclosure_button.setVisible(session.actor.may(Permission.LOG_DISCLOSURE))
+        self.correction_button.setVisible(bool(record.history) and may_print)
+        self.tabs.setTabText(self.disclosures_tab, f"Disclosures ({len(record.disclosures)})")
+        r = record.restriction
+        if r.household:
+            text = ("Processing of this household is restricted (a data protection request). It can be read "
+                    "but not changed, shared, merged or mailed until the restriction is lifted.")
+        elif r.people:
+            who = ", ".join(m.full_name for m in household.members if m.id in r.people)
+            text = (f"Processing is restricted for {who} (a data protection request): their details can be read "
+                    "but not changed, shared or mailed until the restriction is lifted.")
+        else:
+            text = ""
+        self.restricted_banner.setText(text)
+        self.restricted_banner.setVisible(r.any)
+        self.edit_button.setEnabled(session.actor.may(Permission.EDIT_HOUSEHOLD) and not r.household)
+        self.restriction = r
+        self.restrict_button.setVisible(session.actor.may(Permission.RIGHTS_REQUESTS))
+        self.restrict_button.setText("Lift restriction…" if r.household else "Restrict…")
+        self.restrict_button.setAccessibleName("Lift the restriction" if r.household else "Restrict processing")
+        self.erase_button.setVisible(session.actor.may(Permission.ERASE))
         self.contact_button.setEnabled(session.actor.may(Permission.RECORD_CONTACT))
 
     def _show_contacts(self, contacts: list[dict[str, Any]]) -> None:
@@ -331,6 +418,47 @@ class HouseholdView(QWidget):
         dialog.open()
         self.contact_dialog = dialog
         return dialog
+
+    def print_sharing_letter(self) -> None:
+        row = self.disclosures_view.currentIndex().row()
+        if self.household is None or row < 0:
+            return
+        disclosure_id = self.disclosures_model.index(row, 0).data(ID_ROLE)
+        self.printer.sharing_notice(self.household.id, str(disclosure_id))
+
+    def print_correction(self) -> None:
+        if self.household is not None:
+            self.printer.rectification(self.household.id)
+
+    def log_disclosure(self) -> DisclosureDialog | None:
+        if self.household is None or not self.log_disclosure_button.isVisible():
+            return None
+        dialog = DisclosureDialog(self._tasks, self._session, self.household, self)
+        self._open_dialog(dialog)
+        return dialog
+
+    def restrict(self) -> RestrictDialog | None:
+        if self.household is None or not self.restrict_button.isVisible():
+            return None
+        dialog = RestrictDialog(self._tasks, self._session, self.household, self.restriction.household, self)
+        self._open_dialog(dialog)
+        return dialog
+
+    def erase(self) -> EraseDialog | None:
+        if self.household is None or not self.erase_button.isVisible():
+            return None
+        row = self.members_view.currentIndex().row()
+        chosen = self.members_model.index(row, 0).data(ID_ROLE) if row >= 0 else None
+        dialog = EraseDialog(self._tasks, self._session, self.household, chosen, self)
+        self._open_dialog(dialog)
+        return dialog
+
+    def _open_dialog(self, dialog: RestrictDialog | EraseDialog | DisclosureDialog) -> None:
+        household_id = self.household.id if self.household else ""
+        dialog.completed.connect(lambda: self.load(household_id))
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+        self.rights_dialog = dialog
 
     def _referral_recorded(self) -> None:
         if self.household is not None:

@@ -73,6 +73,26 @@ class DocumentPrinter(QObject):
 
         self._preview("What we hold about you", "what-we-hold", make, large_print)
 
+    def sharing_notice(self, household_id: str, disclosure_id: str, large_print: bool = False) -> None:
+        from centre_desk.services.rights_letters import print_sharing_notice
+
+        session, renderer = self._session(), self._renderer
+
+        def make(large: bool) -> bytes:
+            return print_sharing_notice(session, renderer(), household_id, disclosure_id, large_print=large)
+
+        self._preview("We have shared your information", "sharing-notice", make, large_print)
+
+    def rectification(self, household_id: str, large_print: bool = False) -> None:
+        from centre_desk.services.rights_letters import print_rectification
+
+        session, renderer = self._session(), self._renderer
+
+        def make(large: bool) -> bytes:
+            return print_rectification(session, renderer(), household_id, large_print=large)
+
+        self._preview("We have corrected your information", "correction", make, large_print)
+
     def _preview(self, title: str, file_name: str, make: Callable[[bool], bytes], large_print: bool) -> None:
         # On the asking window, not application-wide: if that window closes first, nothing is left spinning.
         self._parent.setCursor(Qt.CursorShape.BusyCursor)

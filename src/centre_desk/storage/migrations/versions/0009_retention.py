@@ -12,7 +12,7 @@ Legal holds and destruction certificates are ordinary records (kinds ``retention
 ``destruction-certificate``) and need no table of their own.
 
 Revision ID: 0009_retention
-Revises: 0005
+Revises: 0008_rights (written on 0005; re-chained when the rights branch was merged)
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from centre_desk.domain.household import Household, Member
 from centre_desk.storage.reach import ReachRows
 
 revision = "0009_retention"
-down_revision = "0005"
+down_revision = "0008_rights"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,414 @@
+"""Subject access packs and portability packages.
+
+A subject access pack for one person holds: their details (every field entered for them); the
+children of the household when they are a parent or carer living there (the store records no
+separate parental-responsibility field, so a parent or carer at the address stands for it); the
+household's own details, with other adults' details redacted (name and role only, or "another
+adult" when they live elsewhere); every consent decision by or for them, withdrawals included;
+every referral, contact and disclosure concerning them; the change history of their fields; their
+rights requests; and where the data came from.
+
+Before release a manager reviews it: the referral fields the form marks ``family_copy: false``
+are withheld by default, each withholding recorded with its exemption (safeguarding details
+under the serious-harm exemption, who referred under the third-party exemption). The reviewer
+may release any of them (``release``) or withhold more (``withhold``). The released pack says
+what was withheld, in general terms, and a ``sar-release`` record keeps the item list with the
+exemptions (keys only, never the withheld values).
+
+Portability: a household's data as JSON and CSV, a manifest and SHA-256 checksums, in the same
+shape ``import_portability`` reads back into Centre Desk.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from centre_desk.domain.documents import PlainDocument, PlainSection
+from centre_desk.domain.errors import NotFound, ValidationFailed
+from centre_desk.domain.household import Household, Member
+from centre_desk.domain.ids import uuid7
+from centre_desk.domain.rights import BASIS_NAMES, SAR_RELEASE
+from centre_desk.domain.staff import Permission
+from centre_desk.formspec.model import FormDefinition
+
+from .consent import consent_history
+from .disclosures import disclosures_of
+from .documents import DocumentRenderer
+from .importing import REQUIRED_HOUSEHOLD_KEYS as IMPORT_HOUSEHOLD_KEYS
+from .importing import REQUIRED_MEMBER_KEYS as IMPORT_MEMBER_KEYS
+from .profile import form, profile_of
+from .rights import objections_of, requests_of, restrictions_of
+from .session import DeskSession
+
+SAR_SCHEMA = "centre-desk/subject-access/1"
+PORTABILITY_SCHEMA = "centre-desk/portability/1"
+EXEMPT_SAFEGUARDING = "serious harm (Data Protection Act 2018, sch. 3 para. 7 and 8: social work and health data)"
+EXEMPT_THIRD_PARTY = "third-party information (Data Protection Act 2018, sch. 2 para. 16)"
+GENERAL_TERMS = {
+    EXEMPT_SAFEGUARDING: "Some information recorded about keeping children or adults safe, because releasing it "
+                         "could cause serious harm.",
+    EXEMPT_THIRD_PARTY: "The identity of people who referred your family to us or told us about you, because it "
+                        "is their information as well as yours.",
+}
+REDACTED = "[redacted: another adult's details]"
+
+
+@dataclass(frozen=True)
+class Withholding:
+    item: str  # e.g. "referral:<id>.referrer_name": a key, never the value
+    exemption: str
+
+
+@dataclass
+class SubjectAccessPack:
+    person_id: str
+    household_id: str
+    data: dict[str, Any]  # the JSON document
+    withheld: list[Withholding] = field(default_factory=list)
+    document: PlainDocument | None = None
+
+    def json_bytes(self) -> bytes:
+        return (json.dumps(self.data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _referral_exemptions(definition: FormDefinition) -> dict[str, str]:
+    """Referral fields withheld by default and why: those the form keeps off family copies."""
+    out = {}
+    for section in definition.sections:
+        for f in section.fields:
+            if not f.family_copy:
+                out[f.id] = EXEMPT_SAFEGUARDING if section.id == "safeguarding" else EXEMPT_THIRD_PARTY
+    return out
+
+
+def _covered(h: Household, requester: Member, today: date) -> list[Member]:
+    """The requester, then the children whose information a parent or carer at the address may see."""
+    people = [requester]
+    if not requester.is_child(today) and requester.lives_here and requester.role in ("parent", "carer"):
+        people += [m for m in h.members if m.id != requester.id and m.is_child(today)]
+    return people
+
+
+def _other_adult(m: Member) -> dict[str, Any]:
+    return {"id": m.id, "role": m.role, "details": REDACTED}
+
+
+def build_subject_access(session: DeskSession, person_id: str, *, release: Sequence[str] = (),
+                         withhold: Sequence[tuple[str, str]] = ()) -> SubjectAccessPack:
+    """Assemble (without releasing) the pack for one person: what a reviewing manager looks at."""
+    session.require(Permission.RIGHTS_REQUESTS)
+    org = profile_of(session)
+    today = session.clock.today()
+    referral_form = form("referral")
+    exempt = _referral_exemptions(referral_form)
+    with session.store.reader() as uow:
+        hid = uow.rights.household_of(person_id)
+        h = uow.households.get(hid) if hid else None
+        if h is None or hid is None:
+            raise NotFound("no such person")
+        requester = h.member(person_id)
+        covered = _covered(h, requester, today)
+        ids = {m.id for m in covered}
+        referrals = [r for r in uow.referrals.for_household(hid) if not r.person_ids or ids & set(r.person_ids)]
+        contacts = uow.households.contacts(hid)
+        history = uow.households.history(hid)
+        disclosures = [d for d in disclosures_of(uow, hid) if not d.person_ids or ids & set(d.person_ids)]
+        requests = [r for r in requests_of(uow, hid) if r.person_id in ids]
+        restrictions = [r for r in restrictions_of(uow, hid) if r.person_id is None or r.person_id in ids]
+        objections = [o for o in objections_of(uow, hid) if o.person_id in ids]
+        staff = {m.id: m.username for m in uow.staff.all()}
+        household_row_source = (h.created_at, h.form_id, h.form_version)
+        flagged = h.safeguarding_concern
+    consents = [line for line in consent_history(session, hid)
+                if line.event.person_id in ids or line.event.given_by == person_id]
+
+    withheld: list[Withholding] = []
+    released = set(release)
+    extra = {item: why for item, why in withhold}
+
+    def keep(item: str, value: Any, default_exemption: str | None) -> Any:
+        exemption = extra.get(item) or (default_exemption if item not in released else None)
+        if exemption and value not in (None, "", [], False):
+            withheld.append(Withholding(item, exemption))
+            return None
+        return value
+
+    def person(m: Member) -> dict[str, Any]:
+        return {"id": m.id, "fields": {k: keep(f"person:{m.id}.{k}", v, None) for k, v in sorted(m.fields.items())}}
+
+    data: dict[str, Any] = {
+        "schema": SAR_SCHEMA,
+        "organisation": {"id": org.id, "name": org.name, "data_controller": org.data_controller or org.name,
+                         "dpo_email": org.dpo.email},
+        "generated_at": session.clock.now().isoformat(),
+        "person_id": person_id,
+        "person": person(requester),
+        "children": [person(m) for m in covered[1:]],
+        "household": {
+            "id": hid,
+            "fields": {k: keep(f"household.{k}", v, None) for k, v in sorted(h.fields.items())},
+            "other_members": [_other_adult(m) for m in h.members if m.id not in ids],
+        },
+        "consents": [{
+            "id": c.event.id, "person_id": c.event.person_id, "purpose": c.event.purpose_id,
+            "purpose_name": c.purpose_name, "partner": c.event.partner_id, "decision": c.event.decision.value,
+            "method": c.event.method.value, "recorded_at": c.event.recorded_at.isoformat(),
+            "notice_version": c.event.notice_version, "given_by": c.event.given_by,
+            "has_signature": c.event.signature_png is not None, "note": c.event.note, "current": c.current,
+        } for c in consents],
+        "referrals": [{
+            "id": r.id, "person_ids": list(r.person_ids), "recorded_at": r.recorded_at.isoformat(),
+            "status": r.status,
+            "fields": {k: keep(f"referral:{r.id}.{k}", _iso(v), exempt.get(k)) for k, v in sorted(r.fields.items())},
+            "steps": [{"status": e.status, "date": e.on.isoformat(), "note": e.note} for e in r.events],
+        } for r in referrals],
+        # Contact notes of a household with a safeguarding concern are left off family copies; here
+        # they are withheld by default, for the reviewer to release.
+        "contacts": [{"id": c["id"], "date": c["date"], "type": c["type"],
+                      "note": keep(f"contact:{c['id']}.note", c.get("note", ""),
+                                   EXEMPT_SAFEGUARDING if flagged else None)} for c in contacts],
+        # A share the family was deliberately not told about (it would put someone at risk) is
+        # withheld whole by default.
+        "disclosures": [{
+            "id": d.id, "person_ids": list(d.person_ids), "recipient": d.recipient_name, "agreement": d.agreement_id,
+            "purpose": d.purpose, "basis": d.basis.value, "basis_name": BASIS_NAMES[d.basis], "shared": d.shared,
+            "date": d.on.isoformat(), "family_told_on": _iso(d.told_on), "not_told_reason": d.not_told_reason,
+        } for d in disclosures
+            if not d.not_told_reason or keep(f"disclosure:{d.id}", d.not_told_reason, EXEMPT_SAFEGUARDING)],
+        "history": [{"at": at.isoformat(), "by": who, "changes": [
+            {"field": c.field, "old": keep(f"history:{at.isoformat()}.{c.field}.old", c.old, None),
+             "new": keep(f"history:{at.isoformat()}.{c.field}.new", c.new, None)}
+            for c in changes if _concerns(c.field, ids)]}
+            for at, who, changes in history if any(_concerns(c.field, ids) for c in changes)],
+        "rights_requests": [{"id": r.id, "person_id": r.person_id, "kind": r.kind.value,
+                             "received": r.received.isoformat(), "due": r.due.isoformat(),
+                             "status": r.status.value, "outcome": r.outcome} for r in requests],
+        "restrictions": [{"person_id": r.person_id, "restricted": r.restricted, "at": r.at.isoformat()}
+                         for r in restrictions],
+        "objections": [{"person_id": o.person_id, "purpose": o.purpose_id, "upheld": o.upheld, "outcome": o.outcome,
+                        "at": o.at.isoformat()} for o in objections],
+        "sources": _sources(household_row_source, referrals, staff),
+    }
+    data["withheld"] = sorted({GENERAL_TERMS.get(w.exemption, "Some information, under an exemption in the law.")
+                               for w in withheld})
+    pack = SubjectAccessPack(person_id, hid, data, withheld)
+    pack.document = _document(org.name, session.clock.now(), data, h, covered)
+    return pack
+
+
+def _concerns(field_name: str, ids: set[str]) -> bool:
+    if field_name.startswith("member:"):
+        return field_name[len("member:"):].split(".")[0] in ids
+    return True  # household fields: the family's own
+
+
+def _sources(household: tuple[datetime, str, int], referrals: list[Any], staff: Mapping[str, str]) -> list[str]:
+    created, form_id, version = household
+    out = [f"The household's details: the {form_id} form (version {version}), filled in with you on "
+           f"{created:%d/%m/%Y}."]
+    for r in referrals:
+        source = r.fields.get("source")
+        how = {"self": "you asked us yourselves", "agency": "another service referred you"}.get(str(source),
+                                                                                             "a referral")
+        out.append(f"A referral recorded on {r.recorded_at:%d/%m/%Y}: {how}.")
+    out.append("Contacts, consent decisions and any sharing were recorded by our staff as they happened.")
+    return out
+
+
+_LABELS: dict[str, tuple[str, dict[str, str]]] = {}
+
+
+def _labels() -> dict[str, tuple[str, dict[str, str]]]:
+    """Field id -> (its label on the form, choice value -> words), from both forms."""
+    if not _LABELS:
+        for form_id in ("membership", "referral"):
+            for f in form(form_id).all_fields():
+                _LABELS.setdefault(f.id, (f.label, {str(c.value): c.label for c in f.choices}))
+    return _LABELS
+
+
+def _rows(fields: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    labels = _labels()
+    out = []
+    for k, v in fields.items():
+        if v in (None, "", []):
+            continue
+        label, choices = labels.get(k, (k.replace("_", " ").capitalize(), {}))
+        if isinstance(v, list) and choices:
+            text = ", ".join(choices.get(str(x), str(x)) for x in v)
+        else:
+            text = choices.get(str(v), _show(v)) if not isinstance(v, bool | dict | list) else _show(v)
+        out.append((label, text))
+    return tuple(out)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return f"{date.fromisoformat(value):%d/%m/%Y}"
+        except ValueError:
+            return value
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(_show(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_show(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _document(org_name: str, now: datetime, data: dict[str, Any], h: Household, covered: list[Member]) -> PlainDocument:
+    names = {m.id: m.full_name for m in covered}
+    person = data["person"]
+    sections = [
+        PlainSection("Your details", rows=_rows(person["fields"])),
+    ]
+    if data["children"]:
+        sections.append(PlainSection("Your children", parts=tuple(
+            PlainSection(names[c["id"]], rows=_rows(c["fields"])) for c in data["children"])))
+    others = data["household"]["other_members"]
+    sections.append(PlainSection(
+        "Your household", rows=_rows(data["household"]["fields"]),
+        paragraphs=((f"{len(others)} other adult(s) are recorded in the household; their details are theirs "
+                     "and are not part of this copy.",) if others else ())))
+    sections.append(PlainSection("Consent decisions", paragraphs=tuple(
+        f"{c['recorded_at'][:10]}: {names.get(c['person_id'], 'a member of the household')}: {c['decision']} "
+        f"for {c['purpose_name']}{' (' + c['partner'] + ')' if c['partner'] else ''}, {c['method']}, notice "
+        f"{c['notice_version']}" for c in data["consents"]) or ("No consent decisions recorded.",)))
+    sections.append(PlainSection("Referrals", parts=tuple(
+        PlainSection(f"Referral recorded {r['recorded_at'][:10]} (status: {r['status']})",
+                     rows=_rows({k: v for k, v in r["fields"].items() if v is not None}))
+        for r in data["referrals"]), paragraphs=() if data["referrals"] else ("No referrals recorded.",)))
+    sections.append(PlainSection("Contact with our services", paragraphs=tuple(
+        f"{c['date']}: {c['type'].replace('-', ' ')}{': ' + c['note'] if c['note'] else ''}"
+        for c in data["contacts"]) or ("No contacts recorded.",)))
+    sections.append(PlainSection("Who we shared your information with", parts=tuple(
+        PlainSection(f"{d['date']}: {d['recipient']}", rows=(
+            ("Purpose", d["purpose"]), ("Lawful basis", d["basis_name"]), ("What was shared", d["shared"]),
+            ("You were told", d["family_told_on"] or (d["not_told_reason"] or "not told")),
+        )) for d in data["disclosures"]), paragraphs=() if data["disclosures"] else ("No sharing recorded.",)))
+    if data["history"]:
+        sections.append(PlainSection("Changes to your details", paragraphs=tuple(
+            f"{e['at'][:10]}: {c['field']}: {_show(c['old']) or '(empty)'} → {_show(c['new']) or '(empty)'}"
+            for e in data["history"] for c in e["changes"])))
+    sections.append(PlainSection("Where your information came from", paragraphs=tuple(data["sources"])))
+    sections.append(PlainSection("What this copy leaves out", paragraphs=tuple(data["withheld"]) or (
+        "Nothing was withheld.",)))
+    return PlainDocument(
+        title="Your information: subject access", organisation_name=org_name,
+        reference=f"person {data['person_id']}", printed_at=now, sections=tuple(sections),
+        subject="Subject access pack",
+        intro=("This is a copy of the information we hold about you, as the law gives you the right to see. "
+               "If anything is wrong, tell us and we will correct it.",))
+
+
+@dataclass(frozen=True)
+class ReleasedPack:
+    pdf: bytes
+    json: bytes
+    withheld: list[Withholding]
+    release_id: str
+
+
+def release_subject_access(session: DeskSession, renderer: DocumentRenderer, person_id: str, *,
+                           release: Sequence[str] = (), withhold: Sequence[tuple[str, str]] = (),
+                           request_id: str | None = None) -> ReleasedPack:
+    """The reviewed pack as PDF and JSON bytes; the release and each withholding are recorded."""
+    session.require(Permission.RIGHTS_REQUESTS)
+    session.require(Permission.EXPORT)
+    pack = build_subject_access(session, person_id, release=release, withhold=withhold)
+    assert pack.document is not None
+    org = profile_of(session)
+    pdf = renderer.plain_document(org, pack.document)
+    body = pack.json_bytes()
+    rid = uuid7()
+    with session.uow() as uow:
+        if request_id is not None and request_id not in {r.id for r in requests_of(uow, pack.household_id)}:
+            raise ValidationFailed.one("request", "is not a rights request of this household")
+        uow.rights.add(SAR_RELEASE, rid, pack.household_id, {
+            "person_id": person_id, "request_id": request_id,
+            "withheld": [{"item": w.item, "exemption": w.exemption} for w in pack.withheld],
+            "sha256": {"pdf": hashlib.sha256(pdf).hexdigest(), "json": hashlib.sha256(body).hexdigest()},
+        }, session.actor.id, session.clock.now())
+        session.audit(uow, "export.subject-access", pack.household_id,
+                      f"person {person_id}; {len(pack.withheld)} withheld")
+        uow.commit()
+    return ReleasedPack(pdf, body, pack.withheld, rid)
+
+
+# -- portability -------------------------------------------------------------------------------------
+def _csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([_show(r.get(c)) if r.get(c) is not None else "" for c in columns])
+    return out.getvalue().encode("utf-8")
+
+
+def portability_package(session: DeskSession, household_id: str) -> dict[str, bytes]:
+    """Files of a portability package (name -> bytes): household.json (the membership form's
+    answers, importable), people.csv, consents.json, contacts.csv, referrals.json, manifest.json
+    and SHA256SUMS. Audited as an export."""
+    session.require(Permission.EXPORT)
+    with session.store.reader() as uow:
+        h = uow.households.get(household_id)
+        if h is None:
+            raise NotFound("no such household")
+        contacts = uow.households.contacts(household_id)
+        referrals = uow.referrals.for_household(household_id)
+        consents = uow.consents.for_household(household_id)
+    org = profile_of(session)
+    # The import format: the membership form's answers, no ids (the receiving desk gives its own),
+    # every required column present, contacts as date and type.
+    record: dict[str, Any] = {k: None for k in IMPORT_HOUSEHOLD_KEYS}
+    record.update(h.fields)
+    record["members"] = [{**{k: None for k in IMPORT_MEMBER_KEYS}, **m.fields} for m in h.members]
+    record["contacts"] = [{"date": c["date"], "type": c["type"]} for c in contacts]
+    files: dict[str, bytes] = {
+        "household.json": (json.dumps([record], ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(),
+        "people.csv": _csv([{"person_id": m.id, **m.fields} for m in h.members],
+                           ["person_id", *sorted({k for m in h.members for k in m.fields})]),
+        "consents.json": json.dumps([{
+            "person_id": e.person_id, "purpose": e.purpose_id, "partner": e.partner_id, "decision": e.decision.value,
+            "method": e.method.value, "recorded_at": e.recorded_at.isoformat(), "notice_version": e.notice_version,
+            "given_by": e.given_by} for e in consents], ensure_ascii=False, indent=2).encode(),
+        "contacts.csv": _csv(contacts, ["date", "type", "note"]),
+        "referrals.json": json.dumps([{"person_ids": list(r.person_ids), "status": r.status,
+                                       "fields": {k: _iso(v) for k, v in r.fields.items()}}
+                                      for r in referrals], ensure_ascii=False, indent=2).encode(),
+    }
+    sums = {name: hashlib.sha256(body).hexdigest() for name, body in sorted(files.items())}
+    manifest = {"schema": PORTABILITY_SCHEMA, "from": {"organisation": org.id, "name": org.name},
+                "household_id": household_id, "created_at": session.clock.now().isoformat(),
+                "form": {"id": h.form_id, "version": h.form_version}, "files": sums,
+                "import": "centre-desk-admin import household.json (the membership form's answers)"}
+    files["manifest.json"] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    sums["manifest.json"] = hashlib.sha256(files["manifest.json"]).hexdigest()
+    files["SHA256SUMS"] = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items())).encode()
+    with session.uow() as uow:
+        session.audit(uow, "export.portability", household_id, f"{len(files)} files")
+        uow.commit()
+    return files
+
+
+def verify_package(files: Mapping[str, bytes]) -> list[str]:
+    """Names of the files whose SHA-256 does not match SHA256SUMS (empty: intact)."""
+    listed = {}
+    for line in files["SHA256SUMS"].decode().splitlines():
+        digest, name = line.split("  ", 1)
+        listed[name] = digest
+    return sorted(n for n, d in listed.items() if n not in files or hashlib.sha256(files[n]).hexdigest() != d)

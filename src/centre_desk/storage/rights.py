@@ -1,0 +1,198 @@
+"""Rights records (requests, restrictions, objections, disclosures, erasures) and erasure itself.
+
+Rights records are ordinary records (``records`` table, kinds in ``domain.rights``), so they sync
+like everything else. Erasure never hard-deletes a synced record: it leaves a *tombstone*, the same
+row with ``deleted = 1``, a new version and the body ``{"erased": true}`` (no personal data), which
+sync carries to every device. The search index loses the words with FTS5 ``secure-delete`` on for
+those statements, so they are overwritten before the erasure commits; drafts of the household go.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.orm import Session
+
+from centre_desk.domain.household import Household
+from centre_desk.domain.rights import ERASURE, REQUEST_STEP, RIGHTS_REQUEST, SAR_RELEASE
+
+from .consents import CONSENT
+from .households import CHANGE, HOUSEHOLD, _body
+from .models import DraftRow, RecordRow
+from .referrals import REFERRAL, STATUS
+from .search_index import SearchIndex
+
+TOMBSTONE = '{"erased":true}'
+# Kept through a household's erasure: the proof that the family's requests were answered, what a
+# released pack withheld, and that the erasure happened. They hold ids, dates, which right and item
+# keys; a request's own words ("detail", which may quote a value) are emptied.
+KEPT_KINDS = (RIGHTS_REQUEST, REQUEST_STEP, ERASURE, SAR_RELEASE)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+class RightsRecord:
+    __slots__ = ("body", "created_at", "created_by", "household_id", "id", "kind")
+
+    def __init__(self, row: RecordRow) -> None:
+        self.id = row.id
+        self.kind = row.kind
+        self.household_id = row.household_id or ""
+        self.body: dict[str, Any] = json.loads(row.body)
+        self.created_by = row.created_by
+        self.created_at = datetime.fromisoformat(row.created_at)
+
+
+class SqlRightsRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    # -- ordinary rights records -------------------------------------------------------------------
+    def add(self, kind: str, record_id: str, household_id: str | None, body: dict[str, Any], actor: str,
+            at: datetime) -> None:
+        stamp = at.isoformat()
+        self.s.add(RecordRow(id=record_id, kind=kind, household_id=household_id, version=1, created_by=actor,
+                             created_at=stamp, updated_by=actor, updated_at=stamp, deleted=False,
+                             body=_dumps(body)))
+        self.s.flush()
+
+    def of_kind(self, kind: str, household_id: str | None = None) -> list[RightsRecord]:
+        q = select(RecordRow).where(RecordRow.kind == kind, RecordRow.deleted.is_(False))
+        if household_id is not None:
+            q = q.where(RecordRow.household_id == household_id)
+        return sorted((RightsRecord(r) for r in self.s.scalars(q)), key=lambda r: (r.created_at, r.id))
+
+    def household_of(self, person_id: str) -> str | None:
+        """The household a person belongs to now (``people``, kept by the search index)."""
+        hid = self.s.execute(text("SELECT household_id FROM people WHERE person_id = :p"), {"p": person_id}).scalar()
+        return str(hid) if hid else None
+
+    # -- erasure -------------------------------------------------------------------------------------
+    def _tombstone(self, ids: list[str], actor: str, at: datetime) -> int:
+        if not ids:
+            return 0
+        self.s.execute(update(RecordRow).where(RecordRow.id.in_(ids)).values(
+            deleted=True, body=TOMBSTONE, version=RecordRow.version + 1, updated_by=actor,
+            updated_at=at.isoformat()).execution_options(synchronize_session=False))
+        return len(ids)
+
+    def _rewrite(self, row: RecordRow, body: dict[str, Any], actor: str, at: datetime) -> None:
+        row.body = _dumps(body)
+        row.version += 1
+        row.updated_by = actor
+        row.updated_at = at.isoformat()
+
+    def _scrub_requests(self, household_id: str, person_id: str | None, actor: str, at: datetime) -> None:
+        for r in self.s.scalars(select(RecordRow).where(RecordRow.household_id == household_id,
+                                                        RecordRow.kind == RIGHTS_REQUEST,
+                                                        RecordRow.deleted.is_(False))):
+            body = json.loads(r.body)
+            if (person_id is None or body.get("person_id") == person_id) and body.get("detail"):
+                self._rewrite(r, {**body, "detail": ""}, actor, at)
+
+    def drop_drafts(self, household_id: str) -> int:
+        result = self.s.execute(delete(DraftRow).where(DraftRow.household_id == household_id))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def erase_household(self, household_id: str, actor: str, at: datetime) -> dict[str, int]:
+        """Tombstone every record of the household (rights requests and erasure proofs excepted),
+        overwrite its search words, drop its card and drafts. Counts per kind, for the audit."""
+        rows = self.s.execute(select(RecordRow.id, RecordRow.kind).where(
+            RecordRow.household_id == household_id, RecordRow.deleted.is_(False))).all()
+        counts: dict[str, int] = {}
+        ids = []
+        for rid, kind in rows:
+            if kind in KEPT_KINDS:
+                continue
+            ids.append(rid)
+            counts[kind] = counts.get(kind, 0) + 1
+        self._tombstone(ids, actor, at)
+        self._scrub_requests(household_id, None, actor, at)
+        SearchIndex(self.s).remove(household_id)
+        counts["drafts"] = self.drop_drafts(household_id)
+        self.s.flush()
+        return counts
+
+    def erase_person(self, before: Household, after: Household, person_id: str, actor: str,
+                     at: datetime, cleared: Sequence[str] = ()) -> dict[str, int]:
+        """Take one person out of a household that stays: the household record loses them (its
+        search words overwritten), and every record about them alone becomes a tombstone; records
+        about them and others lose the mention; ``cleared`` household fields (her phone or email
+        on the household) lose their history too (consents they gave for a child keep the decision
+        but lose the signature, which is the erased adult's)."""
+        hid = before.id
+        counts: dict[str, int] = {}
+        row = self.s.get(RecordRow, hid)
+        assert row is not None and row.kind == HOUSEHOLD
+        synthetic = bool(json.loads(row.body).get("synthetic"))
+        row.body = _body(after, synthetic)
+        row.version += 1
+        row.updated_by = actor
+        row.updated_at = at.isoformat()
+        self.s.flush()
+        SearchIndex(self.s).replace(before, after, secure=True)
+        counts["household"] = 1
+
+        tomb: list[str] = []
+        prefix = f"member:{person_id}"
+        for r in self.s.scalars(select(RecordRow).where(RecordRow.household_id == hid, RecordRow.deleted.is_(False),
+                                                        RecordRow.kind != HOUSEHOLD)):
+            body = json.loads(r.body)
+            if r.kind in KEPT_KINDS:
+                continue
+            if r.kind == CONSENT:
+                if body.get("person_id") == person_id:
+                    tomb.append(r.id)
+                elif body.get("given_by") == person_id and body.get("signature_png"):
+                    body.pop("signature_png")
+                    body["signature_removed"] = "the signer's details were erased"
+                    self._rewrite(r, body, actor, at)
+                    counts["consent signatures"] = counts.get("consent signatures", 0) + 1
+                else:
+                    continue
+            elif r.kind == CHANGE:
+                items = body.get("changes", [])
+                kept = [c for c in items if not (c["field"] == prefix or c["field"].startswith(prefix + ".")
+                                                 or c["field"] in cleared)]
+                if len(kept) == len(items):
+                    continue
+                if kept:
+                    self._rewrite(r, {**body, "changes": kept}, actor, at)
+                    counts["change"] = counts.get("change", 0) + 1
+                else:
+                    tomb.append(r.id)
+            elif r.kind == REFERRAL:
+                people = body.get("person_ids", [])
+                if person_id not in people:
+                    continue
+                if len(people) == 1:
+                    tomb.append(r.id)
+                    tomb += [s.id for s in self.s.scalars(select(RecordRow).where(
+                        RecordRow.household_id == hid, RecordRow.kind == STATUS, RecordRow.deleted.is_(False),
+                        text("json_extract(records.body, '$.referral_id') = :ref")).params(ref=r.id))]
+                else:
+                    self._rewrite(r, {**body, "person_ids": [p for p in people if p != person_id]}, actor, at)
+                    counts["referral"] = counts.get("referral", 0) + 1
+            elif body.get("person_id") == person_id:  # restrictions, objections about this person
+                tomb.append(r.id)
+            elif person_id in body.get("person_ids", []):  # disclosures
+                others = [p for p in body["person_ids"] if p != person_id]
+                if others:  # the share stays on the log for the others
+                    self._rewrite(r, {**body, "person_ids": others}, actor, at)
+                    counts[r.kind] = counts.get(r.kind, 0) + 1
+                else:
+                    tomb.append(r.id)
+        kinds = dict(self.s.execute(select(RecordRow.id, RecordRow.kind).where(RecordRow.id.in_(tomb))).all())
+        for rid in set(tomb):
+            counts[kinds[rid]] = counts.get(kinds[rid], 0) + 1
+        self._tombstone(sorted(set(tomb)), actor, at)
+        self._scrub_requests(hid, person_id, actor, at)
+        counts["drafts"] = self.drop_drafts(hid)
+        self.s.flush()
+        return counts
