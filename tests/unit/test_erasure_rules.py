@@ -14,7 +14,9 @@ NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def _uow(*referrals: Referral) -> Any:
-    return SimpleNamespace(referrals=SimpleNamespace(for_household=lambda _hid: list(referrals)))
+    # No retention holds (services.erasure also asks the retention review's holds).
+    return SimpleNamespace(referrals=SimpleNamespace(for_household=lambda _hid: list(referrals)),
+                           retention=SimpleNamespace(holds=lambda: []))
 
 
 def _referral(service: str, people: tuple[str, ...]) -> Referral:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from centre_desk.domain.documents import ConsentReceiptData, HouseholdSummaryData, NoticeTemplate, PlainDocument
 from centre_desk.domain.organisation import Organisation
+from centre_desk.domain.retention import DestructionCertificate
+from centre_desk.domain.statistics import ReachReport
 from centre_desk.formspec.model import FormDefinition
 
 from .blank_form import render_blank_form
@@ -13,6 +16,7 @@ from .fonts import register_fonts
 from .notice import load_notice_template, render_privacy_notice
 from .plain import render_plain_document
 from .receipt import render_consent_receipt
+from .reports import render_destruction_certificates, render_reach_report
 from .summary import render_household_summary
 
 
@@ -48,5 +52,10 @@ class PdfRenderer:
                    notice_version: str | None = None) -> bytes:
         return render_blank_form(form, org, large_print=large_print, notice_version=notice_version)
 
+    def reach_report(self, org: Organisation, report: ReachReport, centre_name: str) -> bytes:
+        return render_reach_report(org, report, centre_name)
+
+    def destruction_certificates(self, org: Organisation, certificates: Sequence[DestructionCertificate]) -> bytes:
+        return render_destruction_certificates(org, certificates)
     def plain_document(self, org: Organisation, doc: PlainDocument, *, large_print: bool = False) -> bytes:
         return render_plain_document(org, doc, large_print=large_print)

@@ -8,12 +8,15 @@ audit entry that says what was printed, never who it was for.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from centre_desk.domain.documents import ConsentReceiptData, HouseholdSummaryData, NoticeTemplate, PlainDocument
 from centre_desk.domain.errors import ValidationFailed
 from centre_desk.domain.organisation import Organisation
+from centre_desk.domain.retention import DestructionCertificate
 from centre_desk.domain.staff import Permission
+from centre_desk.domain.statistics import ReachReport
 from centre_desk.formspec.model import FormDefinition
 
 from .session import DeskSession
@@ -39,6 +42,9 @@ class DocumentRenderer(Protocol):
     def blank_form(self, form: FormDefinition, org: Organisation, *, large_print: bool = False,
                    notice_version: str | None = None) -> bytes: ...
 
+    def reach_report(self, org: Organisation, report: ReachReport, centre_name: str) -> bytes: ...
+
+    def destruction_certificates(self, org: Organisation, certificates: Sequence[DestructionCertificate]) -> bytes: ...
     def plain_document(self, org: Organisation, doc: PlainDocument, *, large_print: bool = False) -> bytes: ...
 
 

@@ -211,3 +211,14 @@ def erase_person(session: DeskSession, person_id: str, *, reason: str,
         session.audit(uow, "erasure.person", household_id, f"person {person_id}; {_summary(counts)}"[:200])
         uow.commit()
     return ErasureResult(household_id, person_id, whole, counts)
+
+
+def _retention_holds(uow: UnitOfWork, household_id: str) -> list[str]:
+    # Holds placed with the retention review (on this household, or organisation-wide) refuse
+    # erasure too. Imported here, not at the top: services.retention is the larger module.
+    from .retention import hold_reasons
+
+    return hold_reasons(uow, household_id)
+
+
+register_hold_check(_retention_holds)

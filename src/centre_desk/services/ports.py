@@ -17,8 +17,10 @@ from centre_desk.domain.drafts import Draft
 from centre_desk.domain.duplicates import DuplicatePair, PersonRecord
 from centre_desk.domain.household import FieldChange, Household, SearchHit
 from centre_desk.domain.referral import Referral, StatusEvent
+from centre_desk.domain.retention import DestructionCertificate, Hold, HouseholdFacts
 from centre_desk.domain.signin import PendingEvent
 from centre_desk.domain.staff import Role, StaffMember
+from centre_desk.domain.statistics import ReachCounts
 
 
 class StaffRepository(Protocol):
@@ -153,6 +155,30 @@ class ReferralRepository(Protocol):
     def get(self, referral_id: str) -> Referral | None: ...
 
 
+class RetentionRepository(Protocol):
+    """Legal holds and destruction certificates (ordinary, synced records), and the facts the
+    retention review and the reach statistics are worked out from."""
+
+    def add_hold(self, hold: Hold) -> None: ...
+
+    def lift_hold(self, hold_id: str, by: str, at: datetime) -> None: ...
+
+    def holds(self) -> list[Hold]: ...
+
+    def add_certificate(self, c: DestructionCertificate) -> None: ...
+
+    def certificates(self) -> list[DestructionCertificate]: ...
+
+    def household_facts(self, *, contacted_by: date | None = None,
+                        with_referrals: bool = True) -> list[HouseholdFacts]: ...
+
+    def reach_counts(self, start: date | None, end: date, under: int, left_out: Iterable[str]) -> ReachCounts: ...
+
+    def reach_people(self) -> list[tuple[str, str]]: ...
+
+    def consented(self, purpose_id: str) -> set[tuple[str, str]]: ...
+
+
 class RightsRecord(Protocol):
     """A stored rights record: request, step, restriction, objection, disclosure, erasure proof."""
 
@@ -216,6 +242,9 @@ class UnitOfWork(Protocol):
 
     @property
     def duplicates(self) -> DismissalRepository: ...
+
+    @property
+    def retention(self) -> RetentionRepository: ...
 
     @property
     def rights(self) -> RightsRepository: ...

@@ -99,6 +99,23 @@ class HouseholdCardRow(Base):
     last_contact: Mapped[str | None] = mapped_column(String(10), nullable=True)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    # The retention review finds households by last contact (revision 0009_retention).
+    __table_args__ = (Index("ix_household_cards_last_contact", "last_contact", "household_id"),)
+
+
+class ReachHouseholdRow(Base):
+    """A household as the reach statistics count it (revision 0009_retention): registration date,
+    postcode district and its people as compact text (``storage/reach.py``); no names, no full
+    postcode. Kept in step with the search card."""
+
+    __tablename__ = "reach_households"
+    household_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    registered: Mapped[str] = mapped_column(String(10))
+    district: Mapped[str] = mapped_column(String(16))
+    people: Mapped[str] = mapped_column(Text)
+    person_ids: Mapped[str] = mapped_column(Text)
+    youngest: Mapped[str] = mapped_column(String(10))  # date of birth; "" when none is known
+
 
 class PersonRow(Base):
     """Which household a person id belongs to (revision 0008), kept by the search index."""

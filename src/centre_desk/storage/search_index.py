@@ -30,6 +30,8 @@ from sqlalchemy.orm import Session
 
 from centre_desk.domain.household import ADULT_ROLES, Household, Member, SearchHit, age_on, search_terms
 
+from .reach import ReachRows
+
 SLOT_BITS = 8  # up to 256 people per household over its lifetime of edits (the form allows 20 at once)
 SLOTS = 1 << SLOT_BITS
 PURGE_SETTING = "search.words_removed"
@@ -87,8 +89,11 @@ def _range(seq: int) -> dict[str, int]:
 
 
 class SearchIndex:
-    def __init__(self, session: Session | Connection) -> None:
+    def __init__(self, session: Session | Connection, *, reach: bool = True) -> None:
+        """``reach``: keep the reach facts (``reach.py``) in step with the cards; False only for
+        migrations older than the revision that made their tables."""
         self.s = session
+        self.reach = ReachRows(session) if reach else None
         self._has_people: bool | None = None
 
     # -- person -> household (``people``, revision 0008) ---------------------------------------
@@ -141,6 +146,8 @@ class SearchIndex:
         self.s.execute(text("INSERT INTO household_cards(seq, household_id, card, last_contact, flagged) "
                             "VALUES (:n, :h, :c, NULL, 0)"), cards)
         self._insert(people)
+        if self.reach is not None:
+            self.reach.put(households)
 
     def _insert(self, people: list[dict[str, Any]]) -> None:
         if people:
@@ -161,6 +168,8 @@ class SearchIndex:
             self.add([after])
             return False
         self.s.execute(text("UPDATE household_cards SET card = :c WHERE seq = :n"), {"c": card_of(after), "n": seq})
+        if self.reach is not None:
+            self.reach.put([after], {after.id: before.created_at.date()})
         old = {m.id: search_terms(before.fields, m, before.external_ref) for m in before.members}
         new = {m.id: search_terms(after.fields, m, after.external_ref) for m in after.members}
         if old == new:
@@ -199,6 +208,8 @@ class SearchIndex:
         self.s.execute(text("DELETE FROM search_index WHERE rowid BETWEEN :lo AND :hi"), _range(seq))
         self.s.execute(text("INSERT INTO search_index(search_index, rank) VALUES ('secure-delete', 0)"))
         self.s.execute(text("DELETE FROM household_cards WHERE seq = :n"), {"n": seq})
+        if self.reach is not None:
+            self.reach.drop(household_id)
         self._forget_people("household_id = :h", {"h": household_id})
 
     # -- keeping it true -----------------------------------------------------------------------------
@@ -235,6 +246,8 @@ class SearchIndex:
         """Empty the index and cards and build them again from ``households`` (migration)."""
         self.s.execute(text("DELETE FROM search_index"))
         self.s.execute(text("DELETE FROM household_cards"))
+        if self.reach is not None:
+            self.reach.clear()
         self._forget_people("1", {})
         chunk: list[Household] = []
         for h in households:

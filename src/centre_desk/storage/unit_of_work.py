@@ -13,6 +13,7 @@ from .duplicates import SqlDismissalRepository
 from .households import SqlHouseholdRepository
 from .referrals import SqlReferralRepository
 from .repositories import SqlAuditLog, SqlSettingsRepository, SqlStaffRepository
+from .retention import SqlRetentionRepository
 from .rights import SqlRightsRepository
 
 
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
         self.consents = SqlConsentRepository(self.session)
         self.referrals = SqlReferralRepository(self.session)
         self.duplicates = SqlDismissalRepository(self.session)
+        self.retention = SqlRetentionRepository(self.session)
         self.rights = SqlRightsRepository(self.session)
         self._extend(self.session)
         return self

@@ -38,6 +38,7 @@ from .context import AppContext, SignedIn, Workplace
 from .desk import HouseholdDesk
 from .idle_lock import IdleLock, IdleWarning, LockScreen
 from .print_actions import NoticePrintActions
+from .reports.desk import ReportsDesk
 from .widgets import APP_NAME, ActionButton, heading, keep_focus_in_view, named
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,7 @@ class MainWindow(QMainWindow):
         self.add_page(START_PAGE, self.start_page)
         self.households = HouseholdDesk(self)
         self.printing = NoticePrintActions(self, context.renderer)
+        self.reports = ReportsDesk(self)
         self._fill_start_page()
         self._idle.idle.connect(self._on_idle)
         self._idle.warning.connect(self._idle_warning)
@@ -218,6 +220,10 @@ class MainWindow(QMainWindow):
                         Permission.MERGE_HOUSEHOLDS)
         page.add_action(self.printing.notice_action, "Print the privacy notice",
                         "Preview, print or save the family's copy.", Permission.PRINT)
+        page.add_action(self.reports.statistics_action, "Reach statistics",
+                        "Who the centre reaches, as charts; small numbers hidden.", Permission.VIEW_STATISTICS)
+        page.add_action(self.reports.retention_action, "Retention review",
+                        "Records due for review, and what a legal hold keeps.", Permission.RETENTION_REVIEW)
         page.add_action(self.lock_action, "Lock the desk", "Whenever you step away.")
 
     def _action(self, text: str, name: str, accessible: str, slot: object,

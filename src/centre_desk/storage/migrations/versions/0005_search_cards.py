@@ -72,7 +72,7 @@ def upgrade() -> None:
     op.execute(FTS)
     conn = op.get_bind()
     # The rows are read before any is written: _households streams from the records table.
-    SearchIndex(conn).rebuild(list(_households(conn)))
+    SearchIndex(conn, reach=False).rebuild(list(_households(conn)))  # reach tables come in 0009
     op.execute("INSERT INTO search_index(search_index) VALUES ('optimize')")
 
 

@@ -1,0 +1,127 @@
+"""Retention review and reach statistics on a large synthetic store. Prints one JSON object.
+
+- the store is built once (``--data-dir``, default /tmp/retention-bench) and reused;
+- each review sample uses a different ``as_of`` date, evenly over the next four years, so each
+  finds a different share of the store due (demo last contacts are 0-3 years old: from none to
+  most households), and three more seven years on, when every household is due; each statistics
+  sample a different period;
+- wall and CPU seconds are both reported: on a shared machine the wall time includes waiting for
+  a core (the load average is in the output).
+- references measured in the same run on the same store: a plain SQLCipher read of every
+  card's last contact (what any review must at least read), and a plain read of every household
+  record's body (what any statistics run must at least read), with ratios.
+
+The review and statistics calls are the services themselves: permission check, profile, reads,
+the work, and the audit entry each writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from centre_desk.services.auth import sign_in, sign_out
+from centre_desk.services.demo_data import make_demo_households
+from centre_desk.services.retention import retention_review
+from centre_desk.services.setup import CentreDetails, initialise_store
+from centre_desk.services.statistics import reach_csv_rows, reach_statistics
+from centre_desk.wiring import Wiring
+
+ADMIN, PASSWORD = "bench", "benchmark password"
+
+
+def summary(samples: list[float]) -> dict[str, float | int]:
+    return {"p50": round(statistics.median(samples), 3),
+            "p95": round(statistics.quantiles(samples, n=20)[-1], 3) if len(samples) > 1 else round(samples[0], 3),
+            "n": len(samples)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--data-dir", default="/tmp/retention-bench/data")
+    p.add_argument("--households", type=int, default=100_000)
+    p.add_argument("--samples", type=int, default=12)
+    args = p.parse_args()
+    w = Wiring(Path(args.data_dir))
+    out: dict[str, Any] = {"households": args.households}
+    if not w.gate.exists():
+        Path(args.data_dir).parent.mkdir(parents=True, exist_ok=True)
+        result = initialise_store(w.gate, CentreDetails("north-somerset-children-centres", "Bench Centre"),
+                                  ADMIN, PASSWORD, w.clock, w.passwords)
+        t = time.perf_counter()
+        make_demo_households(result.session, args.households, seed=random.randrange(1 << 30))
+        out["generate_s"] = round(time.perf_counter() - t, 1)
+        sign_out(result.session)
+    session = sign_in(w.gate, w.throttle, w.clock, ADMIN, PASSWORD)
+    rng = random.Random()
+    today = session.clock.today()
+    with session.store.reader() as uow:
+        out["households_in_store"] = uow.households.count()
+
+    review_s, due_counts = [], []
+    for i in range(args.samples):
+        # Spread evenly over the next four years: from nothing due to most of the store.
+        as_of = today + timedelta(days=round(i * 4 * 365 / max(1, args.samples - 1)))
+        t = time.perf_counter()
+        queue = retention_review(session, as_of, within_days=90)
+        review_s.append(time.perf_counter() - t)
+        due_counts.append(sum(e.review.is_due(as_of) for e in queue))
+    out["retention_review_s"] = summary(review_s)
+    out["retention_due_counts"] = {"min": min(due_counts), "max": max(due_counts)}
+    # The worst case: seven years on, every household is due.
+    worst, worst_cpu = [], []
+    for _ in range(3):
+        t, c = time.perf_counter(), time.process_time()
+        queue = retention_review(session, today + timedelta(days=7 * 365))
+        worst.append(time.perf_counter() - t)
+        worst_cpu.append(time.process_time() - c)
+    out["retention_review_all_due_s"] = {**summary(worst), "due": len(queue)}
+    out["retention_review_all_due_cpu_s"] = summary(worst_cpu)
+
+    stats_s, stats_cpu = [], []
+    for _ in range(max(3, args.samples // 3)):
+        start = today - timedelta(days=rng.randint(90, 3 * 365))
+        t, c = time.perf_counter(), time.process_time()
+        report = reach_statistics(session, start, today)
+        rows = reach_csv_rows(report)
+        stats_s.append(time.perf_counter() - t)
+        stats_cpu.append(time.process_time() - c)
+    out["reach_statistics_s"] = summary(stats_s)
+    # CPU seconds of this process (SQLite runs in it too): what the run costs without the waiting
+    # for a core that a shared machine adds.
+    out["reach_statistics_cpu_s"] = summary(stats_cpu)
+    out["reach_csv_cells"] = len(rows)
+
+    ref_cards, ref_bodies = [], []
+    for _ in range(3):
+        with session.store.reader() as uow:
+            raw = uow.session.connection().connection.dbapi_connection
+            t = time.perf_counter()
+            raw.execute("SELECT household_id, last_contact FROM household_cards").fetchall()
+            ref_cards.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            raw.execute("SELECT body FROM records WHERE kind = 'household'").fetchall()
+            ref_bodies.append(time.perf_counter() - t)
+            uow.session.execute(text("SELECT 1"))
+    out["reference_read_cards_s"] = summary(ref_cards)
+    out["reference_read_household_bodies_s"] = summary(ref_bodies)
+    out["ratio_review_to_card_read"] = round(statistics.median(review_s) / statistics.median(ref_cards), 2)
+    out["ratio_stats_to_body_read"] = round(statistics.median(stats_s) / statistics.median(ref_bodies), 2)
+    out["load_average_1min"] = round(os.getloadavg()[0], 1)
+    out["under_2s"] = {"review": max(out["retention_review_s"]["p95"], out["retention_review_all_due_s"]["p95"]) < 2,
+                       "statistics": out["reach_statistics_s"]["p95"] < 2}
+    sign_out(session)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

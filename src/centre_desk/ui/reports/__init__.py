@@ -1,0 +1,1 @@
+"""Reports for managers: reach statistics with charts, and the retention review queue."""
