@@ -46,6 +46,11 @@ class Enrolled:
     device_id: str
     token: str
     org_id: str
+    org_name: str = ""
+    profile_id: str = ""
+    member_id: str = ""
+    member_username: str = ""
+    member_role: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,10 @@ def enrol(db: Database, clock: Clock, code_text: str, username: str, password: s
                                                SignInFailures.username_folded == folded))
         s.flush()
         audit_log.append(s, org_id, now, member.id, "device.enrol", device_id)
-    return Enrolled(device_id, token, org_id)
+        org = s.get(Organisation, org_id)
+        assert org is not None
+        org_name, profile_id = org.name, org.profile_id
+    return Enrolled(device_id, token, org_id, org_name, profile_id, member.id, member.username, member.role)
 
 
 def identify(db: Database, clock: Clock, token: str | None) -> Identity:

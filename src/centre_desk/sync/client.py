@@ -1,0 +1,118 @@
+"""The device's HTTP client for the sync server (standard library only: no Qt, no extra dependency).
+
+Every failure becomes a :class:`SyncRefused` with the server's stable code (``device-revoked``,
+``member-disabled``, ...) or ``server-unreachable``, and a one-line message that never repeats
+what was sent. One persistent connection per client (keep-alive), so a sync with nothing to do
+costs a few loopback round trips.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import ssl
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from centre_desk.domain.errors import CentreDeskError
+
+TIMEOUT = 60.0
+
+
+class SyncRefused(CentreDeskError):
+    def __init__(self, code: str, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class SyncClient:
+    def __init__(self, server_url: str, token: str | None = None, username: str | None = None,
+                 timeout: float = TIMEOUT) -> None:
+        parts = urlsplit(server_url.rstrip("/"))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SyncRefused("bad-url", "--server: expected a URL such as https://sync.example.org")
+        if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise SyncRefused("bad-url", "--server: plain HTTP is allowed only on loopback; use https://")
+        self.url = f"{parts.scheme}://{parts.netloc}"
+        self._parts = parts
+        self.token = token
+        self.username = username
+        self.timeout = timeout
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is None:
+            host, port = self._parts.hostname or "", self._parts.port
+            if self._parts.scheme == "https":
+                self._conn = http.client.HTTPSConnection(host, port, timeout=self.timeout,
+                                                         context=ssl.create_default_context())
+            else:
+                self._conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        send = {"Accept": "application/json"}
+        if self.token:
+            send["Authorization"] = f"Bearer {self.token}"
+        if self.username:
+            send["X-Centre-Desk-User"] = quote(self.username)
+        data = None
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            send["Content-Type"] = "application/json"
+        send.update(headers or {})
+        for attempt in (1, 2):
+            conn = self._connection()
+            try:
+                conn.request(method, path, body=data, headers=send)
+                response = conn.getresponse()
+                raw = response.read()
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
+                self.close()  # a kept-alive connection the server closed: retry once on a new one
+                if attempt == 2:
+                    why = type(exc).__name__
+                    raise SyncRefused("server-unreachable",
+                                      f"the server at {self.url} closed the connection ({why})") from None
+            except (OSError, http.client.HTTPException) as exc:
+                self.close()
+                reason = "timed out" if isinstance(exc, socket.timeout) else type(exc).__name__
+                raise SyncRefused("server-unreachable",
+                                  f"the server at {self.url} is not answering ({reason})") from None
+        try:
+            answer = json.loads(raw) if raw else None
+        except ValueError:
+            answer = None
+        if response.status >= 400:
+            code = answer.get("error") if isinstance(answer, dict) else None
+            message = answer.get("message") if isinstance(answer, dict) else None
+            raise SyncRefused(str(code or f"http-{response.status}"),
+                              str(message or f"the server answered {response.status}"), response.status)
+        return answer
+
+    # -- the protocol ------------------------------------------------------------------------------
+    def enrol(self, code: str, username: str, password: str) -> dict[str, Any]:
+        return dict(self._request("POST", "/v1/enrol", {"code": code, "username": username, "password": password}))
+
+    def push(self, batch_key: str, operations: list[dict[str, Any]], audit: list[dict[str, Any]]) -> dict[str, Any]:
+        return dict(self._request("POST", "/v1/push", {"operations": operations, "audit": audit},
+                                  {"Idempotency-Key": batch_key}))
+
+    def pull(self, after: int, limit: int) -> dict[str, Any]:
+        return dict(self._request("GET", f"/v1/pull?after={int(after)}&limit={int(limit)}"))
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        return list(self._request("GET", "/v1/conflicts")["conflicts"])
+
+    def resolve(self, conflict_id: str, value: Any) -> dict[str, Any]:
+        return dict(self._request("POST", f"/v1/conflicts/{quote(conflict_id, safe='')}/resolve", {"value": value}))
+
+    def digest(self) -> dict[str, Any]:
+        return dict(self._request("GET", "/v1/digest"))
