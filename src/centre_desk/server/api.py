@@ -231,28 +231,28 @@ def create_app(db: Database, clock: Clock) -> FastAPI:
         return enrolment.identify(db, clock, credentials.credentials if credentials else None)
 
     @app.post("/v1/push", response_model=PushResponse, responses=ERRORS)
-    def push(body: PushRequest, credentials: Bearer, user: User,
-             idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=64)]
-             ) -> dict[str, Any]:
+    def push(body: PushRequest, credentials: Bearer,
+             idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=64)],
+             user: User = None) -> dict[str, Any]:
         who = _who(credentials)
         return sync.push(db, clock, who, user, idempotency_key, body.model_dump(mode="json"))
 
     @app.get("/v1/pull", response_model=PullResponse, responses=ERRORS)
-    def pull(credentials: Bearer, user: User, after: Annotated[int, Query(ge=0)] = 0,
+    def pull(credentials: Bearer, user: User = None, after: Annotated[int, Query(ge=0)] = 0,
              limit: Annotated[int, Query(ge=1, le=sync.MAX_PULL)] = 1000) -> dict[str, Any]:
         return sync.pull(db, clock, _who(credentials), user, after, limit)
 
     @app.get("/v1/conflicts", response_model=ConflictList, responses=ERRORS)
-    def conflicts(credentials: Bearer, user: User) -> dict[str, Any]:
+    def conflicts(credentials: Bearer, user: User = None) -> dict[str, Any]:
         return {"conflicts": sync.conflicts(db, _who(credentials), user)}
 
     @app.post("/v1/conflicts/{conflict_id}/resolve", response_model=Resolved, responses=ERRORS)
     def resolve(conflict_id: Annotated[str, Path(max_length=36)], body: Resolution, credentials: Bearer,
-                user: User) -> dict[str, Any]:
+                user: User = None) -> dict[str, Any]:
         return sync.resolve(db, clock, _who(credentials), user, conflict_id, body.value)
 
     @app.get("/v1/digest", response_model=DigestOut, responses=ERRORS)
-    def org_digest(credentials: Bearer, user: User) -> DigestOut:
+    def org_digest(credentials: Bearer, user: User = None) -> DigestOut:
         who = _who(credentials)
         with db.unit() as s:
             sync.member(s, who, user)

@@ -132,7 +132,7 @@ def _operation(s: Session, who: Identity, by: Member, now: datetime, op: dict[st
     action = op["action"]
     if action == "tombstone":
         _tombstone(s, who, op, record, seq)
-    elif record is not None and record.deleted:
+    elif (record is not None and record.deleted) or _household_erased(s, who, op):
         result["status"] = "dropped-erased"
     elif record is None:
         if action == "edit":
@@ -153,6 +153,15 @@ def _operation(s: Session, who: Identity, by: Member, now: datetime, op: dict[st
         record.body, record.envelope, record.seq = op.get("body") or {}, op.get("envelope") or {}, seq
     s.execute(update(ChangeLog).where(ChangeLog.seq == seq).values(body={"status": result["status"]}))
     return result
+
+
+def _household_erased(s: Session, who: Identity, op: dict[str, Any]) -> bool:
+    """A record of a household that has been erased (a contact recorded offline meanwhile)."""
+    hid = op.get("household_id")
+    if not hid or hid == op["record_id"]:
+        return False
+    household = s.get(ServerRecord, (who.org_id, hid))
+    return household is not None and household.deleted
 
 
 def _merge(s: Session, who: Identity, by: Member, now: datetime, op: dict[str, Any], record: ServerRecord,
