@@ -110,6 +110,20 @@ class PushResponse(BaseModel):
     audit: AuditResult
 
 
+class ConflictValue(BaseModel):
+    value: Any = None
+    by: str | None = None
+    at: str | None = None
+
+
+class ConflictOut(BaseModel):
+    conflict_id: str
+    household_id: str
+    field: str
+    person_id: str | None
+    values: list[ConflictValue]
+
+
 class PulledRecord(BaseModel):
     seq: int
     record_id: str
@@ -126,20 +140,7 @@ class PullResponse(BaseModel):
     more: bool
     disabled_staff: list[str] = Field(default_factory=list,
                                       description="usernames disabled on the server (on the last page)")
-
-
-class ConflictValue(BaseModel):
-    value: Any = None
-    by: str | None = None
-    at: str | None = None
-
-
-class ConflictOut(BaseModel):
-    conflict_id: str
-    household_id: str
-    field: str
-    person_id: str | None
-    values: list[ConflictValue]
+    conflicts: list[ConflictOut] | None = Field(None, description="the open conflicts (on the last page)")
 
 
 class ConflictList(BaseModel):

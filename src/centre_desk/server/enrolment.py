@@ -38,6 +38,7 @@ class Refused(CentreDeskError):
         self.retry_after = retry_after
 
 
+SEEN_EVERY_SECONDS = 60
 SIGN_IN_FAILED = Refused(401, "sign-in-failed", "the username or password is wrong")
 
 
@@ -139,7 +140,10 @@ def identify(db: Database, clock: Clock, token: str | None) -> Identity:
             raise Refused(401, "token-invalid", "this device token is not known to the server")
         if device.revoked_at is not None:
             raise Refused(403, "device-revoked", "this device has been revoked")
-        device.last_seen_at = clock.now()
+        now = clock.now()
+        # At most one write a minute per device: a sync with nothing to do stays read-only.
+        if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() >= SEEN_EVERY_SECONDS:
+            device.last_seen_at = now
         org = s.get(Organisation, device.org_id)
         assert org is not None
         return Identity(device.id, org.id, org.name)

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from centre_desk.domain.audit import GENESIS_HASH, canonical, chain_hash
@@ -100,7 +100,12 @@ def push(db: Database, clock: Clock, who: Identity, username: str | None, batch_
                 raise Refused(422, "idempotency-key-reused",
                               "this Idempotency-Key was used before with a different batch")
             return dict(seen.response)
-        results = [_operation(s, who, by, now, op) for op in payload.get("operations") or []]
+        ops = payload.get("operations") or []
+        with s.no_autoflush:
+            batch = _Batch(s, who, by, now, ops)
+            results = [batch.operation(op) for op in ops]
+            s.add_all(batch.log)
+        s.flush()
         audit = _anchor(s, who, now, payload.get("audit") or [])
         response = {"results": results, "audit": audit}
         s.add(PushBatch(device_id=who.device_id, batch_key=batch_key, body_sha256=sha, response=response, at=now))
@@ -109,59 +114,88 @@ def push(db: Database, clock: Clock, who: Identity, username: str | None, batch_
     return response
 
 
-def _log(s: Session, who: Identity, op: dict[str, Any], result: dict[str, Any], now: datetime) -> int:
-    row = ChangeLog(org_id=who.org_id, record_id=op["record_id"], kind=op["kind"], household_id=op.get("household_id"),
-                    operation_id=op["op_id"], body={"status": result["status"]}, author_device=who.device_id,
-                    at=now)
-    s.add(row)
-    s.flush()
-    return int(row.seq)
+def _allocate(s: Session, count: int) -> list[int]:
+    """``count`` change-log seqs, ascending; the caller holds ``lock_org("change")``."""
+    if count == 0:
+        return []
+    if s.get_bind().dialect.name == "postgresql":
+        rows = s.execute(text("SELECT nextval('change_log_seq') FROM generate_series(1, :n)"), {"n": count})
+        return sorted(int(r[0]) for r in rows)
+    top = int(s.scalar(select(func.coalesce(func.max(ChangeLog.seq), 0))) or 0)
+    return list(range(top + 1, top + 1 + count))
 
 
-def _operation(s: Session, who: Identity, by: Member, now: datetime, op: dict[str, Any]) -> dict[str, Any]:
-    op_id = str(op["op_id"])
-    done = s.scalar(select(ChangeLog).where(ChangeLog.operation_id == op_id))
-    if done is not None:
-        if done.org_id != who.org_id:
-            raise Refused(422, "operation-id-taken", "an operation id was reused")
-        return {"op_id": op_id, "status": "duplicate", "seq": done.seq, "conflicts": []}
-    result: dict[str, Any] = {"op_id": op_id, "status": "applied", "seq": None, "conflicts": []}
-    seq = _log(s, who, op, result, now)
-    result["seq"] = seq
-    record = s.get(ServerRecord, (who.org_id, op["record_id"]))
-    action = op["action"]
-    if action == "tombstone":
-        _tombstone(s, who, op, record, seq)
-    elif (record is not None and record.deleted) or _household_erased(s, who, op):
-        result["status"] = "dropped-erased"
-    elif record is None:
-        if action == "edit":
-            result["status"] = "dropped-unknown"
+def _log_row(who: Identity, op: dict[str, Any], seq: int, status: str, now: datetime) -> ChangeLog:
+    return ChangeLog(seq=seq, org_id=who.org_id, record_id=op["record_id"], kind=op["kind"],
+                     household_id=op.get("household_id"), operation_id=op["op_id"], body={"status": status},
+                     author_device=who.device_id, at=now)
+
+
+class _Batch:
+    """One push's operations, with the rows they touch read up front (three queries, not three
+    per operation) and the change-log rows written together at the end."""
+
+    def __init__(self, s: Session, who: Identity, by: Member, now: datetime, ops: list[dict[str, Any]]) -> None:
+        self.s, self.who, self.by, self.now = s, who, by, now
+        op_ids = [str(op["op_id"]) for op in ops]
+        self.done = {row.operation_id: row for row in _in_chunks(
+            s, lambda chunk: select(ChangeLog).where(ChangeLog.operation_id.in_(chunk)), op_ids)}
+        wanted = {op["record_id"] for op in ops} | {op["household_id"] for op in ops if op.get("household_id")}
+        self.records: dict[str, ServerRecord] = {r.id: r for r in _in_chunks(
+            s, lambda chunk: select(ServerRecord).where(ServerRecord.org_id == who.org_id,
+                                                        ServerRecord.id.in_(chunk)), sorted(wanted))}
+        fresh = len({i for i in op_ids if i not in self.done})
+        self.seqs = iter(_allocate(s, fresh))
+        self.log: list[ChangeLog] = []
+        self.taken: set[str] = set()
+
+    def operation(self, op: dict[str, Any]) -> dict[str, Any]:
+        s, who = self.s, self.who
+        op_id = str(op["op_id"])
+        done = self.done.get(op_id)
+        if done is not None or op_id in self.taken:
+            if done is not None and done.org_id != who.org_id:
+                raise Refused(422, "operation-id-taken", "an operation id was reused")
+            return {"op_id": op_id, "status": "duplicate", "seq": done.seq if done else None, "conflicts": []}
+        self.taken.add(op_id)
+        seq = next(self.seqs)
+        result: dict[str, Any] = {"op_id": op_id, "status": "applied", "seq": seq, "conflicts": []}
+        record = self.records.get(op["record_id"])
+        hid = op.get("household_id")
+        household = self.records.get(hid) if hid and hid != op["record_id"] else None
+        action = op["action"]
+        if action == "tombstone":
+            self.records[op["record_id"]] = _tombstone(s, who, op, record, seq)
+        elif (record is not None and record.deleted) or (household is not None and household.deleted):
+            result["status"] = "dropped-erased"
+        elif record is None:
+            if action == "edit":
+                result["status"] = "dropped-unknown"
+            else:
+                record = ServerRecord(org_id=who.org_id, id=op["record_id"], kind=op["kind"], household_id=hid,
+                                      seq=seq, deleted=False, envelope=op.get("envelope") or {},
+                                      body=op.get("body") or {}, stamps={})
+                s.add(record)
+                self.records[record.id] = record
+        elif record.kind == HOUSEHOLD:
+            if action == "edit":
+                changes = [Change.from_wire(c) for c in op.get("changes") or []]
+            else:  # a whole household sent again (its first push was lost, or a second enrolment)
+                changes = field_changes(record.body, op.get("body") or {})
+            _merge(s, who, self.by, self.now, op, record, seq, changes, result)
+        elif record.kind in APPEND_ONLY:
+            result["status"] = "unchanged"  # append-only: the first copy stands
         else:
-            s.add(ServerRecord(org_id=who.org_id, id=op["record_id"], kind=op["kind"],
-                               household_id=op.get("household_id"), seq=seq, deleted=False,
-                               envelope=op.get("envelope") or {}, body=op.get("body") or {}, stamps={}))
-    elif record.kind == HOUSEHOLD:
-        if action == "edit":
-            changes = [Change.from_wire(c) for c in op.get("changes") or []]
-        else:  # a whole household sent again (its first push was lost, or a second enrolment)
-            changes = field_changes(record.body, op.get("body") or {})
-        _merge(s, who, by, now, op, record, seq, changes, result)
-    elif record.kind in APPEND_ONLY:
-        result["status"] = "unchanged"  # append-only: the first copy stands
-    else:
-        record.body, record.envelope, record.seq = op.get("body") or {}, op.get("envelope") or {}, seq
-    s.execute(update(ChangeLog).where(ChangeLog.seq == seq).values(body={"status": result["status"]}))
-    return result
+            record.body, record.envelope, record.seq = op.get("body") or {}, op.get("envelope") or {}, seq
+        self.log.append(_log_row(who, op, seq, result["status"], self.now))
+        return result
 
 
-def _household_erased(s: Session, who: Identity, op: dict[str, Any]) -> bool:
-    """A record of a household that has been erased (a contact recorded offline meanwhile)."""
-    hid = op.get("household_id")
-    if not hid or hid == op["record_id"]:
-        return False
-    household = s.get(ServerRecord, (who.org_id, hid))
-    return household is not None and household.deleted
+def _in_chunks(s: Session, query: Any, values: list[str], size: int = 500) -> list[Any]:
+    out: list[Any] = []
+    for i in range(0, len(values), size):
+        out += list(s.scalars(query(values[i:i + size])))
+    return out
 
 
 def _merge(s: Session, who: Identity, by: Member, now: datetime, op: dict[str, Any], record: ServerRecord,
@@ -206,16 +240,17 @@ def _open_conflict(s: Session, who: Identity, household_id: str, change: Change,
     return conflict.id
 
 
-def _tombstone(s: Session, who: Identity, op: dict[str, Any], record: ServerRecord | None, seq: int) -> None:
+def _tombstone(s: Session, who: Identity, op: dict[str, Any], record: ServerRecord | None,
+               seq: int) -> ServerRecord:
     envelope = {"deleted_at": (op.get("envelope") or {}).get("updated_at")}
     if record is None:
-        s.add(ServerRecord(org_id=who.org_id, id=op["record_id"], kind=op["kind"], household_id=op.get("household_id"),
-                           seq=seq, deleted=True, envelope=envelope, body={}, stamps={}))
-        s.flush()
-        record = s.get(ServerRecord, (who.org_id, op["record_id"]))
-        assert record is not None
+        record = ServerRecord(org_id=who.org_id, id=op["record_id"], kind=op["kind"],
+                              household_id=op.get("household_id"), seq=seq, deleted=True, envelope=envelope,
+                              body={}, stamps={})
+        s.add(record)
     targets = [record]
     if record.kind == HOUSEHOLD:
+        s.flush()  # records of this household added earlier in the same batch
         targets += list(s.scalars(select(ServerRecord).where(ServerRecord.org_id == who.org_id,
                                                              ServerRecord.household_id == record.id,
                                                              ServerRecord.id != record.id)))
@@ -224,6 +259,7 @@ def _tombstone(s: Session, who: Identity, op: dict[str, Any], record: ServerReco
                                              SyncConflict.resolved_seq.is_(None)).values(resolved_seq=seq))
     for target in targets:
         target.deleted, target.body, target.stamps, target.envelope, target.seq = True, {}, {}, envelope, seq
+    return record
 
 
 # ---- audit anchoring
@@ -295,9 +331,10 @@ def pull(db: Database, clock: Clock, who: Identity, username: str | None, after:
         more = len(rows) > limit
         disabled = [] if more else list(s.scalars(select(Staff.username).where(Staff.org_id == who.org_id,
                                                                                 Staff.disabled.is_(True))))
+        open_conflicts = None if more else _open_conflicts(s, who.org_id)
     rows = rows[:limit]
     return {"changes": [_wire(r) for r in rows], "cursor": rows[-1].seq if rows else after, "more": more,
-            "disabled_staff": disabled}
+            "disabled_staff": disabled, "conflicts": open_conflicts}
 
 
 # ---- conflicts
@@ -311,10 +348,13 @@ def _conflict_wire(c: SyncConflict) -> dict[str, Any]:
 def conflicts(db: Database, who: Identity, username: str | None) -> list[dict[str, Any]]:
     with db.unit() as s:
         member(s, who, username)
-        rows = s.scalars(select(SyncConflict).where(SyncConflict.org_id == who.org_id,
-                                                    SyncConflict.resolved_seq.is_(None))
-                         .order_by(SyncConflict.opened_seq, SyncConflict.id))
-        return [_conflict_wire(c) for c in rows]
+        return _open_conflicts(s, who.org_id)
+
+
+def _open_conflicts(s: Session, org_id: str) -> list[dict[str, Any]]:
+    rows = s.scalars(select(SyncConflict).where(SyncConflict.org_id == org_id, SyncConflict.resolved_seq.is_(None))
+                     .order_by(SyncConflict.opened_seq, SyncConflict.id))
+    return [_conflict_wire(c) for c in rows]
 
 
 def resolve(db: Database, clock: Clock, who: Identity, username: str | None, conflict_id: str,
@@ -337,7 +377,8 @@ def resolve(db: Database, clock: Clock, who: Identity, username: str | None, con
         if record is None or record.deleted:
             raise Refused(409, "household-erased", "the household has been erased")
         op = {"op_id": uuid7(), "record_id": record.id, "kind": HOUSEHOLD, "household_id": record.id}
-        seq = _log(s, who, op, {"status": "resolved"}, now)
+        (seq,) = _allocate(s, 1)
+        s.add(_log_row(who, op, seq, "resolved", now))
         body = json.loads(json.dumps(record.body))
         change = Change(conflict.field, conflict.person_id, None, value)
         change = Change(change.field, change.person_id, current_value(body, change), value)

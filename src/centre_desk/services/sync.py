@@ -82,12 +82,20 @@ def sync_now(session: DeskSession, connect: Connect, progress: Progress | None =
     note = progress or (lambda _stage, _done, _total: None)
     try:
         pushed, dropped, tamper = _push(session, server, note)
-        pulled, disabled = _pull(session, server, note)
-        conflicts = server.conflicts()
-        with session.uow() as uow:
-            uow.sync.replace_conflicts(conflicts)
+        pulled, disabled, listed = _pull(session, server, note)
+        conflicts = server.conflicts() if listed is None else listed
+        with session.store.reader() as uow:
+            same = uow.sync.conflicts() == conflicts
+        # Nothing moved: only the time of the last sync is written, in a relaxed unit of work
+        # (no fsync of its own), and no audit entry, so a sync with nothing to do stays cheap.
+        quiet = same and not pushed and not pulled
+        with session.store.unit_of_work(relaxed=quiet) as uow:
+            if not same:
+                uow.sync.replace_conflicts(conflicts)
             uow.sync.set_last_sync(session.clock.now().isoformat())
-            session.audit(uow, "sync.done", None, f"pushed {pushed}, pulled {pulled}, conflicts {len(conflicts)}")
+            if not quiet:
+                session.audit(uow, "sync.done", None,
+                              f"pushed {pushed}, pulled {pulled}, conflicts {len(conflicts)}")
             uow.commit()
     finally:
         server.close()
@@ -147,7 +155,8 @@ def _push(session: DeskSession, server: SyncServer, note: Progress) -> tuple[int
             return pushed, dropped, tamper
 
 
-def _pull(session: DeskSession, server: SyncServer, note: Progress) -> tuple[int, list[str]]:
+def _pull(session: DeskSession, server: SyncServer,
+          note: Progress) -> tuple[int, list[str], list[dict[str, Any]] | None]:
     pulled = 0
     while True:
         with session.store.reader() as uow:
@@ -164,7 +173,7 @@ def _pull(session: DeskSession, server: SyncServer, note: Progress) -> tuple[int
         pulled += len(changes)
         note("pull", pulled, pulled + (PULL_PAGE if page["more"] else 0))
         if not page["more"]:
-            return pulled, [str(u) for u in page.get("disabled_staff") or []]
+            return pulled, [str(u) for u in page.get("disabled_staff") or []], page.get("conflicts")
 
 
 def sync_status(session: DeskSession) -> SyncStatus:

@@ -44,6 +44,20 @@ ORDER BY o.first_seq
 """)
 
 
+_INSERT_RECORD = text(
+    "INSERT INTO records (id, kind, household_id, version, server_seq, created_by, created_at, updated_by, "
+    "updated_at, form_id, form_version, deleted, body) VALUES (:id, :kind, :hid, 1, :seq, :cb, :ca, :ub, "
+    ":ua, :fid, :fv, 0, :body)")
+
+
+def _row(c: dict[str, Any]) -> dict[str, Any]:
+    env = c.get("envelope") or {}
+    return {"id": c["record_id"], "kind": c["kind"], "hid": c.get("household_id"), "seq": c["seq"],
+            "cb": env.get("created_by") or "", "ca": env.get("created_at") or "",
+            "ub": env.get("updated_by") or "", "ua": env.get("updated_at") or env.get("created_at") or "",
+            "fid": env.get("form_id"), "fv": env.get("form_version"), "body": canonical_body(c["body"])}
+
+
 @dataclass(frozen=True)
 class PendingOperation:
     record_id: str
@@ -152,10 +166,19 @@ class SqlSyncRepository:
             self.s.execute(text("DELETE FROM sync_applying"))
 
     def apply(self, changes: Sequence[dict[str, Any]], cursor: int) -> Applied:
-        """One pulled page and its cursor, in the caller's transaction; search rows refreshed."""
+        """One pulled page and its cursor, in the caller's transaction; search rows refreshed.
+
+        Records this device does not hold yet (all of them on a first sync) go in with one
+        executemany and their households into the index in one batch; records it holds take the
+        per-record path (keep a local unpushed edit on top)."""
         self._applying(True)
         touched: set[str] = set()
         erased: set[str] = set()
+        ids = [c["record_id"] for c in changes if not c["deleted"]]
+        held = {r[0]: r[1] for r in self.s.execute(
+            text("SELECT id, body FROM records WHERE id IN (SELECT value FROM json_each(:ids))"),
+            {"ids": json.dumps(ids)})}
+        new_rows = []
         for c in changes:
             rid, kind, hid = c["record_id"], c["kind"], c.get("household_id")
             if c["deleted"]:
@@ -168,13 +191,26 @@ class SqlSyncRepository:
                     if hid:
                         touched.add(hid)
                 continue
-            self._put(c)
+            if rid in held:
+                self._put(c, held[rid])
+            else:
+                new_rows.append(_row(c))
             if hid:
                 touched.add(hid)
+        if new_rows:
+            self.s.execute(_INSERT_RECORD, new_rows)
         self._set(SETTING_CURSOR, str(cursor))
         self._applying(False)
         live = sorted(touched - erased)
-        SqlHouseholdRepository(self.s).refresh_search(live)
+        carded = {r[0] for r in self.s.execute(
+            text("SELECT household_id FROM household_cards WHERE household_id IN (SELECT value FROM json_each(:ids))"),
+            {"ids": json.dumps(live)})}
+        repo = SqlHouseholdRepository(self.s)
+        fresh = repo.get_many([h for h in live if h not in carded])
+        repo.index.add(fresh)
+        repo.refresh_search([h for h in live if h in carded])
+        if fresh:
+            repo.index._recompute_facts([h.id for h in fresh])
         return Applied(len(changes), live)
 
     def _erase_household(self, household_id: str) -> None:
@@ -183,29 +219,17 @@ class SqlSyncRepository:
             self.s.execute(text(f"DELETE FROM {table} WHERE household_id = :h"), {"h": household_id})
         self.s.execute(text("DELETE FROM records WHERE id = :h"), {"h": household_id})
 
-    def _put(self, c: dict[str, Any]) -> None:
+    def _put(self, c: dict[str, Any], held_body: str) -> None:
         env = c.get("envelope") or {}
         body = c["body"]
-        row = self.s.execute(text("SELECT body, version FROM records WHERE id = :r"), {"r": c["record_id"]}).first()
-        if row is not None and c["kind"] == HOUSEHOLD:
-            body = self._rebase(c["record_id"], body, json.loads(row[0]))
+        if c["kind"] == HOUSEHOLD:
+            body = self._rebase(c["record_id"], body, json.loads(held_body))
         stored = canonical_body(body)
-        if row is None:
-            self.s.execute(text(
-                "INSERT INTO records (id, kind, household_id, version, server_seq, created_by, created_at, updated_by, "
-                "updated_at, form_id, form_version, deleted, body) VALUES (:id, :kind, :hid, 1, :seq, :cb, :ca, :ub, "
-                ":ua, :fid, :fv, 0, :body)"),
-                {"id": c["record_id"], "kind": c["kind"], "hid": c.get("household_id"), "seq": c["seq"],
-                 "cb": env.get("created_by") or "", "ca": env.get("created_at") or "",
-                 "ub": env.get("updated_by") or "",
-                 "ua": env.get("updated_at") or env.get("created_at") or "", "fid": env.get("form_id"),
-                 "fv": env.get("form_version"), "body": stored})
-            return
-        same = canonical_body(json.loads(row[0])) == stored
+        same = canonical_body(json.loads(held_body)) == stored
         self.s.execute(text(
             "UPDATE records SET server_seq = :seq, body = :body, version = version + :bump, "
             "updated_at = coalesce(:ua, updated_at), updated_by = coalesce(:ub, updated_by) WHERE id = :id"),
-            {"seq": c["seq"], "body": row[0] if same else stored, "bump": 0 if same else 1,
+            {"seq": c["seq"], "body": held_body if same else stored, "bump": 0 if same else 1,
              "ua": env.get("updated_at"), "ub": env.get("updated_by"), "id": c["record_id"]})
 
     def _rebase(self, record_id: str, server_body: dict[str, Any], local_body: dict[str, Any]) -> dict[str, Any]:
