@@ -194,9 +194,13 @@ def test_revoked_device_and_disabled_member_are_refused_with_a_clear_message(
     ok(run(org.db, "staff", "disable", "bob", "--org", org.org_id))
     refused = b.run("sync")
     assert refused.returncode == 1 and "disabled" in refused.stderr and "Traceback" not in refused.stderr
+    a.register(IOANA)
     ok(run(org.db, "device", "revoke", a_id))
     refused = a.run("sync", "--json")
-    assert refused.returncode == 1 and "revoked" in refused.stderr and refused.stdout == ""
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert "revoked" in refused.stderr and "wiped" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (a.path / "keyslots.json").exists() and not (a.path / "store.db").exists()
+    assert org.digest()["households"] == 0  # nothing it held after revocation reached the server
 
 
 def test_unreachable_server_is_a_clear_error_and_the_outbox_keeps_everything(
