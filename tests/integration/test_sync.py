@@ -278,3 +278,43 @@ def test_a_replayed_batch_answers_the_same_and_a_reused_key_with_another_body_is
         assert no_user.status_code == 401
     assert json.dumps(first.json())
     assert httpx is not None
+
+
+def _entries(n: int, actor: str = "staff-1") -> list[dict[str, object]]:
+    from datetime import UTC, datetime
+
+    from centre_desk.domain.audit import Head, entry_after
+
+    out: list[dict[str, object]] = []
+    head = None
+    for i in range(n):
+        e = entry_after(head, datetime(2026, 3, 2, 9, i, tzinfo=UTC), actor, "household.viewed", f"h-{i}")
+        head = Head(e.seq, e.hash)
+        out.append({"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action, "ref": e.record_ref,
+                    "detail": e.detail, "source": e.source, "prev_hash": e.prev_hash, "hash": e.hash})
+    return out
+
+
+def test_a_device_chain_that_does_not_extend_its_anchor_is_kept_aside_as_a_tamper_alert(
+        org: Org, served: Served) -> None:
+    with served.client() as http:
+        token = http.post("/v1/enrol", json={"code": org.code(), "username": "alice",
+                                             "password": GOOD_PASSWORD}).json()["device_token"]
+        headers = {"Authorization": f"Bearer {token}", "X-Centre-Desk-User": "alice"}
+        chain = _entries(3)
+        first = http.post("/v1/push", json={"audit": chain[:2]}, headers={**headers, "Idempotency-Key": "a" * 16})
+        assert first.json()["audit"] == {"status": "ok", "head": 2, "reason": None}
+        again = http.post("/v1/push", json={"audit": chain}, headers={**headers, "Idempotency-Key": "b" * 16})
+        assert again.json()["audit"]["head"] == 3  # entries already anchored are checked, then skipped
+        rewritten = _entries(4, actor="someone-else")  # a chain recomputed from the start: links all verify
+        bad = http.post("/v1/push", json={"audit": rewritten}, headers={**headers, "Idempotency-Key": "c" * 16})
+        assert bad.status_code == 200 and bad.json()["audit"]["status"] == "tamper"
+    verify = run(org.db, "audit", "verify", "--org", org.org_id)
+    assert verify.returncode == 0 and "3 entries, intact" in verify.stdout  # the anchored chain, not the rewrite
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(org.db.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tamper_alerts")).scalar_one() == 1
+        assert conn.execute(text("SELECT max(seq) FROM device_audit")).scalar_one() == 3
+    engine.dispose()
