@@ -278,6 +278,9 @@ class StoreGate(Protocol):
 
     def handle(self, username: str) -> str: ...
 
+    def wipe(self) -> None:
+        """Delete the store and its key slots (a device revoked on the sync server)."""
+
     def unlock(self, username: str, password: str) -> tuple[str, OpenStore]: ...
 
     def unlock_with_recovery(self, recovery_key: str) -> OpenStore: ...

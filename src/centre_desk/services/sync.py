@@ -21,7 +21,7 @@ from centre_desk.domain.clock import Clock
 from centre_desk.domain.crashpoints import reached
 from centre_desk.domain.errors import CentreDeskError, Conflict, NotFound, ValidationFailed
 from centre_desk.domain.staff import Permission, Role, StaffMember
-from centre_desk.domain.sync import batch_key
+from centre_desk.domain.sync import DEVICE_REVOKED, ServerRefused, batch_key
 
 from .ports import StoreGate, SyncServer, UnitOfWork
 from .session import DeskSession
@@ -75,9 +75,25 @@ def is_enrolled(uow: UnitOfWork) -> bool:
     return uow.sync.config() is not None
 
 
-def sync_now(session: DeskSession, connect: Connect, progress: Progress | None = None) -> SyncResult:
-    """Push everything waiting, then pull every page after the cursor, then refresh the conflicts."""
+def sync_now(session: DeskSession, connect: Connect, progress: Progress | None = None,
+             wipe: Callable[[], None] | None = None) -> SyncResult:
+    """Push everything waiting, then pull every page after the cursor, then refresh the conflicts.
+
+    ``wipe`` (the data directory's): called, after locking the store, when the server says this
+    device has been revoked, so a lost or stolen laptop loses its copy at its next contact."""
     session.require(Permission.SYNC)
+    try:
+        return _sync(session, connect, progress)
+    except ServerRefused as exc:
+        if exc.code != DEVICE_REVOKED or wipe is None:
+            raise
+        session.store.lock()
+        wipe()
+        raise ServerRefused(exc.code, "this device has been revoked on the server; its local store has been wiped",
+                            exc.status) from None
+
+
+def _sync(session: DeskSession, connect: Connect, progress: Progress | None) -> SyncResult:
     server = connect(_config(session), session.actor.username)
     note = progress or (lambda _stage, _done, _total: None)
     try:

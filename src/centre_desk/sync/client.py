@@ -15,16 +15,13 @@ import ssl
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from centre_desk.domain.errors import CentreDeskError
+from centre_desk.domain.sync import ServerRefused
 
 TIMEOUT = 60.0
 
 
-class SyncRefused(CentreDeskError):
-    def __init__(self, code: str, message: str, status: int = 0) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
+class SyncRefused(ServerRefused):
+    """Raised by the client; ``domain.sync.ServerRefused`` is what services catch."""
 
 
 class SyncClient:
