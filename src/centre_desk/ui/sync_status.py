@@ -36,6 +36,7 @@ from PySide6.QtWidgets import QPushButton, QWidget
 
 from centre_desk.domain.errors import CentreDeskError
 from centre_desk.domain.staff import Permission
+from centre_desk.domain.sync import DEVICE_REVOKED, ServerRefused
 from centre_desk.services.session import DeskSession
 from centre_desk.services.sync import Connect, SyncResult, resolve_conflict, sync_now
 from centre_desk.services.sync_watch import DeskSyncState, desk_sync_state, pending_changes
@@ -55,7 +56,7 @@ PROGRESS_MS = 250
 STOP_WAIT_SECONDS = 30.0  # the most a lock or sign-out waits for a running sync to stop
 
 UNREACHABLE = "server-unreachable"
-REVOKED = "device-revoked"
+REVOKED = DEVICE_REVOKED
 DISABLED = "member-disabled"
 
 SYNC_NOW_KEYS = "F5"
@@ -76,8 +77,7 @@ class SyncStopped(Exception):
 
 def refusal_code(error: BaseException) -> str | None:
     """The server's stable code of a sync refusal (``device-revoked`` ...), None for anything else."""
-    code = getattr(error, "code", None)
-    return code if isinstance(code, str) and isinstance(error, CentreDeskError) else None
+    return error.code if isinstance(error, ServerRefused) else None
 
 
 def _clock_time(iso: str | None) -> str:
@@ -168,6 +168,7 @@ class BackgroundSync(QObject):
         self.enrolled = False
         self.state = DeskSyncState(False, 0, 0, None)
         self.running = False
+        self.synced_count = 0  # syncs finished by this window
         self._again = False
         self._stopped = False
         self._ended = False  # revoked or disabled: no more syncs from this window
@@ -309,11 +310,11 @@ class BackgroundSync(QObject):
         """Resolve a conflict on the server and sync at once, in the sync's own lane."""
         if self._connect is None or self.window.locked:
             return
-        connect = self._connect
+        connect, wipe = self._connect, self.window.context.parts().gate.wipe
 
         def work(session: DeskSession, progress: Callable[[str, int, int], None]) -> SyncResult:
             resolve_conflict(session, connect, conflict_id, value)
-            return sync_now(session, connect, progress)
+            return sync_now(session, connect, progress, wipe=wipe)
 
         job = (work, on_done, on_error)
         if self.running:
@@ -326,6 +327,8 @@ class BackgroundSync(QObject):
     def _run(self, job: Job | None) -> None:
         assert self._connect is not None
         connect, session = self._connect, self.window.session
+        # A device revoked on the server loses its store at this contact (services.sync).
+        wipe = self.window.context.parts().gate.wipe
         stop, idle = threading.Event(), self._idle
         self._stop = stop
         self.running = True
@@ -344,7 +347,7 @@ class BackgroundSync(QObject):
                     raise SyncStopped
                 if job is not None:
                     return job[0](session, progress)
-                return sync_now(session, connect, progress)
+                return sync_now(session, connect, progress, wipe=wipe)
             finally:
                 idle.set()
 
@@ -368,6 +371,7 @@ class BackgroundSync(QObject):
         self._backoff_ms = self._retry_ms
         now = self.window.session.clock.now().isoformat()
         self.state = DeskSyncState(True, 0, result.conflicts, now)
+        self.synced_count += 1
         self._set_view(describe_state("up-to-date", last_sync=now, conflicts=result.conflicts))
         self.synced.emit(result)
         if job is not None:
@@ -450,7 +454,7 @@ def install_sync(window: MainWindow, connect: Connect | None) -> BackgroundSync:
     if button is not None:
         button.setObjectName("syncNowButton")
         button.setAccessibleName("Sync now")
-    window.statusBar().insertPermanentWidget(0, sync.indicator)
+    window.statusBar().addPermanentWidget(sync.indicator)
 
     def open_conflicts() -> None:
         from .conflicts_dialog import ConflictsDialog

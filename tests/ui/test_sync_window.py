@@ -1,0 +1,331 @@
+"""Sync in the window against a real server process on loopback (SQLite server database): the
+status-bar indicator, Sync now, the conflicts dialog, the household page after a pull, and a
+revoked device or disabled member. The other device is a real data directory driven through
+``centre-desk-admin`` subprocesses.
+
+Set ``CENTRE_DESK_SCREENSHOTS=DIR`` to keep screenshots of the status bar and the conflicts
+dialog at 1280×800 and 1024×768.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from centre_desk.app import connect_sync
+from centre_desk.ui.conflicts_dialog import ConflictsDialog
+from centre_desk.ui.main_window import MainWindow
+from centre_desk.ui.setup_wizard import SetupWizard
+from centre_desk.ui.signin import SignInWindow
+from centre_desk.ui.sync_status import REVOKED_MESSAGE
+from tests.integration.server_harness import GOOD_PASSWORD, NOW, Served, free_port, ok, run
+from tests.integration.sync_harness import IOANA, ZOFIA, Device, Org, enrol, new_org
+from tests.ui.conftest import make_context, press, sign_in_directly, type_text
+
+SHOTS = os.environ.get("CENTRE_DESK_SCREENSHOTS")
+WAIT = 30_000
+
+
+@contextmanager
+def serve_on(db: str, log_dir: Path, port: int) -> Iterator[Served]:
+    """``centre-desk-server serve`` on a given loopback port (so it can be stopped and started
+    again where an enrolled device expects it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_")}
+    env["CENTRE_DESK_SERVER_FAKE_NOW"] = NOW.isoformat()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_dir / f"serve-{port}-{time.monotonic_ns()}.log"
+    with log_file.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "centre_desk.server", "serve", "--db", db, "--port", str(port)],
+                                stdout=out, stderr=subprocess.STDOUT, env=env)
+    served = Served(f"http://127.0.0.1:{port}", proc, log_file)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"serve exited with {proc.returncode}: {served.log()}")
+            try:
+                if httpx.get(served.url + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"serve did not answer within 60 s: {served.log()}")
+            time.sleep(0.2)
+        yield served
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture
+def org(tmp_path: Path) -> Org:
+    o = new_org(f"sqlite:///{tmp_path / 'server.db'}")
+    o.add_staff("alice", "manager")
+    o.add_staff("bob", "manager")  # imports households on the other device
+    return o
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def served(org: Org, tmp_path: Path, port: int) -> Iterator[Served]:
+    with serve_on(org.db, tmp_path / "logs", port) as s:
+        yield s
+
+
+def open_window(shell_factory: Any, tasks: Any, qtbot: Any, data_dir: Path, user: str = "alice") -> MainWindow:
+    context = make_context(data_dir, tasks, idle_lock_seconds=600)
+    context.sync_connect = connect_sync
+    shell = shell_factory(context)
+    window = shell.open_main(sign_in_directly(context, user, GOOD_PASSWORD))
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.sync.enrolled, timeout=WAIT)
+    return window
+
+
+def indicator_text(window: MainWindow) -> str:
+    return window.sync.indicator.text()
+
+
+def wait_text(qtbot: Any, window: MainWindow, start: str) -> None:
+    qtbot.waitUntil(lambda: indicator_text(window).startswith(start), timeout=WAIT)
+
+
+def sync_by_keyboard(qtbot: Any, window: MainWindow) -> None:
+    """F5, the shortcut of the File menu's Sync now, as a person would press it."""
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert window.sync.running  # started at once (or queued behind the one running)
+    qtbot.waitUntil(lambda: not window.sync.running, timeout=WAIT)
+
+
+def shoot(widget: QWidget, name: str) -> None:
+    if not SHOTS:
+        return
+    Path(SHOTS).mkdir(parents=True, exist_ok=True)
+    QApplication.processEvents()
+    assert widget.grab().save(str(Path(SHOTS) / f"{name}.png"))
+
+
+def test_a_stand_alone_desk_shows_nothing_of_sync(store, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import ADMIN, ADMIN_PASSWORD
+
+    context = make_context(store.data_dir, tasks, idle_lock_seconds=600)
+    context.sync_connect = connect_sync
+    window = shell_factory(context).open_main(sign_in_directly(context, ADMIN, ADMIN_PASSWORD))
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=WAIT)
+    assert not window.sync.enrolled
+    assert not window.sync.indicator.isVisible()
+    assert not window.sync.action.isVisible()
+    assert not window.sync.period.isActive() and not window.sync.watch.isActive()
+
+
+def test_the_indicator_goes_from_offline_to_up_to_date_and_a_save_is_pushed_soon(
+        org: Org, tmp_path: Path, port: int, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
+    with serve_on(org.db, tmp_path / "logs", port) as first:
+        a, _ = enrol(org, first.url, tmp_path / "a", "alice")
+    # The server is down now: the window opens anyway and says it is offline.
+    window = open_window(shell_factory, tasks, qtbot, a.path)
+    indicator = window.sync.indicator
+    assert indicator.objectName() == "syncStatus" and indicator.accessibleName() == "Sync status"
+    button = window.toolbar.widgetForAction(window.sync.action)
+    assert button is not None and button.accessibleName() == "Sync now" and button.isVisible()
+    assert window.sync.action in window.file_menu.actions()
+    wait_text(qtbot, window, "Offline")
+    assert "Offline" in " ".join(indicator.announced)
+    assert window.sync.retry.isActive()  # it tries again by itself, later
+
+    with serve_on(org.db, tmp_path / "logs", port):
+        sync_by_keyboard(qtbot, window)
+        wait_text(qtbot, window, "Up to date (synced ")
+        assert indicator.announced[-1].startswith("Up to date")
+        assert any(t.startswith("Syncing") for t in indicator.announced)
+
+        # A save (here through the service, on the store's queue as the form does) is noticed in
+        # the outbox and pushed a few seconds later without anyone asking.
+        window.sync.watch.setInterval(300)
+        window.sync.soon.setInterval(300)
+        window.sync.watch.start()
+        from centre_desk.services.households import register_household
+
+        session = window.session
+        tasks.run(lambda: register_household(session, {k: v for k, v in IOANA.items() if k != "contacts"}))
+        qtbot.waitUntil(lambda: org.digest()["households"] == 1, timeout=WAIT)
+        wait_text(qtbot, window, "Up to date")
+
+
+def test_sync_now_pulls_a_household_from_another_device_and_search_finds_it(
+        org: Org, served: Served, tmp_path: Path, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
+    a, _ = enrol(org, served.url, tmp_path / "a", "alice")
+    b, _ = enrol(org, served.url, tmp_path / "b", "bob")
+    window = open_window(shell_factory, tasks, qtbot, a.path)
+    wait_text(qtbot, window, "Up to date")
+
+    b.register(ZOFIA)
+    b.sync()
+    sync_by_keyboard(qtbot, window)
+    wait_text(qtbot, window, "Up to date")
+
+    desk = window.households
+    desk.box.setFocus()
+    type_text(qtbot, "wisniewska")
+    qtbot.waitUntil(lambda: desk.search_page.first_household() is not None, timeout=WAIT)
+    household_id = desk.search_page.first_household()
+    assert household_id == b.find("wisniewska")
+
+    # The household page is open when another device changes it: the page shows the new value
+    # after the next sync, without anyone reopening it.
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.current_page_name() == "household", timeout=WAIT)
+    b.ok("household", "edit", household_id, "--set", "town=Portishead")
+    b.sync()
+    sync_by_keyboard(qtbot, window)
+    qtbot.waitUntil(lambda: "Portishead" in desk.view.address.text(), timeout=WAIT)
+
+    # An open form with unsaved changes is not overwritten: it says newer data arrived.
+    desk.edit_household(desk.view.household)
+    form = desk.form_page
+    form.form.set_values({**form.form.values(), "address_line2": "Flat 2"})
+    form.form.mark_dirty()
+    b.ok("household", "edit", household_id, "--set", "postcode=BS20 7AA")
+    b.sync()
+    sync_by_keyboard(qtbot, window)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QMessageBox), timeout=WAIT)
+    box = QApplication.activeModalWidget()
+    assert box.objectName() == "conflictMessage" and box.accessibleName() == "Newer details arrived"
+    assert form.form.values().get("address_line2") == "Flat 2"  # the person's change is still there
+    box.reject()
+
+
+def _conflicting_phone(org: Org, served: Served, tmp_path: Path) -> tuple[Device, Device, str]:
+    a, _ = enrol(org, served.url, tmp_path / "a", "alice")
+    b, _ = enrol(org, served.url, tmp_path / "b", "bob")
+    b.register(ZOFIA)
+    b.sync()
+    a.sync()
+    household_id = a.find("wisniewska")
+    b.ok("household", "edit", household_id, "--set", "phone=07700 900222")
+    b.sync()
+    a.ok("household", "edit", household_id, "--set", "phone=07700 900111")  # offline, same field
+    return a, b, household_id
+
+
+def test_a_manager_resolves_a_conflict_in_the_dialog_and_the_other_device_gets_it(
+        org: Org, served: Served, tmp_path: Path, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
+    a, b, household_id = _conflicting_phone(org, served, tmp_path)
+    window = open_window(shell_factory, tasks, qtbot, a.path)
+    wait_text(qtbot, window, "1 conflict to resolve")
+    assert window.sync.conflicts_action is not None and window.sync.conflicts_action.isEnabled()
+    for width, height in ((1280, 800), (1024, 768)):
+        window.resize(width, height)
+        shoot(window.statusBar(), f"status-bar-conflicts-{width}x{height}")
+
+    window.sync.indicator.click()  # clickable for a manager
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), ConflictsDialog), timeout=WAIT)
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, ConflictsDialog)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=WAIT)
+    row = dialog.model.rows[0]
+    assert row.title == "Zofia Wiśniewska" and row.what == "Main phone number"  # the form's label, not "phone"
+    values = {(dialog.values_model.index(r, 0).data(), dialog.values_model.index(r, 1).data())
+              for r in range(dialog.values_model.rowCount())}
+    assert values == {("07700 900111", "alice"), ("07700 900222", "bob")}
+    assert all(dialog.values_model.index(r, 2).data() for r in range(2))  # when, for each
+    for width, height in ((1280, 800), (1024, 768)):
+        window.resize(width, height)
+        dialog.resize(min(900, width - 40), min(620, height - 40))
+        shoot(dialog, f"conflicts-dialog-{width}x{height}")
+
+    # Keyboard only: the list has the focus; Tab to the values; a typed value that the form
+    # would refuse is refused here too, naming the field.
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.table, timeout=WAIT)
+    press(qtbot, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.values
+    press(qtbot, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.corrected
+    type_text(qtbot, "not a phone")
+    press(qtbot, Qt.Key.Key_Return)
+    assert "Main phone number" in dialog.message.text()
+    assert len(b.sync() and b.conflicts()) == 1  # nothing was sent: the other device still sees it open
+
+    # A corrected value, typed as the form takes it.
+    dialog.corrected.selectAll()
+    type_text(qtbot, "07700 900333")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 0 and not dialog._busy, timeout=WAIT)
+    assert "No open conflicts" in dialog.status.text()
+    wait_text(qtbot, window, "Up to date")
+    press(qtbot, Qt.Key.Key_Escape)
+
+    b.sync()
+    assert b.show(household_id)["fields"]["phone"] == "07700 900333"
+    assert b.conflicts() == []
+    assert a.show(household_id)["fields"]["phone"] == "07700 900333"
+
+
+def test_a_revoked_device_wipes_its_store_and_says_so(
+        org: Org, served: Served, tmp_path: Path, tasks, shell_factory, qtbot, quits) -> None:  # type: ignore[no-untyped-def]
+    a, device_id = enrol(org, served.url, tmp_path / "a", "alice")
+    a.register(IOANA)
+    window = open_window(shell_factory, tasks, qtbot, a.path)
+    wait_text(qtbot, window, "Up to date")
+    ok(run(org.db, "device", "revoke", device_id))
+
+    sync_by_keyboard(qtbot, window)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QMessageBox), timeout=WAIT)
+    box = QApplication.activeModalWidget()
+    assert box.objectName() == "farewellMessage" and box.text() == REVOKED_MESSAGE
+    assert isinstance(box.parent(), SetupWizard)  # back to the start: this desk has no store now
+    assert not (a.path / "keyslots.json").exists() and not (a.path / "store.db").exists()
+    box.accept()
+
+
+def test_a_member_disabled_on_the_server_is_signed_out_with_a_clear_message(
+        org: Org, served: Served, tmp_path: Path, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
+    a, _ = enrol(org, served.url, tmp_path / "a", "alice")
+    window = open_window(shell_factory, tasks, qtbot, a.path)
+    wait_text(qtbot, window, "Up to date")
+    ok(run(org.db, "staff", "disable", "alice", "--org", org.org_id))
+
+    sync_by_keyboard(qtbot, window)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QMessageBox), timeout=WAIT)
+    box = QApplication.activeModalWidget()
+    assert box.objectName() == "farewellMessage" and "disabled" in box.text()
+    assert isinstance(box.parent(), SignInWindow)
+    assert (a.path / "keyslots.json").exists()  # the store stays: only this member is out
+    box.accept()
+
+
+def test_a_locked_desk_does_not_sync(
+        org: Org, served: Served, tmp_path: Path, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
+    a, _ = enrol(org, served.url, tmp_path / "a", "alice")
+    window = open_window(shell_factory, tasks, qtbot, a.path)
+    wait_text(qtbot, window, "Up to date")
+    window.lock("manual")
+    qtbot.waitUntil(lambda: window.session.store.locked, timeout=WAIT)
+    count = window.sync.synced_count
+    window.sync.request(force=True)
+    window.sync.sync_now()
+    assert not window.sync.running and window.sync.synced_count == count
+    assert not any(t.isActive() for t in (window.sync.period, window.sync.watch, window.sync.soon))
