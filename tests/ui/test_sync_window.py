@@ -10,6 +10,7 @@ dialog at 1280×800 and 1024×768.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -251,7 +252,8 @@ def test_a_manager_resolves_a_conflict_in_the_dialog_and_the_other_device_gets_i
     values = {(dialog.values_model.index(r, 0).data(), dialog.values_model.index(r, 1).data())
               for r in range(dialog.values_model.rowCount())}
     assert values == {("07700 900111", "alice"), ("07700 900222", "bob")}
-    assert all(dialog.values_model.index(r, 2).data() for r in range(2))  # when, for each
+    assert all(re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", dialog.values_model.index(r, 2).data())
+               for r in range(2))  # when, for each
     for width, height in ((1280, 800), (1024, 768)):
         window.resize(width, height)
         dialog.resize(min(900, width - 40), min(620, height - 40))

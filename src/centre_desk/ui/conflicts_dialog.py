@@ -82,11 +82,9 @@ class ConflictRow:
 
 def _when(at: Any) -> str:
     try:
-        moment = datetime.fromisoformat(str(at))
+        return uk_date(datetime.fromisoformat(str(at)))
     except ValueError:
         return str(at or "")
-    local = moment.astimezone() if moment.tzinfo is not None else moment
-    return f"{uk_date(local)} {local:%H:%M}"
 
 
 def _field(form: FormDefinition, key: str) -> FieldDef | None:
