@@ -449,7 +449,7 @@ def install_sync(window: MainWindow, connect: Connect | None) -> BackgroundSync:
     conflicts.setVisible(False)
     file_menu.insertAction(file_menu.actions()[1], conflicts)
     toolbar = window.toolbar
-    toolbar.insertAction(toolbar.actions()[0], sync.action)
+    toolbar.insertAction(window.lock_action, sync.action)  # with the desk's own buttons, at the far end
     button = toolbar.widgetForAction(sync.action)
     if button is not None:
         button.setObjectName("syncNowButton")
