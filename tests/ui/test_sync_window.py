@@ -26,6 +26,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from centre_desk.app import connect_sync
+from centre_desk.sync.client import SyncClient
 from centre_desk.ui.conflicts_dialog import ConflictsDialog
 from centre_desk.ui.main_window import MainWindow
 from centre_desk.ui.setup_wizard import SetupWizard
@@ -333,3 +334,62 @@ def test_a_locked_desk_does_not_sync(
     window.sync.sync_now()
     assert not window.sync.running and window.sync.synced_count == count
     assert not any(t.isActive() for t in (window.sync.period, window.sync.watch, window.sync.soon))
+
+
+@contextmanager
+def hanging_server(port: int) -> Iterator[list[Any]]:
+    """A loopback listener that accepts connections and never answers: a server that hangs."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(8)
+    held: list[Any] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield held
+    finally:
+        stop.set()
+        thread.join(5)
+        for conn in held:
+            conn.close()
+        listener.close()
+
+
+def test_a_hung_server_blocks_neither_the_window_nor_the_lock(
+        org: Org, tmp_path: Path, port: int, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
+    with serve_on(org.db, tmp_path / "logs", port) as first:
+        a, _ = enrol(org, first.url, tmp_path / "a", "alice")
+        a.register(IOANA)
+    context = make_context(a.path, tasks, idle_lock_seconds=600)
+    context.sync_connect = lambda config, user: SyncClient(config["server_url"], config["token"], user, timeout=3)
+    with hanging_server(port) as held:
+        window = shell_factory(context).open_main(sign_in_directly(context, "alice", GOOD_PASSWORD))
+        qtbot.waitExposed(window)
+        qtbot.waitUntil(lambda: window.sync.running and bool(held), timeout=WAIT)
+        # The sync waits on the network; the store's queue does not: a search answers meanwhile.
+        desk = window.households
+        desk.box.setFocus()
+        type_text(qtbot, "popescu")
+        qtbot.waitUntil(lambda: desk.search_page.first_household() is not None, timeout=2500)
+        assert window.sync.running
+        # Lock: the records are hidden at once; the key goes once the sync has stopped.
+        window.lock("manual")
+        assert window.locked and window._outer.currentWidget() is window.lock_screen
+        qtbot.waitUntil(lambda: window.session.store.locked, timeout=WAIT)
+        assert window.sync._idle.is_set()  # the sync's worker had finished before the key went
+        qtbot.waitUntil(lambda: not window.sync.running, timeout=WAIT)
+        assert not window.sync.retry.isActive() and not window.sync.period.isActive()
