@@ -108,7 +108,8 @@ def connect_sync(config: dict[str, str], username: str) -> SyncServer:
     """The window's way to the sync server (``services.sync.Connect``)."""
     from centre_desk.sync.client import SyncClient
 
-    return SyncClient(config["server_url"], config["token"], username, timeout=WINDOW_SYNC_TIMEOUT)
+    return SyncClient(config["server_url"], config["token"], username, timeout=WINDOW_SYNC_TIMEOUT,
+                      pin=config.get("pin") or None)
 
 
 def warm_up(context: AppContext) -> None:

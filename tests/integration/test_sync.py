@@ -318,3 +318,28 @@ def test_a_device_chain_that_does_not_extend_its_anchor_is_kept_aside_as_a_tampe
         assert conn.execute(text("SELECT count(*) FROM tamper_alerts")).scalar_one() == 1
         assert conn.execute(text("SELECT max(seq) FROM device_audit")).scalar_one() == 3
     engine.dispose()
+
+
+def test_over_tls_the_device_pins_the_certificate_named_in_its_enrolment_code(tmp_path: Path) -> None:
+    from tests.integration.test_server_api import _self_signed
+
+    org = new_org(f"sqlite:///{tmp_path / 'server.db'}")
+    org.add_staff("alice", "manager")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "other").mkdir()
+    cert, key = _self_signed(tmp_path / "real")
+    impostor, _ = _self_signed(tmp_path / "other")
+    code = ok(run(org.db, "enrolment-code", "--org", org.org_id, "--tls-cert", str(cert)))
+    code = code.splitlines()[0].removeprefix("Enrolment code: ")
+    wrong = ok(run(org.db, "enrolment-code", "--org", org.org_id, "--tls-cert", str(impostor)))
+    wrong = wrong.splitlines()[0].removeprefix("Enrolment code: ")
+    with serving(org.db, tmp_path / "logs", "--tls-cert", str(cert), "--tls-key", str(key), scheme="https",
+                 verify=False) as served:
+        refused = admin_run(tmp_path / "b", "enrol", "--server", served.url, "--code", wrong, "--user", "alice")
+        assert refused.returncode == 1 and "certificate-mismatch" in refused.stderr
+        assert not (tmp_path / "b" / "store.db").exists()
+        done(admin_run(tmp_path / "a", "enrol", "--server", served.url, "--code", code, "--user", "alice"))
+        a = Device(tmp_path / "a", "alice")
+        a.register(IOANA)
+        assert a.sync()["pushed"] == 1
+        assert a.status()["digest"] == org.digest()["digest"]

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def _connect(config: dict[str, str], username: str) -> SyncServer:
     from centre_desk.sync.client import SyncClient
 
-    return SyncClient(config["server_url"], config["token"], username)
+    return SyncClient(config["server_url"], config["token"], username, pin=config.get("pin") or None)
 
 
 def _refused(exc: Exception) -> CliError:
@@ -28,6 +28,7 @@ def _refused(exc: Exception) -> CliError:
 
 
 def cmd_enrol(ctx: Context) -> int:
+    from centre_desk.domain.codes import parse_code
     from centre_desk.domain.sync import ServerRefused
     from centre_desk.services.auth import sign_out
     from centre_desk.services.sync import (
@@ -43,11 +44,12 @@ def cmd_enrol(ctx: Context) -> int:
         raise CliError("--user is required for enrol")
     server_url = ctx.args.server.rstrip("/")
     existing = ctx.wiring.gate.exists()
+    pin = parse_code(ctx.args.code).fingerprint  # a mistyped code is refused before anything happens
     try:
-        client = SyncClient(server_url)
+        client = SyncClient(server_url, pin=pin)
         session = ctx.session() if existing else None  # an existing store: sign in locally first
         password = _read_password(PASSWORD_ENV, "password")
-        enrolment = parse_enrolment(client.enrol(ctx.args.code, username, password))
+        enrolment = parse_enrolment(client.enrol(ctx.args.code, username, password), pin)
         client.close()
         if session is None:
             session, recovery_key = create_enrolled_store(ctx.wiring.gate, ctx.wiring.clock, server_url,
