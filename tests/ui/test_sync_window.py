@@ -334,6 +334,14 @@ def test_a_locked_desk_does_not_sync(
     window.sync.sync_now()
     assert not window.sync.running and window.sync.synced_count == count
     assert not any(t.isActive() for t in (window.sync.period, window.sync.watch, window.sync.soon))
+    # Unlocking (by keyboard, on the lock screen) starts it again, soon.
+    window.sync.soon.setInterval(100)
+    window.lock_screen.password.setFocus()
+    type_text(qtbot, GOOD_PASSWORD)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.locked, timeout=WAIT)
+    qtbot.waitUntil(lambda: window.sync.synced_count > count, timeout=WAIT)
+    assert window.sync.action.isEnabled() and window.sync.period.isActive()
 
 
 @contextmanager

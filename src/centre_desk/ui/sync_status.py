@@ -273,7 +273,8 @@ class BackgroundSync(QObject):
             return
         if locked:
             self.pause()
-        else:
+        elif not self._ended and not self._stopped:
+            self.action.setEnabled(True)  # it may have become visible while the desk was locked
             self._arm()
             self.soon.start()
 
