@@ -157,12 +157,16 @@ def test_the_indicator_goes_from_offline_to_up_to_date_and_a_save_is_pushed_soon
     assert window.sync.action in window.file_menu.actions()
     wait_text(qtbot, window, "Offline")
     assert "Offline" in " ".join(indicator.announced)
+    for width, height in ((1280, 800), (1024, 768)):
+        window.resize(width, height)
+        shoot(window.statusBar(), f"status-bar-offline-{width}x{height}")
     assert window.sync.retry.isActive()  # it tries again by itself, later
 
     with serve_on(org.db, tmp_path / "logs", port):
         sync_by_keyboard(qtbot, window)
         wait_text(qtbot, window, "Up to date (synced ")
         assert indicator.announced[-1].startswith("Up to date")
+        shoot(window.statusBar(), "status-bar-up-to-date-1024x768")
         assert any(t.startswith("Syncing") for t in indicator.announced)
 
         # A save (here through the service, on the store's queue as the form does) is noticed in

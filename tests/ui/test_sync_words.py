@@ -31,8 +31,9 @@ def test_the_indicator_words() -> None:
     assert describe_state("offline", last_sync=today.isoformat()).text == "Offline (last synced 14:23)"
     assert describe_state("up-to-date", conflicts=2).text == "2 conflicts to resolve"
     assert describe_state("up-to-date", conflicts=1).kind == "conflicts"
-    assert describe_state("syncing", progress=("pull", 1000, 2000)).text == "Syncing: receiving 1000 of 2000…"
-    assert describe_state("syncing", progress=("push", 3, 3)).text == "Syncing: sending 3 of 3…"
+    assert describe_state("syncing", progress=("pull", 1000, 2000)).text == "Syncing: received 1000 records…"
+    assert describe_state("syncing", progress=("pull", 0, 0)).text == "Syncing…"
+    assert describe_state("syncing", progress=("push", 3, 5)).text == "Syncing: sent 3 of 5 changes…"
     assert describe_state("problem", problem="the server answered 500").text == "Sync failed: the server answered 500"
     old = datetime(2025, 1, 5, 8, 0).astimezone()
     assert describe_state("up-to-date", last_sync=old.isoformat()).text == "Up to date (synced 05/01/2025 08:00)"

@@ -106,9 +106,11 @@ def describe_state(kind: str, *, last_sync: str | None = None, conflicts: int = 
     when = _clock_time(last_sync)
     if kind == "syncing":
         stage, done, total = progress or ("", 0, 0)
-        doing = {"push": "sending", "pull": "receiving"}.get(stage, "")
-        if doing and total:
-            return SyncView(kind, f"Syncing: {doing} {done} of {total}…", conflicts)
+        if stage == "push" and total:
+            return SyncView(kind, f"Syncing: sent {done} of {total} changes…", conflicts)
+        if stage == "pull" and done:
+            # Pages arrive until the server says there are no more: the total is not known ahead.
+            return SyncView(kind, f"Syncing: received {done} record{'s' if done != 1 else ''}…", conflicts)
         return SyncView(kind, "Syncing…", conflicts)
     if kind == "offline":
         since = f" (last synced {when})" if when else " (not synced yet)"
