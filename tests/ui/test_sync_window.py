@@ -225,8 +225,8 @@ def test_sync_now_pulls_a_household_from_another_device_and_search_finds_it(
     box.reject()
 
 
-def _conflicting_phone(org: Org, served: Served, tmp_path: Path) -> tuple[Device, Device, str]:
-    a, _ = enrol(org, served.url, tmp_path / "a", "alice")
+def _conflicting_phone(org: Org, served: Served, tmp_path: Path, user: str = "alice") -> tuple[Device, Device, str]:
+    a, _ = enrol(org, served.url, tmp_path / "a", user)
     b, _ = enrol(org, served.url, tmp_path / "b", "bob")
     b.register(ZOFIA)
     b.sync()
@@ -291,6 +291,19 @@ def test_a_manager_resolves_a_conflict_in_the_dialog_and_the_other_device_gets_i
     assert b.show(household_id)["fields"]["phone"] == "07700 900333"
     assert b.conflicts() == []
     assert a.show(household_id)["fields"]["phone"] == "07700 900333"
+
+
+def test_a_member_who_may_not_resolve_sees_the_count_but_no_dialog(
+        org: Org, served: Served, tmp_path: Path, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
+    org.add_staff("carol", "outreach")
+    _conflicting_phone(org, served, tmp_path, user="carol")
+    window = open_window(shell_factory, tasks, qtbot, tmp_path / "a", user="carol")
+    wait_text(qtbot, window, "1 conflict to resolve")
+    assert window.sync.conflicts_action is not None and not window.sync.conflicts_action.isVisible()
+    count = window.sync.synced_count
+    window.sync.indicator.click()  # for her it syncs, it does not open the conflicts
+    qtbot.waitUntil(lambda: window.sync.synced_count > count, timeout=WAIT)
+    assert window.sync.dialog is None and not isinstance(QApplication.activeModalWidget(), ConflictsDialog)
 
 
 def test_a_revoked_device_wipes_its_store_and_says_so(
