@@ -32,8 +32,8 @@ from centre_desk.ui.main_window import MainWindow
 from centre_desk.ui.setup_wizard import SetupWizard
 from centre_desk.ui.signin import SignInWindow
 from centre_desk.ui.sync_status import REVOKED_MESSAGE
-from tests.integration.server_harness import GOOD_PASSWORD, NOW, Served, free_port, ok, run
-from tests.integration.sync_harness import IOANA, ZOFIA, Device, Org, enrol, new_org
+from tests.integration.server_harness import GOOD_PASSWORD, NOW, Served, free_port
+from tests.integration.sync_harness import IOANA, ZOFIA, Org, enrol, new_org
 from tests.ui.conftest import make_context, press, sign_in_directly, type_text
 
 SHOTS = os.environ.get("CENTRE_DESK_SCREENSHOTS")
@@ -76,9 +76,121 @@ def serve_on(db: str, log_dir: Path, port: int) -> Iterator[Served]:
                 proc.wait()
 
 
+class Peer:
+    """A device as a real data directory, driven in this process through the same services the
+    admin tool calls (a subprocess per step would make these tests take minutes)."""
+
+    def __init__(self, path: Path, user: str, session: Any) -> None:
+        self.path, self.user, self._session = path, user, session
+
+    @property
+    def session(self) -> Any:
+        from centre_desk.services.auth import sign_in
+        from centre_desk.wiring import Wiring
+
+        if self._session is None or self._session.store.locked:
+            wiring = Wiring(self.path)
+            self._session = sign_in(wiring.gate, wiring.throttle, wiring.clock, self.user, GOOD_PASSWORD)
+        return self._session
+
+    def close(self) -> None:
+        from centre_desk.services.auth import sign_out
+
+        if self._session is not None and not self._session.store.locked:
+            sign_out(self._session)
+
+    def sync(self) -> Any:
+        from centre_desk.services.sync import sync_now
+        from centre_desk.wiring import Wiring
+
+        return sync_now(self.session, connect_sync, wipe=Wiring(self.path).gate.wipe)
+
+    def register(self, data: dict[str, Any]) -> str:
+        from centre_desk.services.households import register_household
+
+        return str(register_household(self.session, {k: v for k, v in data.items() if k != "contacts"}).id)
+
+    def edit(self, household_id: str, **values: str) -> None:
+        from centre_desk.services.households import edit_fields
+
+        edit_fields(self.session, household_id, values)
+
+    def fields(self, household_id: str) -> dict[str, Any]:
+        from centre_desk.services.households import open_household
+
+        return dict(open_household(self.session, household_id).fields)
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        from centre_desk.services.sync import list_conflicts
+
+        return list_conflicts(self.session)
+
+
+def enrol_peer(org: LocalOrg, url: str, path: Path, user: str, peers: list[Peer]) -> tuple[Peer, str]:
+    """Enrol as ``centre-desk-admin enrol`` does (the code from the real server command)."""
+    from centre_desk.services.sync import create_enrolled_store, parse_enrolment, sync_now
+    from centre_desk.wiring import Wiring
+
+    client = SyncClient(url)
+    enrolment = parse_enrolment(client.enrol(org.code(), user, GOOD_PASSWORD))
+    client.close()
+    wiring = Wiring(path)
+    session, _recovery = create_enrolled_store(wiring.gate, wiring.clock, url, enrolment, GOOD_PASSWORD)
+    sync_now(session, connect_sync)
+    peer = Peer(path, user, session)
+    peers.append(peer)
+    return peer, enrolment.device_id
+
+
 @pytest.fixture
-def org(tmp_path: Path) -> Org:
-    o = new_org(f"sqlite:///{tmp_path / 'server.db'}")
+def peers() -> Iterator[list[Peer]]:
+    made: list[Peer] = []
+    yield made
+    for peer in made:
+        peer.close()
+
+
+class LocalOrg(Org):
+    """An organisation made and managed through the server's own admin functions in this process,
+    on the database the real ``serve`` process uses (the same as ``centre-desk-server`` does, without
+    a subprocess per command: the commands themselves are tested in tests/integration)."""
+
+    def _db(self) -> Any:
+        from centre_desk.server.db import Database
+
+        if "_database" not in self.__dict__:
+            self.__dict__["_database"] = Database(self.db)
+        return self.__dict__["_database"]
+
+    def add_staff(self, username: str, role: str, password: str = GOOD_PASSWORD) -> str:
+        from centre_desk.domain.clock import FixedClock
+        from centre_desk.server import admin
+
+        return admin.add_staff(self._db(), FixedClock(NOW), self.org_id, username, role, password)
+
+    def code(self) -> str:
+        from centre_desk.domain.clock import FixedClock
+        from centre_desk.server import admin
+
+        return admin.issue_code(self._db(), FixedClock(NOW), self.org_id, None)[0]
+
+    def disable(self, username: str) -> None:
+        from centre_desk.domain.clock import FixedClock
+        from centre_desk.server import admin
+
+        admin.disable_staff(self._db(), FixedClock(NOW), self.org_id, username)
+
+    def revoke(self, device_id: str) -> None:
+        from centre_desk.domain.clock import FixedClock
+        from centre_desk.server import admin
+
+        admin.revoke_device(self._db(), FixedClock(NOW), device_id)
+
+
+@pytest.fixture
+def org(tmp_path: Path) -> LocalOrg:
+    made = new_org(f"sqlite:///{tmp_path / 'server.db'}")  # the real init-db command, once
+    o = LocalOrg(made.db, made.org_id)
     o.add_staff("alice", "manager")
     o.add_staff("bob", "manager")  # imports households on the other device
     return o
@@ -90,7 +202,7 @@ def port() -> int:
 
 
 @pytest.fixture
-def served(org: Org, tmp_path: Path, port: int) -> Iterator[Served]:
+def served(org: LocalOrg, tmp_path: Path, port: int) -> Iterator[Served]:
     with serve_on(org.db, tmp_path / "logs", port) as s:
         yield s
 
@@ -144,7 +256,7 @@ def test_a_stand_alone_desk_shows_nothing_of_sync(store, tasks, shell_factory, q
 
 
 def test_the_indicator_goes_from_offline_to_up_to_date_and_a_save_is_pushed_soon(
-        org: Org, tmp_path: Path, port: int, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
+        org: LocalOrg, tmp_path: Path, port: int, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
     with serve_on(org.db, tmp_path / "logs", port) as first:
         a, _ = enrol(org, first.url, tmp_path / "a", "alice")
     # The server is down now: the window opens anyway and says it is offline.
@@ -183,13 +295,14 @@ def test_the_indicator_goes_from_offline_to_up_to_date_and_a_save_is_pushed_soon
 
 
 def test_sync_now_pulls_a_household_from_another_device_and_search_finds_it(
-        org: Org, served: Served, tmp_path: Path, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
-    a, _ = enrol(org, served.url, tmp_path / "a", "alice")
-    b, _ = enrol(org, served.url, tmp_path / "b", "bob")
+        org: LocalOrg, served: Served, tmp_path: Path, tasks, shell_factory, qtbot, peers) -> None:  # type: ignore[no-untyped-def]
+    a, _ = enrol_peer(org, served.url, tmp_path / "a", "alice", peers)
+    a.close()
+    b, _ = enrol_peer(org, served.url, tmp_path / "b", "bob", peers)
     window = open_window(shell_factory, tasks, qtbot, a.path)
     wait_text(qtbot, window, "Up to date")
 
-    b.register(ZOFIA)
+    made = b.register(ZOFIA)
     b.sync()
     sync_by_keyboard(qtbot, window)
     wait_text(qtbot, window, "Up to date")
@@ -199,13 +312,13 @@ def test_sync_now_pulls_a_household_from_another_device_and_search_finds_it(
     type_text(qtbot, "wisniewska")
     qtbot.waitUntil(lambda: desk.search_page.first_household() is not None, timeout=WAIT)
     household_id = desk.search_page.first_household()
-    assert household_id == b.find("wisniewska")
+    assert household_id == made
 
     # The household page is open when another device changes it: the page shows the new value
     # after the next sync, without anyone reopening it.
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.current_page_name() == "household", timeout=WAIT)
-    b.ok("household", "edit", household_id, "--set", "town=Portishead")
+    b.edit(made, town="Portishead")
     b.sync()
     sync_by_keyboard(qtbot, window)
     qtbot.waitUntil(lambda: "Portishead" in desk.view.address.text(), timeout=WAIT)
@@ -215,7 +328,7 @@ def test_sync_now_pulls_a_household_from_another_device_and_search_finds_it(
     form = desk.form_page
     form.form.set_values({**form.form.values(), "address_line2": "Flat 2"})
     form.form.mark_dirty()
-    b.ok("household", "edit", household_id, "--set", "postcode=BS20 7AA")
+    b.edit(made, postcode="BS20 7AA")
     b.sync()
     sync_by_keyboard(qtbot, window)
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QMessageBox), timeout=WAIT)
@@ -225,22 +338,23 @@ def test_sync_now_pulls_a_household_from_another_device_and_search_finds_it(
     box.reject()
 
 
-def _conflicting_phone(org: Org, served: Served, tmp_path: Path, user: str = "alice") -> tuple[Device, Device, str]:
-    a, _ = enrol(org, served.url, tmp_path / "a", user)
-    b, _ = enrol(org, served.url, tmp_path / "b", "bob")
-    b.register(ZOFIA)
+def _conflicting_phone(org: LocalOrg, served: Served, tmp_path: Path, peers: list[Peer],
+                       user: str = "alice") -> tuple[Peer, Peer, str]:
+    a, _ = enrol_peer(org, served.url, tmp_path / "a", user, peers)
+    b, _ = enrol_peer(org, served.url, tmp_path / "b", "bob", peers)
+    household_id = b.register(ZOFIA)
     b.sync()
     a.sync()
-    household_id = a.find("wisniewska")
-    b.ok("household", "edit", household_id, "--set", "phone=07700 900222")
+    b.edit(household_id, phone="07700 900222")
     b.sync()
-    a.ok("household", "edit", household_id, "--set", "phone=07700 900111")  # offline, same field
+    a.edit(household_id, phone="07700 900111")  # offline, the same field
+    a.close()
     return a, b, household_id
 
 
 def test_a_manager_resolves_a_conflict_in_the_dialog_and_the_other_device_gets_it(
-        org: Org, served: Served, tmp_path: Path, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
-    a, b, household_id = _conflicting_phone(org, served, tmp_path)
+        org: LocalOrg, served: Served, tmp_path: Path, tasks, shell_factory, qtbot, peers) -> None:  # type: ignore[no-untyped-def]
+    a, b, household_id = _conflicting_phone(org, served, tmp_path, peers)
     window = open_window(shell_factory, tasks, qtbot, a.path)
     wait_text(qtbot, window, "1 conflict to resolve")
     assert window.sync.conflicts_action is not None and window.sync.conflicts_action.isEnabled()
@@ -276,7 +390,8 @@ def test_a_manager_resolves_a_conflict_in_the_dialog_and_the_other_device_gets_i
     type_text(qtbot, "not a phone")
     press(qtbot, Qt.Key.Key_Return)
     assert "Main phone number" in dialog.message.text()
-    assert len(b.sync() and b.conflicts()) == 1  # nothing was sent: the other device still sees it open
+    b.sync()
+    assert len(b.conflicts()) == 1  # nothing was sent: the other device still sees it open
 
     # A corrected value, typed as the form takes it.
     dialog.corrected.selectAll()
@@ -288,15 +403,15 @@ def test_a_manager_resolves_a_conflict_in_the_dialog_and_the_other_device_gets_i
     press(qtbot, Qt.Key.Key_Escape)
 
     b.sync()
-    assert b.show(household_id)["fields"]["phone"] == "07700 900333"
+    assert b.fields(household_id)["phone"] == "07700 900333"
     assert b.conflicts() == []
-    assert a.show(household_id)["fields"]["phone"] == "07700 900333"
+    assert a.fields(household_id)["phone"] == "07700 900333"
 
 
 def test_a_member_who_may_not_resolve_sees_the_count_but_no_dialog(
-        org: Org, served: Served, tmp_path: Path, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
+        org: LocalOrg, served: Served, tmp_path: Path, tasks, shell_factory, qtbot, peers) -> None:  # type: ignore[no-untyped-def]
     org.add_staff("carol", "outreach")
-    _conflicting_phone(org, served, tmp_path, user="carol")
+    _conflicting_phone(org, served, tmp_path, peers, user="carol")
     window = open_window(shell_factory, tasks, qtbot, tmp_path / "a", user="carol")
     wait_text(qtbot, window, "1 conflict to resolve")
     assert window.sync.conflicts_action is not None and not window.sync.conflicts_action.isVisible()
@@ -307,12 +422,13 @@ def test_a_member_who_may_not_resolve_sees_the_count_but_no_dialog(
 
 
 def test_a_revoked_device_wipes_its_store_and_says_so(
-        org: Org, served: Served, tmp_path: Path, tasks, shell_factory, qtbot, quits) -> None:  # type: ignore[no-untyped-def]
-    a, device_id = enrol(org, served.url, tmp_path / "a", "alice")
+        org: LocalOrg, served: Served, tmp_path: Path, tasks, shell_factory, qtbot, peers, quits) -> None:  # type: ignore[no-untyped-def]
+    a, device_id = enrol_peer(org, served.url, tmp_path / "a", "alice", peers)
     a.register(IOANA)
+    a.close()
     window = open_window(shell_factory, tasks, qtbot, a.path)
     wait_text(qtbot, window, "Up to date")
-    ok(run(org.db, "device", "revoke", device_id))
+    org.revoke(device_id)
 
     sync_by_keyboard(qtbot, window)
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QMessageBox), timeout=WAIT)
@@ -324,11 +440,12 @@ def test_a_revoked_device_wipes_its_store_and_says_so(
 
 
 def test_a_member_disabled_on_the_server_is_signed_out_with_a_clear_message(
-        org: Org, served: Served, tmp_path: Path, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
-    a, _ = enrol(org, served.url, tmp_path / "a", "alice")
+        org: LocalOrg, served: Served, tmp_path: Path, tasks, shell_factory, qtbot, peers) -> None:  # type: ignore[no-untyped-def]
+    a, _ = enrol_peer(org, served.url, tmp_path / "a", "alice", peers)
+    a.close()
     window = open_window(shell_factory, tasks, qtbot, a.path)
     wait_text(qtbot, window, "Up to date")
-    ok(run(org.db, "staff", "disable", "alice", "--org", org.org_id))
+    org.disable("alice")
 
     sync_by_keyboard(qtbot, window)
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QMessageBox), timeout=WAIT)
@@ -340,8 +457,9 @@ def test_a_member_disabled_on_the_server_is_signed_out_with_a_clear_message(
 
 
 def test_a_locked_desk_does_not_sync(
-        org: Org, served: Served, tmp_path: Path, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
-    a, _ = enrol(org, served.url, tmp_path / "a", "alice")
+        org: LocalOrg, served: Served, tmp_path: Path, tasks, shell_factory, qtbot, peers) -> None:  # type: ignore[no-untyped-def]
+    a, _ = enrol_peer(org, served.url, tmp_path / "a", "alice", peers)
+    a.close()
     window = open_window(shell_factory, tasks, qtbot, a.path)
     wait_text(qtbot, window, "Up to date")
     window.lock("manual")
@@ -395,10 +513,11 @@ def hanging_server(port: int) -> Iterator[list[Any]]:
 
 
 def test_a_hung_server_blocks_neither_the_window_nor_the_lock(
-        org: Org, tmp_path: Path, port: int, tasks, shell_factory, qtbot) -> None:  # type: ignore[no-untyped-def]
+        org: LocalOrg, tmp_path: Path, port: int, tasks, shell_factory, qtbot, peers) -> None:  # type: ignore[no-untyped-def]
     with serve_on(org.db, tmp_path / "logs", port) as first:
-        a, _ = enrol(org, first.url, tmp_path / "a", "alice")
+        a, _ = enrol_peer(org, first.url, tmp_path / "a", "alice", peers)
         a.register(IOANA)
+        a.close()
     context = make_context(a.path, tasks, idle_lock_seconds=600)
     context.sync_connect = lambda config, user: SyncClient(config["server_url"], config["token"], user, timeout=3)
     with hanging_server(port) as held:
