@@ -408,6 +408,28 @@ def test_a_manager_resolves_a_conflict_in_the_dialog_and_the_other_device_gets_i
     assert a.fields(household_id)["phone"] == "07700 900333"
 
 
+def test_a_conflict_resolved_elsewhere_first_is_said_and_the_list_catches_up(
+        org: LocalOrg, served: Served, tmp_path: Path, tasks, shell_factory, qtbot, peers) -> None:  # type: ignore[no-untyped-def]
+    from centre_desk.services.sync import resolve_conflict
+
+    a, b, household_id = _conflicting_phone(org, served, tmp_path, peers)
+    window = open_window(shell_factory, tasks, qtbot, tmp_path / "a")
+    wait_text(qtbot, window, "1 conflict to resolve")
+    window.sync.conflicts_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), ConflictsDialog), timeout=WAIT)
+    dialog = QApplication.activeModalWidget()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=WAIT)
+
+    b.sync()
+    resolve_conflict(b.session, connect_sync, b.conflicts()[0]["conflict_id"], "07700 900222")
+    dialog.values.setFocus()
+    press(qtbot, Qt.Key.Key_Return)  # resolve with the chosen value: too late
+    qtbot.waitUntil(lambda: "resolved elsewhere" in dialog.message.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 0, timeout=WAIT)
+    wait_text(qtbot, window, "Up to date")
+    assert a.fields(household_id)["phone"] == "07700 900222"
+
+
 def test_a_member_who_may_not_resolve_sees_the_count_but_no_dialog(
         org: LocalOrg, served: Served, tmp_path: Path, tasks, shell_factory, qtbot, peers) -> None:  # type: ignore[no-untyped-def]
     org.add_staff("carol", "outreach")

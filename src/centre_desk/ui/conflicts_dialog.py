@@ -40,6 +40,7 @@ from centre_desk.services.sync import list_conflicts
 from .errors import describe
 from .forms.values import describe_value, display_values, lower_first, problem_sentence
 from .household_models import uk_date
+from .sync_status import refusal_code
 from .table_model import ID_ROLE, HeaderedTableModel, Index
 from .widgets import MessageLabel, heading, named, note
 
@@ -297,6 +298,9 @@ class ConflictsDialog(QDialog):
         self.setTabOrder(self.corrected, self.resolve_button)
         self.setTabOrder(self.resolve_button, self.close_button)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        # A sync that finishes while the dialog is open (in the background, or after a resolution
+        # someone else made first) brings the list up to date.
+        sync.synced.connect(self._synced)
         self.resize(min(900, window.width() - 40), min(620, window.height() - 40))
         self.reload()
 
@@ -323,7 +327,17 @@ class ConflictsDialog(QDialog):
     def _failed(self, error: BaseException) -> None:
         self._busy = False
         self._enable()
+        if refusal_code(error) in ("conflict-resolved", "conflict-unknown"):
+            self.message.show_problem("This conflict was resolved elsewhere meanwhile; the list is being "
+                                      "brought up to date.")
+            self._sync.sync_now()
+            return
         self.message.show_problem(describe(error))
+
+    def _synced(self, _result: object) -> None:
+        if not self._busy and self.isVisible():
+            row = self.current()
+            self.reload(keep=row.conflict_id if row is not None else None)
 
     def current(self) -> ConflictRow | None:
         index = self.table.currentIndex()
