@@ -559,3 +559,22 @@ def test_a_hung_server_blocks_neither_the_window_nor_the_lock(
         assert window.sync._idle.is_set()  # the sync's worker had finished before the key went
         qtbot.waitUntil(lambda: not window.sync.running, timeout=WAIT)
         assert not window.sync.retry.isActive() and not window.sync.period.isActive()
+
+
+def test_quitting_while_a_sync_waits_on_a_hung_server_stops_it_and_signs_out(
+        org: LocalOrg, tmp_path: Path, port: int, tasks, shell_factory, qtbot, peers, quits) -> None:  # type: ignore[no-untyped-def]
+    with serve_on(org.db, tmp_path / "logs", port) as first:
+        a, _ = enrol_peer(org, first.url, tmp_path / "a", "alice", peers)
+        a.close()
+    context = make_context(a.path, tasks, idle_lock_seconds=600)
+    context.sync_connect = lambda config, user: SyncClient(config["server_url"], config["token"], user, timeout=3)
+    with hanging_server(port) as held:
+        shell = shell_factory(context)
+        window = shell.open_main(sign_in_directly(context, "alice", GOOD_PASSWORD))
+        qtbot.waitExposed(window)
+        qtbot.waitUntil(lambda: window.sync.running and bool(held), timeout=WAIT)
+        session = window.session
+        window.quit_action.trigger()
+        qtbot.waitUntil(lambda: quits.count == 1, timeout=WAIT)
+        assert window.sync._idle.is_set() and session.store.locked
+        assert shell.main_window is None
