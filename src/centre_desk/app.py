@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from centre_desk.services.documents import DocumentRenderer
+    from centre_desk.services.ports import SyncServer
     from centre_desk.ui.context import AppContext, StoreParts
 
 APP_NAME = "Centre Desk"
@@ -98,6 +99,17 @@ def build_renderer() -> DocumentRenderer:
     renderer = PdfRenderer()
     renderer.warm_up()
     return renderer
+
+
+WINDOW_SYNC_TIMEOUT = 20.0  # seconds: a lock or sign-out waits at most this long for a hung server
+
+
+def connect_sync(config: dict[str, str], username: str) -> SyncServer:
+    """The window's way to the sync server (``services.sync.Connect``)."""
+    from centre_desk.sync.client import SyncClient
+
+    return SyncClient(config["server_url"], config["token"], username, timeout=WINDOW_SYNC_TIMEOUT,
+                      pin=config.get("pin") or None)
 
 
 def warm_up(context: AppContext) -> None:
@@ -230,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     tasks = TaskRunner()
     context = AppContext(data_dir, lambda: build_parts(data_dir), tasks, renderer=build_renderer)
+    context.sync_connect = connect_sync  # the training store is never enrolled: it gets none
     if training_dir != data_dir:
         # Offered by the set-up wizard: a practice store beside the real one.
         context.training = AppContext(training_dir, lambda: build_parts(training_dir), tasks,

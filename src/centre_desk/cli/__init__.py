@@ -26,12 +26,14 @@ from . import (
     rights_admin,
     staff_admin,
     stats_admin,
+    sync_admin,
 )
 from .common import EXIT_ERROR, EXIT_SIGN_IN, PROG, CliError, Context, Handler, Parser
 from .output import safe_terminal_output
 
 COMMAND_MODULES = [staff_admin, audit_admin, households_admin, referrals_admin, consent_admin, backup_admin,
-                   printing_admin, duplicates_admin, retention_admin, rights_admin, stats_admin]
+                   printing_admin, duplicates_admin, retention_admin, rights_admin, stats_admin,
+                   sync_admin]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -87,6 +87,10 @@ class Context:
                 _warn_about_recovery(self._session)
         return self._session
 
+    def forget_session(self) -> None:
+        """The store went away under the session (a revoked device wiped it)."""
+        self._session = None
+
     def close(self) -> None:
         from centre_desk.services.auth import sign_out
 

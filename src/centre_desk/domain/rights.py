@@ -22,6 +22,11 @@ OBJECTION = "objection"
 DISCLOSURE = "disclosure"
 SAR_RELEASE = "sar-release"  # a released subject access pack: withheld item keys and exemptions, checksums
 
+# Kept through a household's erasure, on this device and (by sync) on every other: the proof that the
+# family's requests were answered, what a released pack withheld, and that the erasure happened.
+# They hold ids, dates, which right and item keys; a request's own words ("detail") are emptied.
+KEPT_THROUGH_ERASURE = (RIGHTS_REQUEST, REQUEST_STEP, ERASURE, SAR_RELEASE)
+
 AUTHORITY_RETENTION = "retention"  # erase_household by the retention schedule: its category is why
 
 

@@ -8,9 +8,9 @@ unexpected exception is answered with ``server-error`` and logged by its type na
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from centre_desk import __version__
 from centre_desk.domain.clock import Clock
 
-from . import enrolment
+from . import enrolment, sync
 from .db import Database, DatabaseError
 from .enrolment import Refused
 
@@ -47,6 +47,118 @@ class EnrolResponse(BaseModel):
     device_id: str
     device_token: str = Field(description="returned once; the server keeps only its digest")
     organisation_id: str
+    organisation_name: str = ""
+    profile_id: str = ""
+    member_id: str = Field("", description="the enrolling member's staff id")
+    member_username: str = ""
+    member_role: str = ""
+
+
+class WireChange(BaseModel):
+    field: str = Field(min_length=1, max_length=100)
+    person_id: str | None = Field(None, max_length=36)
+    old: Any = None
+    new: Any = None
+
+
+class Operation(BaseModel):
+    op_id: str = Field(min_length=1, max_length=36, description="the outbox operation's id (unique)")
+    record_id: str = Field(min_length=1, max_length=36)
+    kind: str = Field(min_length=1, max_length=40)
+    household_id: str | None = Field(None, max_length=36)
+    action: Literal["put", "edit", "tombstone"]
+    base_seq: int | None = Field(None, ge=0, description="the server seq the edit was based on")
+    envelope: dict[str, Any] = Field(default_factory=dict)
+    body: dict[str, Any] | None = None
+    changes: list[WireChange] | None = None
+
+
+class WireAuditEntry(BaseModel):
+    seq: int = Field(ge=1)
+    at: str = Field(max_length=40)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    ref: str | None = Field(None, max_length=64)
+    detail: str | None = Field(None, max_length=4000)
+    source: str = Field("store", max_length=16)
+    prev_hash: str = Field(min_length=64, max_length=64)
+    hash: str = Field(min_length=64, max_length=64)
+
+
+class PushRequest(BaseModel):
+    operations: list[Operation] = Field(default_factory=list, max_length=5000)
+    audit: list[WireAuditEntry] = Field(default_factory=list, max_length=20000)
+
+
+class OperationResult(BaseModel):
+    op_id: str
+    status: str = Field(description="applied, merged-with-conflicts, conflict, unchanged, duplicate, "
+                        "dropped-erased or dropped-unknown")
+    seq: int | None
+    conflicts: list[str]
+    dropped: int | None = None
+
+
+class AuditResult(BaseModel):
+    status: str = Field(description="ok, or tamper (the entries were kept aside, not merged)")
+    head: int
+    reason: str | None = None
+
+
+class PushResponse(BaseModel):
+    results: list[OperationResult]
+    audit: AuditResult
+
+
+class ConflictValue(BaseModel):
+    value: Any = None
+    by: str | None = None
+    at: str | None = None
+
+
+class ConflictOut(BaseModel):
+    conflict_id: str
+    household_id: str
+    field: str
+    person_id: str | None
+    values: list[ConflictValue]
+
+
+class PulledRecord(BaseModel):
+    seq: int
+    record_id: str
+    kind: str
+    household_id: str | None
+    deleted: bool
+    envelope: dict[str, Any]
+    body: dict[str, Any]
+
+
+class PullResponse(BaseModel):
+    changes: list[PulledRecord]
+    cursor: int = Field(description="ask for changes after this next time")
+    more: bool
+    disabled_staff: list[str] = Field(default_factory=list,
+                                      description="usernames disabled on the server (on the last page)")
+    conflicts: list[ConflictOut] | None = Field(None, description="the open conflicts (on the last page)")
+
+
+class ConflictList(BaseModel):
+    conflicts: list[ConflictOut]
+
+
+class Resolution(BaseModel):
+    value: Any = None
+
+
+class Resolved(BaseModel):
+    conflict_id: str
+    seq: int
+
+
+class DigestOut(BaseModel):
+    households: int
+    digest: str
 
 
 class WhoAmI(BaseModel):
@@ -61,7 +173,7 @@ def _error(status: int, code: str, message: str, retry_after: int | None = None)
 
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    status: {"model": ErrorBody} for status in (400, 401, 403, 422, 429)
+    status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 422, 429)
 }
 
 
@@ -103,12 +215,50 @@ def create_app(db: Database, clock: Clock) -> FastAPI:
     @app.post("/v1/enrol", response_model=EnrolResponse, status_code=201, responses=ERRORS)
     def enrol(body: EnrolRequest) -> EnrolResponse:
         done = enrolment.enrol(db, clock, body.code, body.username, body.password)
-        return EnrolResponse(device_id=done.device_id, device_token=done.token, organisation_id=done.org_id)
+        return EnrolResponse(device_id=done.device_id, device_token=done.token, organisation_id=done.org_id,
+                             organisation_name=done.org_name, profile_id=done.profile_id, member_id=done.member_id,
+                             member_username=done.member_username, member_role=done.member_role)
 
     @app.get("/v1/whoami", response_model=WhoAmI, responses=ERRORS)
     def whoami(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> WhoAmI:
         who = enrolment.identify(db, clock, credentials.credentials if credentials else None)
         return WhoAmI(device_id=who.device_id, organisation_id=who.org_id, organisation_name=who.org_name)
+
+    Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    User = Annotated[str | None, Header(alias="X-Centre-Desk-User", max_length=200,
+                                        description="the member of staff signed in on the device")]
+
+    def _who(credentials: HTTPAuthorizationCredentials | None) -> enrolment.Identity:
+        return enrolment.identify(db, clock, credentials.credentials if credentials else None)
+
+    @app.post("/v1/push", response_model=PushResponse, responses=ERRORS)
+    def push(body: PushRequest, credentials: Bearer,
+             idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=64)],
+             user: User = None) -> dict[str, Any]:
+        who = _who(credentials)
+        return sync.push(db, clock, who, user, idempotency_key, body.model_dump(mode="json"))
+
+    @app.get("/v1/pull", response_model=PullResponse, responses=ERRORS)
+    def pull(credentials: Bearer, user: User = None, after: Annotated[int, Query(ge=0)] = 0,
+             limit: Annotated[int, Query(ge=1, le=sync.MAX_PULL)] = 1000) -> dict[str, Any]:
+        return sync.pull(db, clock, _who(credentials), user, after, limit)
+
+    @app.get("/v1/conflicts", response_model=ConflictList, responses=ERRORS)
+    def conflicts(credentials: Bearer, user: User = None) -> dict[str, Any]:
+        return {"conflicts": sync.conflicts(db, _who(credentials), user)}
+
+    @app.post("/v1/conflicts/{conflict_id}/resolve", response_model=Resolved, responses=ERRORS)
+    def resolve(conflict_id: Annotated[str, Path(max_length=36)], body: Resolution, credentials: Bearer,
+                user: User = None) -> dict[str, Any]:
+        return sync.resolve(db, clock, _who(credentials), user, conflict_id, body.value)
+
+    @app.get("/v1/digest", response_model=DigestOut, responses=ERRORS)
+    def org_digest(credentials: Bearer, user: User = None) -> DigestOut:
+        who = _who(credentials)
+        with db.unit() as s:
+            sync.member(s, who, user)
+        households, value = sync.org_digest(db, who.org_id)
+        return DigestOut(households=households, digest=value)
 
     return app
 

@@ -92,6 +92,18 @@ def cmd_org_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_org_digest(args: argparse.Namespace) -> int:
+    from .sync import org_digest
+
+    households, value = org_digest(_db(args), args.org)
+    if args.json:
+        print(json.dumps({"households": households, "digest": value}))
+    else:
+        print(f"Households: {households}")
+        print(f"Digest: {value}")
+    return EXIT_OK
+
+
 def cmd_staff_add(args: argparse.Namespace) -> int:
     db = _db(args)
     staff_id = admin.add_staff(db, clock_from_env(), args.org, args.username, args.role, _new_password())
@@ -213,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     org_add = command(org, "add", cmd_org_add, "add another organisation")
     org_add.add_argument("--profile", required=True, metavar="PROFILE_ID")
     org_add.add_argument("--org-name", metavar="NAME")
+    org_digest = command(org, "digest", cmd_org_digest, "households and the digest of every live record")
+    org_option(org_digest)
+    json_option(org_digest)
 
     staff = sub.add_parser("staff", help="central staff").add_subparsers(dest="action", required=True,
                                                                            parser_class=Parser)

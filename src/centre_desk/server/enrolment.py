@@ -38,6 +38,7 @@ class Refused(CentreDeskError):
         self.retry_after = retry_after
 
 
+SEEN_EVERY_SECONDS = 60
 SIGN_IN_FAILED = Refused(401, "sign-in-failed", "the username or password is wrong")
 
 
@@ -46,6 +47,11 @@ class Enrolled:
     device_id: str
     token: str
     org_id: str
+    org_name: str = ""
+    profile_id: str = ""
+    member_id: str = ""
+    member_username: str = ""
+    member_role: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,10 @@ def enrol(db: Database, clock: Clock, code_text: str, username: str, password: s
                                                SignInFailures.username_folded == folded))
         s.flush()
         audit_log.append(s, org_id, now, member.id, "device.enrol", device_id)
-    return Enrolled(device_id, token, org_id)
+        org = s.get(Organisation, org_id)
+        assert org is not None
+        org_name, profile_id = org.name, org.profile_id
+    return Enrolled(device_id, token, org_id, org_name, profile_id, member.id, member.username, member.role)
 
 
 def identify(db: Database, clock: Clock, token: str | None) -> Identity:
@@ -131,7 +140,10 @@ def identify(db: Database, clock: Clock, token: str | None) -> Identity:
             raise Refused(401, "token-invalid", "this device token is not known to the server")
         if device.revoked_at is not None:
             raise Refused(403, "device-revoked", "this device has been revoked")
-        device.last_seen_at = clock.now()
+        now = clock.now()
+        # At most one write a minute per device: a sync with nothing to do stays read-only.
+        if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() >= SEEN_EVERY_SECONDS:
+            device.last_seen_at = now
         org = s.get(Organisation, device.org_id)
         assert org is not None
         return Identity(device.id, org.id, org.name)

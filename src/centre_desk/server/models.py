@@ -267,3 +267,27 @@ class TamperAlert(Base):
     at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(String(200))
     received: Mapped[Any] = mapped_column(JSONDoc)
+
+
+class ServerRecord(Base):
+    """The organisation's records as the server holds them now (revision 0002): what a pull serves.
+
+    ``seq`` is the change-log sequence of the record's last change, so a pull after cursor C is
+    "every record whose seq > C, in seq order" and each record travels once with its latest
+    state. Erased records stay as tombstones (``deleted``, empty body, no personal data) so a
+    late edit can never bring them back. ``stamps`` holds, per household key
+    (``person_id:field``), who last changed it and at which seq: the merge rule's memory.
+    """
+
+    __tablename__ = "server_records"
+    __table_args__ = (Index("ix_server_records_org_seq", "org_id", "seq"),
+                      Index("ix_server_records_org_household", "org_id", "household_id"))
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    household_id: Mapped[str | None] = mapped_column(String(ID))
+    seq: Mapped[int] = mapped_column(SeqInt)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    envelope: Mapped[Any] = mapped_column(JSONDoc)
+    body: Mapped[Any] = mapped_column(JSONDoc)
+    stamps: Mapped[Any] = mapped_column(JSONDoc)

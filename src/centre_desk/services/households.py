@@ -223,3 +223,30 @@ def household_contacts(session: DeskSession, household_id: str) -> list[dict[str
     for c in contacts:
         c["recorded_by"] = names.get(c["recorded_by"], c["recorded_by"])
     return contacts
+
+
+def edit_fields(session: DeskSession, household_id: str, values: Mapping[str, str | None],
+                person_id: str | None = None) -> tuple[Household, list[FieldChange]]:
+    """Set some household fields (or one member's, by person id) and save through the form's
+    validation, as the window's edit does. An empty value clears the field."""
+    session.require(Permission.EDIT_HOUSEHOLD)
+    with session.store.reader() as uow:
+        household = uow.households.get(household_id)
+    if household is None:
+        raise NotFound("no such household")
+    data = household.submission()
+    if person_id is None:
+        target: dict[str, Any] = data
+    else:
+        found = next((m for m in data["members"] if m.get("id") == person_id), None)
+        if found is None:
+            raise NotFound("no member with that person id in this household")
+        target = found
+    for name, value in values.items():
+        if name in ("id", "members"):
+            raise ValidationFailed.one(name, "cannot be set this way")
+        if value in (None, ""):
+            target.pop(name, None)
+        else:
+            target[name] = value
+    return update_household(session, household_id, data, household.version)

@@ -15,6 +15,7 @@ from centre_desk.domain.staff import Permission, Role, StaffMember, check_userna
 from .keys import rotate_store_key
 from .ports import PasswordPolicy, UsernameGuard
 from .session import DeskSession
+from .sync import refuse_if_enrolled
 
 
 def add_staff(session: DeskSession, username: str, role: str | Role, password: str,
@@ -25,6 +26,7 @@ def add_staff(session: DeskSession, username: str, role: str | Role, password: s
     policy.check(password, field="password", context=[username, display_name])
     member = StaffMember(str(uuid.uuid4()), username, the_role, display_name.strip())
     with session.uow() as uow:
+        refuse_if_enrolled(uow)
         existing = [m.username for m in uow.staff.all()]
         twin = usernames.confusable_with(username, existing)
         if twin is not None:
@@ -62,6 +64,7 @@ def change_password(session: DeskSession, username: str, new_password: str, *,
     """
     policy.check(new_password, field="new password", context=[username])
     with session.uow() as uow:
+        refuse_if_enrolled(uow)
         member = uow.staff.by_username(username)
         if member is None or member.disabled:
             raise NotFound("no active member of staff has that username")
@@ -80,6 +83,7 @@ def disable_staff(session: DeskSession, username: str, *, rotate: bool = True) -
     """Disable, remove the slot, then re-encrypt under a fresh key (``rotate=False``: left due)."""
     session.require(Permission.MANAGE_STAFF)
     with session.uow() as uow:
+        refuse_if_enrolled(uow)
         member = uow.staff.by_username(username)
         if member is None:
             raise NotFound("no member of staff has that username")

@@ -49,6 +49,7 @@ class RecordRow(Base):
     __table_args__ = (
         Index("ix_records_kind", "kind"),
         Index("ix_records_household", "household_id", "kind"),
+        Index("ix_records_server_seq", "server_seq"),
     )
 
 
@@ -125,3 +126,36 @@ class PersonRow(Base):
     household_id: Mapped[str] = mapped_column(String(36))
 
     __table_args__ = (Index("ix_people_household", "household_id"),)
+
+
+class OutboxRow(Base):
+    """One record write waiting to be pushed (revision 0006_sync), written by triggers on ``records``."""
+
+    __tablename__ = "sync_outbox"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    op_id: Mapped[str] = mapped_column(String(36))
+    record_id: Mapped[str] = mapped_column(String(36))
+    household_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(10))  # insert, update, delete
+    before: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (Index("ix_sync_outbox_record", "record_id"), {"sqlite_autoincrement": True})
+
+
+class SyncApplyingRow(Base):
+    """Present only inside the transaction that applies pulled changes: the triggers skip them."""
+
+    __tablename__ = "sync_applying"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class SyncConflictRow(Base):
+    """Open conflicts as the server last listed them."""
+
+    __tablename__ = "sync_conflicts"
+    conflict_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(100))
+    person_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    candidates: Mapped[str] = mapped_column(Text)

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from centre_desk.domain.household import Household
-from centre_desk.domain.rights import ERASURE, REQUEST_STEP, RIGHTS_REQUEST, SAR_RELEASE
+from centre_desk.domain.rights import KEPT_THROUGH_ERASURE, RIGHTS_REQUEST
 
 from .consents import CONSENT
 from .households import CHANGE, HOUSEHOLD, _body
@@ -27,10 +27,7 @@ from .referrals import REFERRAL, STATUS
 from .search_index import SearchIndex
 
 TOMBSTONE = '{"erased":true}'
-# Kept through a household's erasure: the proof that the family's requests were answered, what a
-# released pack withheld, and that the erasure happened. They hold ids, dates, which right and item
-# keys; a request's own words ("detail", which may quote a value) are emptied.
-KEPT_KINDS = (RIGHTS_REQUEST, REQUEST_STEP, ERASURE, SAR_RELEASE)
+KEPT_KINDS = KEPT_THROUGH_ERASURE  # see domain.rights
 
 
 def _dumps(value: Any) -> str:

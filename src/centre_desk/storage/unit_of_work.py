@@ -15,6 +15,7 @@ from .referrals import SqlReferralRepository
 from .repositories import SqlAuditLog, SqlSettingsRepository, SqlStaffRepository
 from .retention import SqlRetentionRepository
 from .rights import SqlRightsRepository
+from .sync_store import SqlSyncRepository
 
 
 class SqlUnitOfWork:
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
         self.duplicates = SqlDismissalRepository(self.session)
         self.retention = SqlRetentionRepository(self.session)
         self.rights = SqlRightsRepository(self.session)
+        self.sync = SqlSyncRepository(self.session)
         self._extend(self.session)
         return self
 

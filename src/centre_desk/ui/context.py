@@ -22,6 +22,7 @@ from centre_desk.services.session import DeskSession
 
 if TYPE_CHECKING:
     from centre_desk.services.documents import DocumentRenderer
+    from centre_desk.services.sync import Connect
 
     from .tasks import TaskRunner
 
@@ -101,6 +102,9 @@ class AppContext:
         # This desk's training store, in its own data directory (services.training), when the
         # composition root offers one: the set-up wizard can create it instead of the real store.
         self.training: AppContext | None = None
+        # How the window reaches the sync server (``services.sync.Connect``), when the composition
+        # root offers one; without it the window never syncs, enrolled or not.
+        self.sync_connect: Connect | None = None
         self._lock = threading.Lock()
         self._renderer_lock = threading.Lock()
         self._matcher: PersonMatcher | None = None

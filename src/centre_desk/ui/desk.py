@@ -277,6 +277,17 @@ class HouseholdDesk(QObject):
         self._leave_page(lambda: self.window.context.tasks.run(
             work, resume, lambda error: show_error(self.window, error), owner=self.window))
 
+    def after_sync(self, pulled: int) -> None:
+        """A sync brought records: the household on screen is read again; an open form is told
+        (it keeps unsaved changes and offers Reload, as when someone saved first)."""
+        if not pulled or self.window.locked:
+            return
+        page = self.window.current_page_name()
+        if page == HOUSEHOLD_PAGE and self.view.household is not None:
+            self.view.load(self.view.household.id)
+        elif page == FORM_PAGE and self.form_page.household is not None:
+            self.form_page.check_newer()
+
     def _locked(self, locked: bool) -> None:
         if locked:
             self._purge_timer.stop()

@@ -368,11 +368,37 @@ class HouseholdFormPage(QWidget):
 
     def _conflict(self) -> None:
         self.status.setText("Not saved: someone else saved this household meanwhile.")
-        box = QMessageBox(QMessageBox.Icon.Information, "Saved by someone else meanwhile",
-                          "Someone else saved changes to this household after you opened it, so your changes "
-                          "have not been saved yet.", QMessageBox.StandardButton.NoButton, self)
+        self._offer_reload("Saved by someone else meanwhile",
+                           "Someone else saved changes to this household after you opened it, so your changes "
+                           "have not been saved yet.")
+
+    def check_newer(self) -> None:
+        """After a sync brought records: if this household changed on another device, an
+        untouched form shows the new details; one with changes keeps them and offers Reload."""
+        if not self.active or self.household is None or self._question is not None:
+            return
+        session, household_id, expected = self._session(), self.household.id, self._expected_version
+
+        def compare(latest: Household) -> None:
+            if not self.active or self.household is None or self.household.id != latest.id:
+                return
+            if latest.version == expected:
+                return
+            if not self.form.dirty:
+                self.start_edit(latest)
+                self.status.setText("Newer details arrived from another device and are shown.")
+                return
+            self.status.setText("Newer details for this household arrived from another device.")
+            self._offer_reload("Newer details arrived",
+                               "Newer details for this household arrived from another device while you were "
+                               "editing. Your changes have not been saved yet.")
+
+        self._tasks.run(lambda: open_household(session, household_id), compare, lambda _error: None, owner=self)
+
+    def _offer_reload(self, title: str, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.NoButton, self)
         box.setObjectName("conflictMessage")
-        box.setAccessibleName("Saved by someone else meanwhile")
+        box.setAccessibleName(title)
         box.setInformativeText("Reload to bring in their changes. Your own changes stay in the form on top of "
                                "theirs: check them, then save again.")
         reload_button = named(box.addButton("&Reload", QMessageBox.ButtonRole.AcceptRole), "reloadButton", "Reload")

@@ -39,6 +39,7 @@ from .desk import HouseholdDesk
 from .idle_lock import IdleLock, IdleWarning, LockScreen
 from .print_actions import NoticePrintActions
 from .reports.desk import ReportsDesk
+from .sync_status import install_sync
 from .widgets import APP_NAME, ActionButton, heading, keep_focus_in_view, named
 
 log = logging.getLogger(__name__)
@@ -152,8 +153,11 @@ class StartPage(QScrollArea):
         return button
 
 
-def _drop_key(session: DeskSession, reason: str) -> None:
-    """Audit the lock, and drop the key even if the audit entry cannot be written."""
+def _drop_key(session: DeskSession, reason: str, waiters: list[Callable[[], None]] | None = None) -> None:
+    """Wait for background work (a sync) to stop, audit the lock, and drop the key even if the
+    audit entry cannot be written."""
+    for wait in waiters or ():
+        wait()
     try:
         auth.lock(session, reason)
     finally:
@@ -178,6 +182,7 @@ class MainWindow(QMainWindow):
         self._idle = idle
         self._locked = False
         self._leaving = False
+        self.farewell = ""  # said by the shell on the next window, after a sign-out it was told to do
         self._focus_before: QWidget | None = None
         self._disabled_by_lock: list[QAction] = []
         # Asked before signing out or quitting; calls its argument when it is fine to go.
@@ -200,6 +205,7 @@ class MainWindow(QMainWindow):
         self.households = HouseholdDesk(self)
         self.printing = NoticePrintActions(self, context.renderer)
         self.reports = ReportsDesk(self)
+        self.sync = install_sync(self, context.sync_connect)
         self._fill_start_page()
         self._idle.idle.connect(self._on_idle)
         self._idle.warning.connect(self._idle_warning)
@@ -261,6 +267,7 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.about_action)
         bar.addMenu(file_menu)
         bar.addMenu(help_menu)
+        self.file_menu = file_menu
 
     def _make_toolbar(self) -> None:
         bar = named(QToolBar("Desk", self), "deskToolbar", "Desk toolbar")
@@ -387,8 +394,9 @@ class MainWindow(QMainWindow):
         self._outer.setCurrentWidget(self.lock_screen)
         self._set_actions_locked(True)
         self.lock_screen.prepare(self._session.actor.username, reason)
-        self._context.tasks.run(partial(_drop_key, self._session, reason), on_error=self._lock_not_audited,
-                                owner=self)
+        waiters = [self.sync.pause()]
+        self._context.tasks.run(partial(_drop_key, self._session, reason, waiters),
+                                on_error=self._lock_not_audited, owner=self)
         self.locked_changed.emit(True)
 
     def _lock_not_audited(self, error: BaseException) -> None:
@@ -454,10 +462,23 @@ class MainWindow(QMainWindow):
             return
         self._leave_now(signal)
 
+    def stop_background(self) -> Callable[[], None]:
+        """Stop the background sync for good; returns what waits for it, to call off the GUI thread
+        before the key goes (the shell does, when signing out or quitting)."""
+        return self.sync.stop()
+
+    def leave_saying(self, message: str) -> None:
+        """Sign out without asking (the server refused this device or this member): the form's
+        draft is kept, and the shell shows ``message`` on the window that comes next."""
+        self.farewell = message
+        self.households.form_page.save_draft_now()
+        self._leave_now(self.sign_out_requested)
+
     def _leave_now(self, signal: SignalInstance) -> None:
         if self._leaving:
             return
         self._leaving = True
+        self.sync.stop()
         self._idle.disarm()
         self._idle.idle.disconnect(self._on_idle)
         self._idle.warning.disconnect(self._idle_warning)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from centre_desk.services import auth
 from centre_desk.services.session import DeskSession
@@ -18,6 +18,7 @@ from .context import AppContext, SignedIn
 from .idle_lock import IdleLock
 from .setup_wizard import SetupWizard
 from .signin import SignInWindow
+from .widgets import APP_NAME
 
 if TYPE_CHECKING:
     # Imported when someone signs in (the app's warm-up imports it in the background first): the
@@ -57,6 +58,17 @@ def place(window: QWidget, size: tuple[int, int] | None = None) -> None:
     frame = window.frameGeometry()
     frame.moveCenter(area.center())
     window.move(frame.topLeft())
+
+
+def tell(window: QWidget, message: str) -> QMessageBox:
+    """Why the person is back at the start (the sync server refused this device or them)."""
+    box = QMessageBox(QMessageBox.Icon.Information, APP_NAME, message, QMessageBox.StandardButton.Ok, window)
+    box.setObjectName("farewellMessage")
+    box.setAccessibleName("Signed out")
+    box.setAccessibleDescription(message)
+    box.finished.connect(lambda _r: box.deleteLater())
+    box.open()
+    return box
 
 
 class AppShell(QObject):
@@ -127,10 +139,24 @@ class AppShell(QObject):
             then()
             return
         session = main.session
-        self.context.tasks.run(lambda: _end_session(session), lambda _none: then(), lambda _error: then())
+        wait_for_sync = main.stop_background()
+
+        def end() -> None:
+            wait_for_sync()
+            _end_session(session)
+
+        self.context.tasks.run(end, lambda _none: then(), lambda _error: then())
 
     def _sign_out(self) -> None:
-        self._finish_session(self.show_sign_in)
+        farewell = self.main_window.farewell if self.main_window is not None else ""
+
+        def next_window() -> None:
+            # A device revoked on the sync server has no store any more: back to set-up.
+            window = self.start(first_run=not self.context.parts().gate.exists())
+            if farewell:
+                tell(window, farewell)
+
+        self._finish_session(next_window)
 
     def quit(self) -> None:
         if self._quitting:
@@ -140,6 +166,8 @@ class AppShell(QObject):
 
     def shutdown(self) -> None:
         """At exit: let running work finish, and make sure no session is left unlocked."""
+        if self.main_window is not None:
+            self.main_window.stop_background()
         self.context.tasks.wait()
         main, self.main_window = self.main_window, None
         if main is not None:

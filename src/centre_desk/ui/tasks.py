@@ -1,8 +1,9 @@
 """The one background-task helper: run a callable off the GUI thread, hear back on the GUI thread.
 
 Database work goes through a pool of one thread, so two tasks never use the store at once and a
-lock or sign-out queued behind a save waits for it. Work that does not touch the store (network,
-later) may ask for the parallel pool.
+lock or sign-out queued behind a save waits for it. Work that does not touch the store may ask for
+the parallel pool; so does the background sync (``ui/sync_status.py``), which waits on the network
+between its short units of work and stops, and is waited for, before a lock drops the key.
 
 Callbacks run on the GUI thread. If ``owner`` (usually the window that asked) has been deleted by
 the time the work finishes, the callbacks are skipped: a window that closed does not want them.

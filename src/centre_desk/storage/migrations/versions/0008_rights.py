@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_rights"
-down_revision = "0005"
+down_revision = "0006_sync"
 branch_labels = None
 depends_on = None
 
