@@ -40,6 +40,8 @@ class Permission(StrEnum):
     VIEW_AUDIT = "view_audit"
     BACKUP = "backup"
     SYNC = "sync"
+    PLAN_SESSIONS = "plan_sessions"
+    MANAGE_CENTRE = "manage_centre"
 
 
 _FRONT_LINE = frozenset(
@@ -52,6 +54,7 @@ _FRONT_LINE = frozenset(
         Permission.RECORD_CONSENT,
         Permission.PRINT,
         Permission.SYNC,
+        Permission.PLAN_SESSIONS,
     }
 )
 
@@ -65,6 +68,7 @@ _MANAGER = _FRONT_LINE | {
     Permission.RETENTION_REVIEW,
     Permission.VIEW_STATISTICS,
     Permission.VIEW_AUDIT,
+    Permission.MANAGE_CENTRE,
 }
 
 # Administrators run the system (staff, backups, imports, audit) and can do everything a manager

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from centre_desk.domain.documents import ConsentReceiptData, HouseholdSummaryData, NoticeTemplate
-from centre_desk.domain.organisation import Organisation
+from centre_desk.domain.organisation import CentreContact, Organisation
 from centre_desk.formspec.model import FormDefinition
 
 from .blank_form import render_blank_form
@@ -33,8 +33,8 @@ class PdfRenderer:
         return load_notice_template(profile_id, self._profiles_root)
 
     def privacy_notice(self, org: Organisation, centre_name: str, template: NoticeTemplate, *,
-                       large_print: bool = False) -> bytes:
-        return render_privacy_notice(org, centre_name, template, large_print=large_print)
+                       large_print: bool = False, contact: CentreContact | None = None) -> bytes:
+        return render_privacy_notice(org, centre_name, template, large_print=large_print, contact=contact)
 
     def consent_receipt(self, org: Organisation, data: ConsentReceiptData, *, large_print: bool = False) -> bytes:
         return render_consent_receipt(org, data, large_print=large_print)
