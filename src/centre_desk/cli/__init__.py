@@ -14,12 +14,21 @@ from collections.abc import Sequence
 from centre_desk import __version__
 from centre_desk.domain.errors import CentreDeskError, SignInFailed, SignInThrottled, ValidationFailed
 
-from . import audit_admin, backup_admin, consent_admin, households_admin, printing_admin, referrals_admin, staff_admin
+from . import (
+    audit_admin,
+    backup_admin,
+    consent_admin,
+    households_admin,
+    printing_admin,
+    referrals_admin,
+    sessions_admin,
+    staff_admin,
+)
 from .common import EXIT_ERROR, EXIT_SIGN_IN, PROG, CliError, Context, Handler, Parser
 from .output import safe_terminal_output
 
 COMMAND_MODULES = [staff_admin, audit_admin, households_admin, referrals_admin, consent_admin, backup_admin,
-                   printing_admin]
+                   printing_admin, sessions_admin]
 
 
 def build_parser() -> argparse.ArgumentParser:

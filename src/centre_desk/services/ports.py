@@ -16,6 +16,7 @@ from centre_desk.domain.consent import ConsentEvent
 from centre_desk.domain.drafts import Draft
 from centre_desk.domain.household import FieldChange, Household, SearchHit
 from centre_desk.domain.referral import Referral, StatusEvent
+from centre_desk.domain.sessions import Attendance, CentreSession
 from centre_desk.domain.signin import PendingEvent
 from centre_desk.domain.staff import Role, StaffMember
 
@@ -65,6 +66,12 @@ class HouseholdRepository(Protocol):
                     actor: str, at: datetime) -> None: ...
 
     def add_contacts_many(self, contacts: Sequence[tuple[str, date, str]], actor: str, at: datetime) -> None: ...
+
+    def update_contact(self, household_id: str, contact_id: str, on: date, kind: str, note: str,
+                       actor: str, at: datetime) -> dict[str, Any]:
+        """Correct one contact (NotFound if it is not this household's); returns its old body and
+        recomputes the household's last contact."""
+        ...
 
     def exists(self, household_id: str) -> bool: ...
 
@@ -126,6 +133,22 @@ class ReferralRepository(Protocol):
     def get(self, referral_id: str) -> Referral | None: ...
 
 
+class SessionRepository(Protocol):
+    def add(self, cs: CentreSession) -> None: ...
+
+    def get(self, session_id: str) -> CentreSession | None: ...
+
+    def between(self, first: date, last: date) -> list[CentreSession]: ...
+
+    def add_attendance(self, items: Sequence[Attendance]) -> None: ...
+
+    def attendance(self, session_id: str) -> list[Attendance]: ...
+
+    def for_household(self, household_id: str) -> list[Attendance]: ...
+
+    def households_of(self, person_ids: Sequence[str]) -> dict[str, str]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls everything back."""
 
@@ -150,6 +173,9 @@ class UnitOfWork(Protocol):
 
     @property
     def referrals(self) -> ReferralRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
 
     def __enter__(self) -> Self: ...
 

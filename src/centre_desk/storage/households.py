@@ -163,6 +163,21 @@ class SqlHouseholdRepository:
         self.s.flush()
         self.index.contacted([(household_id, on)])
 
+    def update_contact(self, household_id: str, contact_id: str, on: date, kind: str, note: str,
+                       actor: str, at: datetime) -> dict[str, Any]:
+        """Correct a contact in place (a new version); returns what it said before. The card's last
+        contact is recomputed, since a corrected date can move it back as well as on."""
+        row = self.s.get(RecordRow, contact_id)
+        if row is None or row.kind != CONTACT or row.household_id != household_id or row.deleted:
+            raise NotFound("no such contact")
+        before = json.loads(row.body)
+        row.body = _dumps({**before, "date": on.isoformat(), "type": kind, "note": note})
+        row.version += 1
+        row.updated_by, row.updated_at = actor, at.isoformat()
+        self.s.flush()
+        self.index.recompute_facts([household_id])
+        return dict(before)
+
     def add_contacts_many(self, contacts: Sequence[tuple[str, date, str]], actor: str, at: datetime) -> None:
         stamp = at.isoformat()
         rows = [

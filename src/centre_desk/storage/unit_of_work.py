@@ -12,6 +12,7 @@ from .drafts import SqlDraftRepository
 from .households import SqlHouseholdRepository
 from .referrals import SqlReferralRepository
 from .repositories import SqlAuditLog, SqlSettingsRepository, SqlStaffRepository
+from .sessions import SqlSessionRepository
 
 
 class SqlUnitOfWork:
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
         self.drafts = SqlDraftRepository(self.session)
         self.consents = SqlConsentRepository(self.session)
         self.referrals = SqlReferralRepository(self.session)
+        self.sessions = SqlSessionRepository(self.session)
         self._extend(self.session)
         return self
 
