@@ -87,7 +87,7 @@ def test_a_household_saved_under_form_version_1_opens_and_saves(admin_session: D
     data = old.submission()
     data["members"][0]["own_phone"] = "07700 900999"
     saved, changes = update_household(admin_session, household.id, data, old.version)
-    assert saved.form_version == 2
+    assert saved.form_version == 2 and open_household(admin_session, household.id).form_version == 2
     assert [c.field for c in changes] == [f"member:{old.members[0].id}.own_phone"]
     assert [h.household_id for h in search_households(admin_session, "07700 900999")] == [household.id]
 

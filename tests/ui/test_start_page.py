@@ -14,7 +14,8 @@ from tests.conftest import ADMIN, ADMIN_PASSWORD, STAFF_RULES
 from .conftest import make_context, modal, show_and_focus, sign_in_directly
 
 PASSWORD = "a long desk password"
-OFFERED = ["Find a household", "Register a new household", "Print the privacy notice", "Lock the desk"]
+OFFERED = ["Find a household", "Register a new household", "Sessions and registers", "Print the privacy notice",
+           "Lock the desk"]
 # Listed on the start page before, though the window had none of them.
 NOT_IN_THE_WINDOW = ["Sync", "Export", "Import", "Manage staff", "Backup", "Subject access", "Retention",
                      "Erase", "Audit", "Statistics", "conflict", "disclosure"]
@@ -66,6 +67,10 @@ def test_each_role_is_offered_only_working_actions(qtbot, store, tasks, shell_fa
     click(qtbot, main, "Register a new household")
     assert main.current_page_name() == "household-form"
     main.households.form_page.form.mark_clean()
+
+    click(qtbot, main, "Sessions and registers")
+    assert main.current_page_name() == "sessions"
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
 
     click(qtbot, main, "Print the privacy notice")
     preview = modal(qtbot, PrintPreviewDialog)

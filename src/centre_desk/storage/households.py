@@ -135,6 +135,8 @@ class SqlHouseholdRepository:
         last_contact, flagged = self.index.facts(h.id)
         row.version = expected_version + 1
         row.body = _body(h, bool(body.get("synthetic")))
+        # Saved through the current form: the record says so (a version 1 household saved now is v2).
+        row.form_id, row.form_version = h.form_id, h.form_version
         row.updated_at = h.updated_at.isoformat()
         row.updated_by = actor
         self.s.flush()

@@ -48,6 +48,7 @@ from .context import no_renderer
 from .errors import describe
 from .forms.values import describe_value
 from .household_models import ContactsModel, HistoryModel, MembersModel, uk_date
+from .person_details import PeopleOpener, PersonDetails
 from .referrals_section import ReferralsSection
 from .tasks import TaskRunner
 from .widgets import heading, named
@@ -176,6 +177,15 @@ class HouseholdView(QWidget):
         self.history_model = HistoryModel(self)
         self.members_view = _table("householdMembers", "People in the household")
         self.members_view.setModel(self.members_model)
+        # The selected person's details under the table; Enter or a double-click opens them alone.
+        self.person_details = PersonDetails(self.definition)
+        self.person_scroll = QScrollArea()
+        self.person_scroll.setObjectName("personDetailsScroll")
+        self.person_scroll.setWidgetResizable(True)
+        self.person_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.person_scroll.setWidget(self.person_details)
+        self.people = PeopleOpener(self.members_view, self.person_details, self.definition)
+        self.members_view.setAccessibleDescription("Enter or a double-click opens the person's details")
         self.contacts_view = _table("householdContacts", "Contacts with the household")
         self.contacts_view.setModel(self.contacts_model)
         # Notes are what grow; the rest are short.
@@ -199,6 +209,8 @@ class HouseholdView(QWidget):
             if empty is not None:
                 box.addWidget(empty)
             box.addWidget(view, 1)
+            if view is self.members_view:
+                box.addWidget(self.person_scroll, 1)
             self.tabs.addTab(page, name)
         # Referrals: recording one and moving it on. A save reloads the page, so a safeguarding
         # concern just recorded shows in the banner at once.
@@ -261,6 +273,7 @@ class HouseholdView(QWidget):
         self.address.setText(", ".join(where))
         self.banner.setVisible(household.safeguarding_concern)
         self.members_model.set_household(household, self.definition, today)
+        self.people.set_household(household)
         self._show_contacts(record.contacts)
         self.history_model.set_history(record.history, household, self.definition)
         self.no_history.setText(f"No changes since the household was registered on "

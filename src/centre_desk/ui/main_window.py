@@ -36,6 +36,7 @@ from .context import AppContext, SignedIn, Workplace
 from .desk import HouseholdDesk
 from .idle_lock import IdleLock, LockScreen
 from .print_actions import NoticePrintActions
+from .sessions.desk import SessionsDesk
 from .widgets import APP_NAME, heading, named
 
 log = logging.getLogger(__name__)
@@ -188,6 +189,7 @@ class MainWindow(QMainWindow):
         self.start_page = StartPage(self._session.actor, self.workplace, self.idle_seconds)
         self.add_page(START_PAGE, self.start_page)
         self.households = HouseholdDesk(self)
+        self.sessions = SessionsDesk(self)
         self.printing = NoticePrintActions(self, context.renderer)
         self._fill_start_page()
         self._idle.idle.connect(self._on_idle)
@@ -202,6 +204,8 @@ class MainWindow(QMainWindow):
                                              household_page_words(actor)) if w), Permission.VIEW_HOUSEHOLD)
         page.add_action(desk.new_action, "Register a new household",
                         "Fill in the membership form with the family.", Permission.REGISTER_HOUSEHOLD)
+        page.add_action(self.sessions.action, "Sessions and registers",
+                        "Today's sessions: tick who came, add a session.", Permission.VIEW_HOUSEHOLD)
         page.add_action(self.printing.notice_action, "Print the privacy notice",
                         "Preview, print or save the family's copy.", Permission.PRINT)
         page.add_action(self.lock_action, "Lock the desk", "Whenever you step away.")
