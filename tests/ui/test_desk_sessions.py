@@ -173,7 +173,7 @@ def test_a_persons_details_show_on_the_household_page_and_enter_opens_them(qtbot
     press(qtbot, Qt.Key.Key_Down)
     assert view.person_details.title.text() == "Zuzanna Wójcik"
     shown = view.person_details.texts()
-    assert list(shown)[0] == "medical_alert"  # first, where nobody misses it
+    assert next(iter(shown)) == "medical_alert"  # first, where nobody misses it
     assert shown["medical_alert"] == "Peanut allergy: EpiPen in her bag"
     assert shown["nursery_school"] == "Little Acorns Nursery"
 

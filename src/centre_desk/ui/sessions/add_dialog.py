@@ -49,11 +49,11 @@ class AddSessionDialog(QDialog):
         self.day.setDisplayFormat("dd/MM/yyyy")
         self.starts = named(QTimeEdit(QTime(10, 0)), "sessionStart", "Starts at")
         self.ends = named(QTimeEdit(QTime(11, 30)), "sessionEnd", "Ends at")
-        for edit in (self.starts, self.ends):
-            edit.setDisplayFormat("HH:mm")
+        for time_edit in (self.starts, self.ends):
+            time_edit.setDisplayFormat("HH:mm")
         named(self.kind.view(), "sessionTypeChoices", "Type of session: choices")
-        for edit in (self.day, self.starts, self.ends):
-            name_inner_line(edit)
+        for box in (self.day, self.starts, self.ends):
+            name_inner_line(box)
         self.place = named(QLineEdit(), "sessionPlace", "Place")
         self.place.setMaxLength(PLACE_MAX_LENGTH)
         self.place.setPlaceholderText("For example: Main hall")
