@@ -238,3 +238,39 @@ def test_register_models_pass_the_model_tester(qtmodeltester):  # type: ignore[n
     assert register.setData(register.index(1, 0), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
     assert [a.person_id for a in register.ticked()] == ["p2"]
     assert qt_api is not None
+
+
+def test_a_contact_is_corrected_from_the_window_and_the_change_is_in_the_history(qtbot, store, tasks,
+                                                                                  shell_factory):
+    from datetime import timedelta
+
+    from centre_desk.services.auth import sign_out
+    from centre_desk.services.households import record_contact
+    from centre_desk.ui.correct_contact_dialog import CorrectContactDialog
+
+    session = signed_in(store)
+    household_id = wojcik_family(session)
+    today = session.clock.today()
+    record_contact(session, household_id, "drop-in", today)
+    sign_out(session)
+    main = open_desk(qtbot, store, tasks, shell_factory)
+    desk = main.households
+    desk.open_household(household_id)
+    qtbot.waitUntil(lambda: main.current_page_name() == "household", timeout=10_000)
+    view = desk.view
+    view.tabs.setCurrentIndex(1)
+    view.contacts_view.setFocus()
+    press(qtbot, Qt.Key.Key_L, ALT)
+    dialog = modal(qtbot, CorrectContactDialog)
+    assert dialog.on.text() == today.strftime("%d/%m/%Y")
+    yesterday = today - timedelta(days=1)
+    dialog.on.setFocus()
+    dialog.on.selectAll()
+    type_text(qtbot, yesterday.strftime("%d/%m/%Y"))
+    press(qtbot, Qt.Key.Key_S, ALT)
+    qtbot.waitUntil(lambda: view.contacts_model.index(0, 0).data() == yesterday.strftime("%d/%m/%Y"),
+                    timeout=10_000)
+    settle(qtbot, tasks)
+    assert view.last_contact.text().startswith(f"Last contact: {yesterday:%d/%m/%Y} (yesterday)")
+    rows = {(r.what, r.before, r.after) for r in view.history_model.rows()}
+    assert ("Contact: date", today.strftime("%d/%m/%Y"), yesterday.strftime("%d/%m/%Y")) in rows

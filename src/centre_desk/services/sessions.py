@@ -115,12 +115,18 @@ def session_register(session: DeskSession, session_id: str,
         ids = list(dict.fromkeys([a.household_id for a in came] + list(add_households)))
         households = {h.id: h for h in uow.households.get_many(ids)}
         rows: list[Attendee] = []
+        # Who came, household by household in the order they were first ticked, each household's
+        # people in the form's order (ticks saved together share a time, so that cannot order them).
+        attended = {a.person_id for a in came}
         seen: set[str] = set()
-        for a in came:
-            h = households.get(a.household_id)
-            if h is not None and a.person_id not in seen and any(m.id == a.person_id for m in h.members):
-                rows.append(_attendee(h, a.person_id, True))
-                seen.add(a.person_id)
+        for hid in dict.fromkeys(a.household_id for a in came):
+            h = households.get(hid)
+            if h is None:
+                continue
+            for m in h.members:
+                if m.id in attended and m.id not in seen:
+                    rows.append(_attendee(h, m.id, True))
+                    seen.add(m.id)
         for hid in add_households:
             h = households.get(hid)
             if h is None:

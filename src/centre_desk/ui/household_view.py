@@ -45,6 +45,7 @@ from centre_desk.services.session import DeskSession
 from .consent_section import ConsentSection
 from .contact_dialog import RecordContactDialog
 from .context import no_renderer
+from .correct_contact_dialog import CorrectContactDialog
 from .errors import describe
 from .forms.values import describe_value
 from .household_models import ContactsModel, HistoryModel, MembersModel, uk_date
@@ -191,6 +192,9 @@ class HouseholdView(QWidget):
         # Notes are what grow; the rest are short.
         self.contacts_view.horizontalHeader().setStretchLastSection(False)
         self.contacts_view.horizontalHeader().setSectionResizeMode(ContactsModel.NOTE, QHeaderView.ResizeMode.Stretch)
+        self.correct_button = named(QPushButton("Correct se&lected contact…"), "correctContactAction",
+                                    "Correct selected contact", "The old details are kept in the changes")
+        self.correct_button.clicked.connect(self.correct_contact)
         self.history_view = _table("householdHistory", "History of changes")
         self.history_view.setModel(self.history_model)
         self.no_contacts = _empty_note("No contacts recorded yet. Use Record contact when the family comes to "
@@ -211,6 +215,8 @@ class HouseholdView(QWidget):
             box.addWidget(view, 1)
             if view is self.members_view:
                 box.addWidget(self.person_scroll, 1)
+            if view is self.contacts_view:
+                box.addWidget(self.correct_button, 0, Qt.AlignmentFlag.AlignLeft)
             self.tabs.addTab(page, name)
         # Referrals: recording one and moving it on. A save reloads the page, so a safeguarding
         # concern just recorded shows in the banner at once.
@@ -288,12 +294,14 @@ class HouseholdView(QWidget):
         session = self._session()
         self.edit_button.setEnabled(session.actor.may(Permission.EDIT_HOUSEHOLD))
         self.contact_button.setEnabled(session.actor.may(Permission.RECORD_CONTACT))
+        self.correct_button.setEnabled(session.actor.may(Permission.RECORD_CONTACT))
 
     def _show_contacts(self, contacts: list[dict[str, Any]]) -> None:
         self.contacts = contacts
         self.contacts_model.set_contacts(contacts)
         self.no_contacts.setVisible(not contacts)
         self.contacts_view.setVisible(bool(contacts))
+        self.correct_button.setVisible(bool(contacts))
         self.tabs.setTabText(1, f"Contacts ({len(contacts)})")
         today = self._session().clock.today()
         if contacts:
@@ -340,6 +348,20 @@ class HouseholdView(QWidget):
             return None
         dialog = RecordContactDialog(self._tasks, self._session, self.household.id, self)
         dialog.recorded.connect(lambda _contact: self._reload_contacts())
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+        self.contact_dialog = dialog
+        return dialog
+
+    def correct_contact(self) -> CorrectContactDialog | None:
+        """The selected contact (the newest when none is), filled in to be put right."""
+        if self.household is None or not self.contacts or not self.correct_button.isEnabled():
+            return None
+        index = self.contacts_view.currentIndex()
+        contact = self.contacts[index.row() if index.isValid() else 0]
+        dialog = CorrectContactDialog(self._tasks, self._session, self.household.id, contact, self)
+        household_id = self.household.id
+        dialog.recorded.connect(lambda _changes: self.load(household_id, then=lambda: self.tabs.setCurrentIndex(1)))
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         dialog.open()
         self.contact_dialog = dialog
