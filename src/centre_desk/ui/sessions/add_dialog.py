@@ -75,6 +75,7 @@ class AddSessionDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+        self.setMinimumWidth(440)
         self.kind.setFocus()
 
     def save(self) -> None:

@@ -67,7 +67,7 @@ class RegisterModel(HeaderedTableModel):
     tick and untick with Space or a click until the register is saved."""
 
     NAME, WHO = range(2)
-    HEADERS = ("Came", "Adult or child")
+    HEADERS = ("Name (Space ticks who came)", "Adult or child")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
