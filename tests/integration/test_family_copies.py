@@ -115,7 +115,8 @@ def test_a_father_who_lives_elsewhere_is_named_and_nothing_more(printed: tuple[s
 
 def test_a_non_resident_fathers_own_address_and_phone_are_not_printed(tmp_path: Path, admin_session: DeskSession,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """Per-person phone and address are coming to the form; the family copy must hold them back too."""
+    """The form has each adult's own phone and email (version 2); an own address may follow. The
+    family copy holds back all of them for an adult who lives elsewhere."""
     shutil.copytree(forms_dir(), tmp_path / "forms")
     path = tmp_path / "forms" / "membership.yaml"
     text = path.read_text(encoding="utf-8")
@@ -123,19 +124,19 @@ def test_a_non_resident_fathers_own_address_and_phone_are_not_printed(tmp_path: 
     extra = "".join(
         f"      - id: {fid}\n        label: {label}\n        type: {kind}\n        special_category: false\n"
         "        purpose: service-delivery\n\n"
-        for fid, label, kind in (("own_phone", "Own phone number", "phone"),
-                                 ("own_address", "Own address", "text"),
+        for fid, label, kind in (("own_address", "Own address", "text"),
                                  ("own_postcode", "Own postcode", "postcode")))
     path.write_text(text.replace(anchor, extra + anchor, 1), encoding="utf-8")
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "forms"))
     profile.form.cache_clear()
     try:
-        household_id, *_ = family(admin_session, own_phone="07700 900461", own_address="9 Elm Street, Bristol",
-                                  own_postcode="BS3 4DD")
+        household_id, *_ = family(admin_session, own_phone="07700 900461", own_email="lukasz.w@example.org",
+                                  own_address="9 Elm Street, Bristol", own_postcode="BS3 4DD")
         summary = pdf_text(print_household_summary(admin_session, PdfRenderer(), household_id))
         receipt = pdf_text(print_consent_receipt(admin_session, PdfRenderer(), household_id))
     finally:
         profile.form.cache_clear()
-    for words in ("07700 900461", "07700900461", "9 Elm Street", "BS3 4DD", "Own phone number", "Own address"):
+    for words in ("07700 900461", "07700900461", "lukasz.w", "9 Elm Street", "BS3 4DD", "Own phone number",
+                  "Own email", "Own address"):
         assert words not in summary and words not in receipt, words
     assert "4 Marine Parade" in summary and "01275 111222" in summary  # the household's own address and phone

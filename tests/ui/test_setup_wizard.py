@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWizard
 
 from centre_desk.app import store_present
+from centre_desk.domain.organisation import CentreContact
+from centre_desk.services.centre import centre_contact
 from centre_desk.ui.main_window import MainWindow
 from centre_desk.ui.setup_wizard import SetupWizard
 
@@ -45,8 +47,24 @@ def test_setting_up_with_the_keyboard_alone_shows_the_recovery_key_once(qtbot, d
     press(qtbot, Qt.Key.Key_Tab)
     assert focused().accessibleName() == "Centre address"
     type_text(qtbot, "1 High Street")
+    # How families reach the centre (printed on receipts and notices), checked before moving on.
+    press(qtbot, Qt.Key.Key_Tab)
+    assert focused().accessibleName() == "Centre phone number"
+    type_text(qtbot, "01275 88")
+    press(qtbot, Qt.Key.Key_Tab)
+    assert focused().accessibleName() == "Centre email address"
+    type_text(qtbot, "hillside@example.org")
+    press(qtbot, Qt.Key.Key_Tab)
+    assert focused().accessibleName() == "Opening hours"
+    type_text(qtbot, "Monday to Friday, 9am to 4pm")
     press(qtbot, Qt.Key.Key_Tab)
     assert focused().accessibleName() == "This is a training desk: practice records only"
+    press(qtbot, Qt.Key.Key_Return)
+    assert wizard.currentPage() is wizard.centre_page
+    problem = wizard.findChild(QLabel, "centreContactProblem")
+    assert problem.text() == "The centre phone is not a phone number."
+    assert focused().accessibleName() == "Centre phone number"
+    type_text(qtbot, "01275 888123")
     press(qtbot, Qt.Key.Key_Return)
 
     # 3. The first administrator; a mismatched confirmation is pointed out beside the field.
@@ -94,14 +112,16 @@ def test_setting_up_with_the_keyboard_alone_shows_the_recovery_key_once(qtbot, d
     assert not main.session.store.locked
     assert main.workplace.organisation is not None
     assert main.workplace.organisation.id == "north-somerset-children-centres"
+    assert centre_contact(main.session) == CentreContact("01275 888123", "hillside@example.org",
+                                                         "Monday to Friday, 9am to 4pm")
 
 
 def test_a_training_desk_says_so_everywhere(qtbot, data_dir, tasks, shell_factory):
     wizard, shell = _wizard(qtbot, data_dir, tasks, shell_factory)
     press(qtbot, Qt.Key.Key_Return)
     type_text(qtbot, "Practice Centre")
-    press(qtbot, Qt.Key.Key_Tab)
-    press(qtbot, Qt.Key.Key_Tab)
+    for _ in range(5):  # address, phone, email, opening hours, training desk
+        press(qtbot, Qt.Key.Key_Tab)
     press(qtbot, Qt.Key.Key_Space)
     assert wizard.centre_page.training.isChecked()
     press(qtbot, Qt.Key.Key_Return)

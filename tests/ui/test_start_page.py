@@ -14,14 +14,15 @@ from tests.conftest import ADMIN, ADMIN_PASSWORD, STAFF_RULES
 from .conftest import make_context, modal, show_and_focus, sign_in_directly
 
 PASSWORD = "a long desk password"
-OFFERED = ["Find a household", "Register a new household", "Print the privacy notice", "Lock the desk"]
+OFFERED = ["Find a household", "Register a new household", "Sessions and registers", "Print the privacy notice",
+           "Lock the desk"]
 REVIEW = "Review likely duplicates"  # managers and administrators only (merge_households)
 REPORTS = ["Reach statistics", "Retention review"]  # managers and administrators
 
 
 def offered(role: Role) -> list[str]:
     if role in (Role.MANAGER, Role.ADMINISTRATOR):
-        return [*OFFERED[:2], REVIEW, OFFERED[2], *REPORTS, OFFERED[3]]
+        return [*OFFERED[:3], REVIEW, OFFERED[3], *REPORTS, OFFERED[4]]
     return OFFERED
 
 
@@ -80,6 +81,9 @@ def test_each_role_is_offered_only_working_actions(qtbot, store, tasks, shell_fa
     assert main.current_page_name() == "household-form"
     main.households.form_page.form.mark_clean()
 
+    click(qtbot, main, "Sessions and registers")
+    assert main.current_page_name() == "sessions"
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
     if REVIEW in offered(role):
         click(qtbot, main, REVIEW)
         assert main.current_page_name() == "duplicates-review"

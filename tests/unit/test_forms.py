@@ -42,6 +42,13 @@ HOUSEHOLD_FIELDS = {
     "support_wanted",
 }
 MEMBER_FIELDS = {
+    # version 2: each person properly
+    "own_phone",
+    "own_email",
+    "relationship_to_children",
+    "parental_responsibility",
+    "nursery_school",
+    "medical_alert",
     "first_name",
     "middle_names",
     "last_name",
@@ -229,7 +236,8 @@ def test_ethnicity_offers_the_19_census_groups_under_5_headings(membership: Form
 
 def test_special_category_fields(membership: FormDefinition, referral: FormDefinition) -> None:
     special = {f.id for f in special_category_fields(membership)}
-    assert {"ethnicity", "disabilities"} <= special
+    assert {"ethnicity", "disabilities", "medical_alert"} <= special
+    assert not special & {"own_phone", "own_email", "parental_responsibility", "nursery_school"}
     assert not special & {"first_name", "last_name", "date_of_birth", "postcode", "gender"}
     assert "safeguarding_details" in {f.id for f in special_category_fields(referral)}
 
@@ -318,10 +326,11 @@ def test_definition_mistakes_are_named(tmp_path: Path, old: str, new: str, key: 
 
 
 def test_conditions_that_go_round_in_a_circle_are_refused(tmp_path: Path) -> None:
+    status = "label: Relationship status\n        type: choice\n        "
     root = broken_copy(
         tmp_path,
-        "shown_when: {field: role, in: [parent, carer, partner, other]}",
-        "shown_when: {field: gender, equals: female}",
+        status + "shown_when: {field: role, in: [parent, carer, partner, other]}",
+        status + "shown_when: {field: gender, equals: female}",
     )
     text = (root / "membership.yaml").read_text(encoding="utf-8")
     gender_purpose = "        purpose: [service-delivery, reach-statistics]\n        choices:"

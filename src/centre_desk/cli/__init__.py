@@ -24,6 +24,7 @@ from . import (
     referrals_admin,
     retention_admin,
     rights_admin,
+    sessions_admin,
     staff_admin,
     stats_admin,
     sync_admin,
@@ -33,7 +34,7 @@ from .output import safe_terminal_output
 
 COMMAND_MODULES = [staff_admin, audit_admin, households_admin, referrals_admin, consent_admin, backup_admin,
                    printing_admin, duplicates_admin, retention_admin, rights_admin, stats_admin,
-                   sync_admin]
+                   sync_admin, sessions_admin]
 
 
 def build_parser() -> argparse.ArgumentParser:

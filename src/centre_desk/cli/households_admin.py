@@ -12,6 +12,7 @@ from centre_desk.domain.text import terminal_safe
 
 from .common import EXIT_OK, CliError, Context, Parser
 from .output import json_line
+from .sessions_admin import register_contact_correct
 
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 NOTHING = "nothing was imported"
@@ -156,3 +157,4 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     add.add_argument("--date", required=True, help="YYYY-MM-DD")
     add.add_argument("--note", default="")
     add.set_defaults(handler=cmd_contact_add)
+    register_contact_correct(contact)

@@ -30,7 +30,10 @@ def cmd_init(ctx: Context) -> int:
         raise CliError(f"a store already exists in {ctx.wiring.data_dir}; nothing was changed")
     profile = load_profile(a.profile)
     password = _read_password(PASSWORD_ENV, "administrator password")
-    details = CentreDetails(profile.id, a.centre_name, a.centre_address or "")
+    details = CentreDetails(profile.id, a.centre_name, a.centre_address or "",
+                            phone=a.centre_phone or profile.centre_contact.phone,
+                            email=a.centre_email or profile.centre_contact.email,
+                            opening_hours=a.opening_hours or profile.centre_contact.opening_hours)
     result = initialise_store(ctx.wiring.gate, details, a.admin, password, ctx.wiring.clock, ctx.wiring.passwords)
     sign_out(result.session)
     print(f"Created the store for {profile.name} in {ctx.wiring.data_dir}")
@@ -136,6 +139,9 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     init.add_argument("--profile", required=True, help="organisation profile id")
     init.add_argument("--centre-name", required=True)
     init.add_argument("--centre-address", default="")
+    init.add_argument("--centre-phone", default="", help="printed on receipts and notices for families")
+    init.add_argument("--centre-email", default="", help="printed on receipts and notices for families")
+    init.add_argument("--opening-hours", default="", help='e.g. "Monday to Friday, 9am to 4pm"')
     init.add_argument("--admin", required=True, help="username of the first administrator")
     init.set_defaults(handler=cmd_init)
 

@@ -10,12 +10,12 @@ privacy notice, the consent receipt and the household summary so that they alway
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
 from .consent import Decision, Method
-from .organisation import LawfulBasis, RetentionRule, StartEvent
+from .organisation import CentreContact, LawfulBasis, RetentionRule, StartEvent
 
 # --- privacy notice template ---------------------------------------------------------------------
 
@@ -119,6 +119,7 @@ class ConsentReceiptData:
     how_to_withdraw: str
     dpo_email: str
     printed_at: datetime
+    centre_contact: CentreContact = field(default_factory=CentreContact)
 
 
 # --- household summary ("What we hold about you") ------------------------------------------------
@@ -161,6 +162,7 @@ class HouseholdSummaryData:
     retention_statement: str
     dpo_email: str
     printed_at: datetime
+    centre_contact: CentreContact = field(default_factory=CentreContact)
 
 
 # --- shared wording ------------------------------------------------------------------------------

@@ -198,7 +198,8 @@ def ref_words(ref: str | None) -> str:
 
 def search_terms(household_fields: Mapping[str, Any], member: Member, ref: str | None = None) -> str:
     """The folded words one person is found by: names (and their joined forms), postcode (with and
-    without its space), phone numbers (digits only, and reversed for the last digits), the part of
+    without its space), the household's phone numbers and the person's own (digits only, and
+    reversed for the last digits), the part of
     the email before the @ (the domain would put one word on most rows and tell nobody apart), and
     date of birth (dd/mm/yyyy, ddmmyyyy and ISO)."""
     words: list[str] = []
@@ -210,8 +211,8 @@ def search_terms(household_fields: Mapping[str, Any], member: Member, ref: str |
     if postcode:
         words.append(fold(postcode))
         words.append(fold(postcode.replace(" ", "")))
-    for key in ("phone", "phone_other"):
-        value = household_fields.get(key)
+    phones = [household_fields.get("phone"), household_fields.get("phone_other"), member.fields.get("own_phone")]
+    for value in phones:
         if value:
             digits = _digits(str(value))
             if not digits:
@@ -220,10 +221,10 @@ def search_terms(household_fields: Mapping[str, Any], member: Member, ref: str |
             if digits.startswith("44"):
                 words.append("0" + digits[2:])
             words.append(phone_tail(digits))
-    email = household_fields.get("email")
-    if email:
-        local = str(email).rpartition("@")[0] or str(email)
-        words.append(fold(local).replace(TAIL_MARK, " "))
+    for email in (household_fields.get("email"), member.fields.get("own_email")):
+        if email:
+            local = str(email).rpartition("@")[0] or str(email)
+            words.append(fold(local).replace(TAIL_MARK, " "))
     dob = member.date_of_birth
     if dob:
         words.append(f"{dob:%d/%m/%Y} {dob:%d%m%Y} {dob.isoformat()}")

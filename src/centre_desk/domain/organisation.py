@@ -39,6 +39,26 @@ class ContactPoint:
 
 
 @dataclass(frozen=True)
+class CentreContact:
+    """How a family reaches the centre, as the store's settings give it (set-up wizard, profile)."""
+
+    phone: str = ""
+    email: str = ""
+    opening_hours: str = ""
+
+    def lines(self) -> tuple[str, ...]:
+        """One printed line per detail given, in plain words."""
+        out = []
+        if self.phone:
+            out.append(f"Phone: {self.phone}")
+        if self.email:
+            out.append(f"Email: {self.email}")
+        if self.opening_hours:
+            out.append(f"Open: {self.opening_hours}")
+        return tuple(out)
+
+
+@dataclass(frozen=True)
 class Regulator:
     name: str
     phone: str
@@ -158,6 +178,10 @@ class Organisation:
     how_we_collect: tuple[str, ...] = ()
     transfers_abroad: str = ""
     reach_statistics_age_limit: int | None = None  # e.g. 5: reach statistics for under-5s
+    # What the set-up wizard offers for a new centre's phone, email and hours (often the council's).
+    centre_contact: CentreContact = field(default_factory=CentreContact)
+    # The kinds of session a centre runs (stay-and-play, baby clinic...), as (id, name).
+    session_types: tuple[tuple[str, str], ...] = ()
     # The legal data controller when ``name`` is a service brand (a notice must name the
     # controller): "North Somerset Council" for "North Somerset Early Help and Children's Centres".
     data_controller: str | None = None

@@ -41,6 +41,8 @@ class Permission(StrEnum):
     BACKUP = "backup"
     SYNC = "sync"
     MERGE_HOUSEHOLDS = "merge_households"  # the duplicates review queue: dismiss and merge
+    PLAN_SESSIONS = "plan_sessions"
+    MANAGE_CENTRE = "manage_centre"
 
 
 _FRONT_LINE = frozenset(
@@ -53,6 +55,7 @@ _FRONT_LINE = frozenset(
         Permission.RECORD_CONSENT,
         Permission.PRINT,
         Permission.SYNC,
+        Permission.PLAN_SESSIONS,
     }
 )
 
@@ -67,6 +70,7 @@ _MANAGER = _FRONT_LINE | {
     Permission.VIEW_STATISTICS,
     Permission.VIEW_AUDIT,
     Permission.MERGE_HOUSEHOLDS,
+    Permission.MANAGE_CENTRE,
 }
 
 # Administrators run the system (staff, backups, imports, audit) and can do everything a manager

@@ -22,6 +22,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from centre_desk.domain.errors import DefinitionError
 from centre_desk.domain.organisation import (
+    CentreContact,
     ContactPoint,
     LawfulBasis,
     LegalHold,
@@ -37,6 +38,14 @@ from centre_desk.domain.organisation import (
     StartEvent,
 )
 from centre_desk.formspec.resources import resources_dir
+
+# Offered when a profile does not list its own session types.
+DEFAULT_SESSION_TYPES = (
+    {"id": "stay-and-play", "name": "Stay and play"},
+    {"id": "baby-clinic", "name": "Baby clinic"},
+    {"id": "drop-in", "name": "Drop-in"},
+    {"id": "parenting-course", "name": "Parenting course"},
+)
 
 PROFILE_FILE = "organisation.yaml"
 SCHEMA_FILE = "profile.schema.json"
@@ -492,4 +501,6 @@ def _build(doc: Mapping[str, Any]) -> Organisation:
         how_we_collect=_texts(doc.get("how_we_collect")),
         transfers_abroad=doc.get("transfers_abroad", ""),
         reach_statistics_age_limit=doc.get("reach_statistics_age_limit"),
+        centre_contact=CentreContact(**{k: str(v) for k, v in (doc.get("centre_contact") or {}).items()}),
+        session_types=tuple((t["id"], t["name"]) for t in doc.get("session_types") or DEFAULT_SESSION_TYPES),
     )

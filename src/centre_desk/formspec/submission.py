@@ -410,6 +410,20 @@ def _entries(n: int) -> str:
     return "entry" if n == 1 else "entries"
 
 
+def normalise_email(text: str) -> str | None:
+    """An email address with its domain in lower case; None when it is not one."""
+    text = text.strip()
+    if not _EMAIL.match(text) or len(text) > DEFAULT_MAX_LENGTH[FieldType.EMAIL]:
+        return None
+    local, _, domain = text.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def normalise_phone(text: str) -> str | None:
+    """A phone number tidied as the forms tidy it; None when it is not one."""
+    return _normalise_phone(text.strip())
+
+
 def _normalise_phone(text: str) -> str | None:
     """Tidy a phone number without reformatting it: ``+44 (0)7700-900123`` -> ``+44 7700 900123``.
 

@@ -32,7 +32,7 @@ from centre_desk.domain.documents import (
     retention_period_text,
 )
 from centre_desk.domain.errors import DefinitionError
-from centre_desk.domain.organisation import ContactPoint, Organisation, PostalAddress
+from centre_desk.domain.organisation import CentreContact, ContactPoint, Organisation, PostalAddress
 from centre_desk.formspec.form_files import fail, parse_yaml
 from centre_desk.formspec.profiles import profiles_root
 
@@ -60,6 +60,9 @@ PLACEHOLDERS: Mapping[str, str] = {
     "organisation": "the organisation's name",
     "data_controller": "the data controller",
     "centre": "the centre's name",
+    "centre_phone": "the centre's phone number (set-up wizard)",
+    "centre_email": "the centre's email address (set-up wizard)",
+    "opening_hours": "the centre's opening hours (set-up wizard)",
     "organisation_address": "the organisation's postal address",
     "organisation_web": "the organisation's website",
     "dpo_name": "the data protection officer's name",
@@ -249,13 +252,18 @@ def _key_text(keys: Sequence[str | int]) -> str:
 # --- filling in ----------------------------------------------------------------------------------
 
 
-def placeholder_values(org: Organisation, centre_name: str, template: NoticeTemplate) -> dict[str, str | None]:
-    """What each placeholder stands for; None where the profile does not say."""
+def placeholder_values(org: Organisation, centre_name: str, template: NoticeTemplate,
+                       contact: CentreContact | None = None) -> dict[str, str | None]:
+    """What each placeholder stands for; None where the profile (or the centre) does not say."""
     hold = org.legal_hold
+    contact = contact or CentreContact()
     return {
         "organisation": org.name,
         "data_controller": org.data_controller or org.name,
         "centre": centre_name.strip() or org.name,
+        "centre_phone": contact.phone or None,
+        "centre_email": contact.email or None,
+        "opening_hours": contact.opening_hours or None,
         "organisation_address": org.address.one_line(),
         "organisation_web": org.web,
         "dpo_name": org.dpo.name,
@@ -412,11 +420,12 @@ def notice_footer(template: NoticeTemplate) -> tuple[str, str]:
 
 
 def render_privacy_notice(org: Organisation, centre_name: str, template: NoticeTemplate, *,
-                          large_print: bool = False) -> bytes:
-    """The privacy notice as a PDF (A4, fonts embedded), standard or large print (16 pt)."""
+                          large_print: bool = False, contact: CentreContact | None = None) -> bytes:
+    """The privacy notice as a PDF (A4, fonts embedded), standard or large print (16 pt). With the
+    centre's ``contact`` details, they are printed under its name."""
     ns = _notice_styles(large_print)
     st = ns.st
-    values = placeholder_values(org, centre_name, template)
+    values = placeholder_values(org, centre_name, template, contact)
     src = template.source
     title = fill(template.title, values, source=src, key="title")
     story: list[Flowable] = [
@@ -426,6 +435,8 @@ def render_privacy_notice(org: Organisation, centre_name: str, template: NoticeT
     centre = values["centre"]
     if centre and centre != org.name:
         story.append(Paragraph(text(centre), st.meta))
+    if contact is not None and contact.lines():
+        story.append(Paragraph(" · ".join(text(line) for line in contact.lines()), st.meta))
     story += [
         Paragraph(f"Version <b>{text(template.version)}</b> · in effect from "
                   f"{text(long_date(template.effective_date))}", st.meta),

@@ -16,7 +16,7 @@ from centre_desk.domain.documents import (
     long_date,
     long_datetime,
 )
-from centre_desk.domain.organisation import Organisation
+from centre_desk.domain.organisation import CentreContact, Organisation
 
 from .styles import (
     FRAME_WIDTH,
@@ -149,6 +149,15 @@ def consent_story(people: Sequence[tuple[str, str]], consents: Sequence[ReceiptC
     return story
 
 
+def contact_story(centre_name: str, contact: CentreContact, st: Styles) -> list[Flowable]:
+    """"How to reach us": the centre's phone, email and opening hours, when the store has them."""
+    lines = contact.lines()
+    if not lines:
+        return []
+    heading = f"How to reach {text(centre_name)}" if centre_name else "How to reach us"
+    return [Paragraph(heading, st.h2), *bullets([text(line) for line in lines], st)]
+
+
 def render_consent_receipt(org: Organisation, data: ConsentReceiptData, *, large_print: bool = False) -> bytes:
     """A family's consent receipt as a PDF (A4, fonts embedded)."""
     st = get_styles(large_print)
@@ -188,6 +197,7 @@ def render_consent_receipt(org: Organisation, data: ConsentReceiptData, *, large
         Paragraph("If you take back your agreement, we stop from then on. It does not change anything we did "
                   "before you told us.", st.body),
     ]
+    story += contact_story(data.centre_name, data.centre_contact, st)
     info = DocumentInfo(
         title=f"Consent record – {data.household_ref}",
         subject="Consent receipt",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from centre_desk.domain.documents import ConsentReceiptData, HouseholdSummaryData, NoticeTemplate, PlainDocument
-from centre_desk.domain.organisation import Organisation
+from centre_desk.domain.organisation import CentreContact, Organisation
 from centre_desk.domain.retention import DestructionCertificate
 from centre_desk.domain.statistics import ReachReport
 from centre_desk.formspec.model import FormDefinition
@@ -38,8 +38,8 @@ class PdfRenderer:
         return load_notice_template(profile_id, self._profiles_root)
 
     def privacy_notice(self, org: Organisation, centre_name: str, template: NoticeTemplate, *,
-                       large_print: bool = False) -> bytes:
-        return render_privacy_notice(org, centre_name, template, large_print=large_print)
+                       large_print: bool = False, contact: CentreContact | None = None) -> bytes:
+        return render_privacy_notice(org, centre_name, template, large_print=large_print, contact=contact)
 
     def consent_receipt(self, org: Organisation, data: ConsentReceiptData, *, large_print: bool = False) -> bytes:
         return render_consent_receipt(org, data, large_print=large_print)

@@ -16,7 +16,7 @@ from centre_desk.domain.documents import (
 )
 from centre_desk.domain.organisation import Organisation
 
-from .receipt import consent_story
+from .receipt import consent_story, contact_story
 from .styles import (
     FRAME_WIDTH,
     MUTED,
@@ -137,6 +137,7 @@ def render_household_summary(org: Organisation, data: HouseholdSummaryData, *, l
                   f"ask us{' at ' + text(data.centre_name) if data.centre_name else ''} or email "
                   f"<b>{text(data.dpo_email)}</b>.", st.body),
     ]
+    story += contact_story(data.centre_name, data.centre_contact, st)
     info = DocumentInfo(
         title=f"What we hold about you – {data.household_ref}",
         subject="Household summary",

@@ -13,12 +13,13 @@ from typing import Protocol
 
 from centre_desk.domain.documents import ConsentReceiptData, HouseholdSummaryData, NoticeTemplate, PlainDocument
 from centre_desk.domain.errors import ValidationFailed
-from centre_desk.domain.organisation import Organisation
+from centre_desk.domain.organisation import CentreContact, Organisation
 from centre_desk.domain.retention import DestructionCertificate
 from centre_desk.domain.staff import Permission
 from centre_desk.domain.statistics import ReachReport
 from centre_desk.formspec.model import FormDefinition
 
+from .centre import read_centre_contact
 from .session import DeskSession
 
 PRINT_NOTICE = "print.notice"
@@ -31,7 +32,7 @@ class DocumentRenderer(Protocol):
     def notice_template(self, profile_id: str) -> NoticeTemplate: ...
 
     def privacy_notice(self, org: Organisation, centre_name: str, template: NoticeTemplate, *,
-                       large_print: bool = False) -> bytes: ...
+                       large_print: bool = False, contact: CentreContact | None = None) -> bytes: ...
 
     def consent_receipt(self, org: Organisation, data: ConsentReceiptData, *,
                         large_print: bool = False) -> bytes: ...
@@ -66,7 +67,8 @@ def print_privacy_notice(session: DeskSession, renderer: DocumentRenderer, org: 
         _check_organisation(uow.settings.get("profile_id"), org)
         centre_name = uow.settings.get("centre_name") or ""
         template = renderer.notice_template(org.id)
-        pdf = renderer.privacy_notice(org, centre_name, template, large_print=large_print)
+        pdf = renderer.privacy_notice(org, centre_name, template, large_print=large_print,
+                                      contact=read_centre_contact(uow.settings))
         session.audit(uow, PRINT_NOTICE, detail=f"notice {template.version}; {_size(large_print)}")
         uow.commit()
     return pdf

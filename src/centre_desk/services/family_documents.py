@@ -23,11 +23,12 @@ from centre_desk.domain.documents import (
 )
 from centre_desk.domain.errors import NotFound
 from centre_desk.domain.household import Household, Member
-from centre_desk.domain.organisation import Organisation
+from centre_desk.domain.organisation import CentreContact, Organisation
 from centre_desk.domain.referral import Referral
 from centre_desk.domain.staff import Permission
 from centre_desk.formspec.model import FieldDef, FieldType, FormDefinition
 
+from .centre import centre_contact
 from .consent import consent_history
 from .documents import DocumentRenderer
 from .households import CONTACT_TYPE_LABELS, MEMBERSHIP
@@ -42,10 +43,12 @@ def _centre(session: DeskSession) -> str:
         return uow.settings.get("centre_name") or ""
 
 
-def _how_to_withdraw(org: Organisation, centre: str) -> str:
+def _how_to_withdraw(org: Organisation, centre: str, contact: CentreContact) -> str:
     # The receipt adds the DPO's email itself; this sentence is about the people the family sees.
     where = f"at {centre}" if centre else "at the centre"
-    return (f"You can change your mind at any time. Tell any member of staff {where} or phone us. "
+    reach = f" or phone us on {contact.phone}" if contact.phone else (
+        f" or email us at {contact.email}" if contact.email else "")
+    return (f"You can change your mind at any time. Tell any member of staff {where}{reach}. "
             "It takes effect straight away.")
 
 
@@ -90,11 +93,13 @@ def consent_receipt_data(session: DeskSession, household_id: str) -> ConsentRece
     org = profile_of(session)
     h = _household(session, household_id)
     centre = _centre(session)
+    contact = centre_contact(session)
     today = session.clock.today()
     people = tuple(ReceiptPerson(m.full_name, ROLE_WORDS.get(m.role, m.role.title())) for m in h.members
                    if on_family_copy(m, today))
     return ConsentReceiptData(org.name, centre, _ref(h.id), people, _receipt_consents(session, org, h),
-                              _how_to_withdraw(org, centre), org.dpo.email or "", session.clock.now())
+                              _how_to_withdraw(org, centre, contact), org.dpo.email or "", session.clock.now(),
+                              contact)
 
 
 def _display(field: FieldDef, value: Any, services: dict[str, str]) -> str:
@@ -186,7 +191,7 @@ def household_summary_data(session: DeskSession, household_id: str) -> Household
     return HouseholdSummaryData(
         org.name, _centre(session), _ref(h.id), _labelled(household_fields, dict(h.fields), services), members,
         referral_entries, contact_entries, _receipt_consents(session, org, h), retention, org.dpo.email or "",
-        session.clock.now(),
+        session.clock.now(), centre_contact(session),
     )
 
 

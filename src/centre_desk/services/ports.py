@@ -18,6 +18,7 @@ from centre_desk.domain.duplicates import DuplicatePair, PersonRecord
 from centre_desk.domain.household import FieldChange, Household, SearchHit
 from centre_desk.domain.referral import Referral, StatusEvent
 from centre_desk.domain.retention import DestructionCertificate, Hold, HouseholdFacts
+from centre_desk.domain.sessions import Attendance, CentreSession
 from centre_desk.domain.signin import PendingEvent
 from centre_desk.domain.staff import Role, StaffMember
 from centre_desk.domain.statistics import ReachCounts
@@ -68,6 +69,12 @@ class HouseholdRepository(Protocol):
                     actor: str, at: datetime) -> None: ...
 
     def add_contacts_many(self, contacts: Sequence[tuple[str, date, str]], actor: str, at: datetime) -> None: ...
+
+    def update_contact(self, household_id: str, contact_id: str, on: date, kind: str, note: str,
+                       actor: str, at: datetime) -> dict[str, Any]:
+        """Correct one contact (NotFound if it is not this household's); returns its old body and
+        recomputes the household's last contact."""
+        ...
 
     def exists(self, household_id: str) -> bool: ...
 
@@ -269,6 +276,22 @@ class SyncServer(Protocol):
     def close(self) -> None: ...
 
 
+class SessionRepository(Protocol):
+    def add(self, cs: CentreSession) -> None: ...
+
+    def get(self, session_id: str) -> CentreSession | None: ...
+
+    def between(self, first: date, last: date) -> list[CentreSession]: ...
+
+    def add_attendance(self, items: Sequence[Attendance]) -> None: ...
+
+    def attendance(self, session_id: str) -> list[Attendance]: ...
+
+    def for_household(self, household_id: str) -> list[Attendance]: ...
+
+    def households_of(self, person_ids: Sequence[str]) -> dict[str, str]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls everything back."""
 
@@ -305,6 +328,9 @@ class UnitOfWork(Protocol):
 
     @property
     def sync(self) -> SyncRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
 
     def __enter__(self) -> Self: ...
 

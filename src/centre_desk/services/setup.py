@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from centre_desk.domain.clock import Clock
 from centre_desk.domain.errors import ValidationFailed
+from centre_desk.domain.organisation import CentreContact
 from centre_desk.domain.staff import Role, StaffMember, check_username
 
+from .centre import check_centre_contact, store_centre_contact
 from .ports import PasswordPolicy, StoreGate, UnitOfWork
 from .session import DeskSession
 
@@ -21,6 +23,9 @@ class CentreDetails:
     centre_name: str
     centre_address: str = ""
     training: bool = False
+    phone: str = ""
+    email: str = ""
+    opening_hours: str = ""
 
 
 @dataclass
@@ -30,12 +35,15 @@ class SetupResult:
 
 
 def check_centre(details: CentreDetails) -> CentreDetails:
+    """The centre's details tidied; ValidationFailed naming the field (name first, then contact)."""
     name = details.centre_name.strip()
     if not name:
         raise ValidationFailed.one("centre name", "is required")
     if len(name) > CENTRE_NAME_MAX:
         raise ValidationFailed.one("centre name", f"must be at most {CENTRE_NAME_MAX} characters")
-    return CentreDetails(details.profile_id, name, details.centre_address.strip(), details.training)
+    contact = check_centre_contact(details.phone, details.email, details.opening_hours)
+    return CentreDetails(details.profile_id, name, details.centre_address.strip(), details.training,
+                         contact.phone, contact.email, contact.opening_hours)
 
 
 def initialise_store(gate: StoreGate, details: CentreDetails, admin_username: str,
@@ -53,6 +61,7 @@ def initialise_store(gate: StoreGate, details: CentreDetails, admin_username: st
         uow.settings.set("centre_address", details.centre_address)
         uow.settings.set("created_at", now.isoformat())
         uow.settings.set("training", "1" if details.training else "0")
+        store_centre_contact(uow.settings, CentreContact(details.phone, details.email, details.opening_hours))
         uow.staff.add(admin, now, "system")
         uow.audit.append(now, "system", "store.created", detail=details.profile_id)
         uow.audit.append(now, "system", "staff.added", admin.id, Role.ADMINISTRATOR.value)

@@ -146,6 +146,8 @@ class SqlHouseholdRepository:
             h = replace(h, external_ref=before.external_ref)  # an edit on the form never drops it
         row.version = expected_version + 1
         row.body = _body(h, bool(body.get("synthetic")))
+        # Saved through the current form: the record says so (a version 1 household saved now is v2).
+        row.form_id, row.form_version = h.form_id, h.form_version
         row.updated_at = h.updated_at.isoformat()
         row.updated_by = actor
         self.s.flush()
@@ -174,6 +176,21 @@ class SqlHouseholdRepository:
                              body=_dumps({"date": on.isoformat(), "type": kind, "note": note})))
         self.s.flush()
         self.index.contacted([(household_id, on)])
+
+    def update_contact(self, household_id: str, contact_id: str, on: date, kind: str, note: str,
+                       actor: str, at: datetime) -> dict[str, Any]:
+        """Correct a contact in place (a new version); returns what it said before. The card's last
+        contact is recomputed, since a corrected date can move it back as well as on."""
+        row = self.s.get(RecordRow, contact_id)
+        if row is None or row.kind != CONTACT or row.household_id != household_id or row.deleted:
+            raise NotFound("no such contact")
+        before = json.loads(row.body)
+        row.body = _dumps({**before, "date": on.isoformat(), "type": kind, "note": note})
+        row.version += 1
+        row.updated_by, row.updated_at = actor, at.isoformat()
+        self.s.flush()
+        self.index.recompute_facts([household_id])
+        return dict(before)
 
     def add_contacts_many(self, contacts: Sequence[tuple[str, date, str]], actor: str, at: datetime) -> None:
         stamp = at.isoformat()

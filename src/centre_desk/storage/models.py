@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy import Boolean, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -50,6 +50,9 @@ class RecordRow(Base):
         Index("ix_records_kind", "kind"),
         Index("ix_records_household", "household_id", "kind"),
         Index("ix_records_server_seq", "server_seq"),
+        # A session's register (revision 0010_sessions); storage/sessions.py queries it verbatim.
+        Index("ix_records_attendance_session", text("json_extract(body, '$.session_id')"),
+              sqlite_where=text("kind = 'attendance'")),
     )
 
 

@@ -231,6 +231,10 @@ class SearchIndex:
         ids = [h.id for h in households]
         self._recompute_facts(ids)
 
+    def recompute_facts(self, household_ids: Sequence[str]) -> None:
+        """Last contact and flag of these cards, from the records (after a corrected contact)."""
+        self._recompute_facts(household_ids)
+
     def _recompute_facts(self, household_ids: Sequence[str] | None) -> None:
         where = "" if household_ids is None else "AND household_id IN (SELECT value FROM json_each(:ids))"
         params = {} if household_ids is None else {"ids": json.dumps(list(household_ids))}

@@ -15,6 +15,7 @@ from .referrals import SqlReferralRepository
 from .repositories import SqlAuditLog, SqlSettingsRepository, SqlStaffRepository
 from .retention import SqlRetentionRepository
 from .rights import SqlRightsRepository
+from .sessions import SqlSessionRepository
 from .sync_store import SqlSyncRepository
 
 
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
         self.retention = SqlRetentionRepository(self.session)
         self.rights = SqlRightsRepository(self.session)
         self.sync = SqlSyncRepository(self.session)
+        self.sessions = SqlSessionRepository(self.session)
         self._extend(self.session)
         return self
 

@@ -135,6 +135,16 @@ def describe_change(change: FieldChange, household: Household | None, form: Form
     """(what changed, before, after) in words: ``Jane Smith: Last name``, not ``member:…last_name``."""
     if change.field in HOUSEHOLD_LEVEL:  # written by a merge (services.duplicates), not by the form
         return HOUSEHOLD_LEVEL[change.field], str(change.old or ""), str(change.new or "")
+    if change.field.startswith("contact:"):
+        key = change.field.rpartition(".")[2]
+        words = {"date": "Contact: date", "type": "Contact: type", "note": "Contact: note"}.get(key, change.field)
+
+        def said(value: object) -> str:
+            if key == "type":
+                return CONTACT_TYPE_LABELS.get(str(value), str(value or ""))
+            return uk_date(str(value)) if key == "date" and value else str(value or "")
+
+        return words, said(change.old), said(change.new)
     if not change.field.startswith("member:"):
         f = _field(form, change.field)
         if f is None:

@@ -49,9 +49,11 @@ from .a11y import expose
 from .consent_section import ConsentSection
 from .contact_dialog import RecordContactDialog
 from .context import no_renderer
+from .correct_contact_dialog import CorrectContactDialog
 from .errors import describe
 from .forms.values import describe_value
 from .household_models import ID_ROLE, ContactsModel, DisclosuresModel, HistoryModel, MembersModel, uk_date
+from .person_details import PeopleOpener, PersonDetails
 from .print_actions import DocumentPrinter
 from .referrals_section import ReferralsSection
 from .rights_dialogs import DisclosureDialog, EraseDialog, RestrictDialog
@@ -208,11 +210,23 @@ class HouseholdView(QWidget):
         self.history_model = HistoryModel(self)
         self.members_view = _table("householdMembers", "People in the household")
         self.members_view.setModel(self.members_model)
+        # The selected person's details under the table; Enter or a double-click opens them alone.
+        self.person_details = PersonDetails(self.definition)
+        self.person_scroll = QScrollArea()
+        self.person_scroll.setObjectName("personDetailsScroll")
+        self.person_scroll.setWidgetResizable(True)
+        self.person_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.person_scroll.setWidget(self.person_details)
+        self.people = PeopleOpener(self.members_view, self.person_details, self.definition)
+        self.members_view.setAccessibleDescription("Enter or a double-click opens the person's details")
         self.contacts_view = _table("householdContacts", "Contacts with the household")
         self.contacts_view.setModel(self.contacts_model)
         # Notes are what grow; the rest are short.
         self.contacts_view.horizontalHeader().setStretchLastSection(False)
         self.contacts_view.horizontalHeader().setSectionResizeMode(ContactsModel.NOTE, QHeaderView.ResizeMode.Stretch)
+        self.correct_button = named(QPushButton("Correct se&lected contact…"), "correctContactAction",
+                                    "Correct selected contact", "The old details are kept in the changes")
+        self.correct_button.clicked.connect(self.correct_contact)
         self.history_view = _table("householdHistory", "History of changes")
         self.history_view.setModel(self.history_model)
         self.no_contacts = _empty_note("No contacts recorded yet. Use Record contact when the family comes to "
@@ -236,6 +250,10 @@ class HouseholdView(QWidget):
             if empty is not None:
                 box.addWidget(empty)
             box.addWidget(view, 1)
+            if view is self.members_view:
+                box.addWidget(self.person_scroll, 1)
+            if view is self.contacts_view:
+                box.addWidget(self.correct_button, 0, Qt.AlignmentFlag.AlignLeft)
             self.tabs.addTab(page, name)
         # Referrals: recording one and moving it on. A save reloads the page, so a safeguarding
         # concern just recorded shows in the banner at once.
@@ -332,6 +350,7 @@ class HouseholdView(QWidget):
         self.external_ref.setVisible(bool(household.external_ref))
         self.banner.setVisible(household.safeguarding_concern)
         self.members_model.set_household(household, self.definition, today)
+        self.people.set_household(household)
         self._show_contacts(record.contacts)
         self.history_model.set_history(record.history, household, self.definition)
         self.no_history.setText(f"No changes since the household was registered on "
@@ -373,12 +392,14 @@ class HouseholdView(QWidget):
         self.restrict_button.setAccessibleName("Lift the restriction" if r.household else "Restrict processing")
         self.erase_button.setVisible(session.actor.may(Permission.ERASE))
         self.contact_button.setEnabled(session.actor.may(Permission.RECORD_CONTACT))
+        self.correct_button.setEnabled(session.actor.may(Permission.RECORD_CONTACT))
 
     def _show_contacts(self, contacts: list[dict[str, Any]]) -> None:
         self.contacts = contacts
         self.contacts_model.set_contacts(contacts)
         self.no_contacts.setVisible(not contacts)
         self.contacts_view.setVisible(bool(contacts))
+        self.correct_button.setVisible(bool(contacts))
         self.tabs.setTabText(1, f"Contacts ({len(contacts)})")
         today = self._session().clock.today()
         if contacts:
@@ -470,6 +491,20 @@ class HouseholdView(QWidget):
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         dialog.open()
         self.rights_dialog = dialog
+
+    def correct_contact(self) -> CorrectContactDialog | None:
+        """The selected contact (the newest when none is), filled in to be put right."""
+        if self.household is None or not self.contacts or not self.correct_button.isEnabled():
+            return None
+        index = self.contacts_view.currentIndex()
+        contact = self.contacts[index.row() if index.isValid() else 0]
+        dialog = CorrectContactDialog(self._tasks, self._session, self.household.id, contact, self)
+        household_id = self.household.id
+        dialog.recorded.connect(lambda _changes: self.load(household_id, then=lambda: self.tabs.setCurrentIndex(1)))
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+        self.contact_dialog = dialog
+        return dialog
 
     def _referral_recorded(self) -> None:
         if self.household is not None:

@@ -39,6 +39,7 @@ from .desk import HouseholdDesk
 from .idle_lock import IdleLock, IdleWarning, LockScreen
 from .print_actions import NoticePrintActions
 from .reports.desk import ReportsDesk
+from .sessions.desk import SessionsDesk
 from .sync_status import install_sync
 from .widgets import APP_NAME, ActionButton, heading, keep_focus_in_view, named
 
@@ -203,6 +204,7 @@ class MainWindow(QMainWindow):
         self.start_page = StartPage(self._session.actor, self.workplace, self.idle_seconds)
         self.add_page(START_PAGE, self.start_page)
         self.households = HouseholdDesk(self)
+        self.sessions = SessionsDesk(self)
         self.printing = NoticePrintActions(self, context.renderer)
         self.reports = ReportsDesk(self)
         self.sync = install_sync(self, context.sync_connect)
@@ -221,6 +223,8 @@ class MainWindow(QMainWindow):
                                              household_page_words(actor)) if w), Permission.VIEW_HOUSEHOLD)
         page.add_action(desk.new_action, "Register a new household",
                         "Fill in the membership form with the family.", Permission.REGISTER_HOUSEHOLD)
+        page.add_action(self.sessions.action, "Sessions and registers",
+                        "Today's sessions: tick who came, add a session.", Permission.VIEW_HOUSEHOLD)
         page.add_action(desk.review_action, "Review likely duplicates",
                         "People who may have been registered twice: merge them, or say they are not the same.",
                         Permission.MERGE_HOUSEHOLDS)

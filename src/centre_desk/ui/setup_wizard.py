@@ -30,7 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from centre_desk.domain.errors import CentreDeskError, ValidationFailed
+from centre_desk.domain.organisation import CentreContact
 from centre_desk.domain.staff import PASSWORD_MIN, check_password, check_username
+from centre_desk.services.centre import OPENING_HOURS_MAX, check_centre_contact
 from centre_desk.services.setup import CENTRE_NAME_MAX, CentreDetails, initialise_store
 from centre_desk.services.training import TRAINING_HOUSEHOLDS
 
@@ -125,6 +127,15 @@ class CentrePage(QWizardPage):
                              "Optional. Press Tab to move on.")
         self.address.setTabChangesFocus(True)
         self.address.setFixedHeight(self.address.fontMetrics().lineSpacing() * 4 + 16)
+        # How families reach the centre: printed on receipts and privacy notices.
+        self._context = context
+        self._offered_for = ""
+        self.phone = line_edit("centrePhone", "Centre phone number", max_length=40)
+        self.email = line_edit("centreEmail", "Centre email address", max_length=254)
+        self.hours = line_edit("centreOpeningHours", "Opening hours", max_length=OPENING_HOURS_MAX)
+        self.hours.setPlaceholderText("For example: Monday to Friday, 9am to 4pm")
+        self.contact_problem = MessageLabel("centreContactProblem")
+        self.contact_problem.setMinimumHeight(0)
         self.training = named(QCheckBox("This is a &training desk: practice records only"),
                               "trainingDesk", "This is a training desk: practice records only",
                               "A training desk shows a banner so that nobody mistakes it for real records")
@@ -153,6 +164,13 @@ class CentrePage(QWizardPage):
         form.addRow(name_label, self.name)
         form.addRow(address_label, self.address)
         form.addRow("", note("Optional. Use a new line for each part of the address."))
+        for text_, edit in (("&Phone", self.phone), ("&Email", self.email), ("Opening &hours", self.hours)):
+            label = QLabel(text_)
+            label.setBuddy(edit)
+            form.addRow(label, edit)
+        form.addRow("", note("Printed on consent receipts and privacy notices, so that families know how "
+                             "to reach you."))
+        form.addRow("", self.contact_problem)
         form.addRow("", self.training)
         form.addRow("", self.training_store)
         form.addRow("", self.training_store_note)
@@ -160,11 +178,51 @@ class CentrePage(QWizardPage):
         layout.addLayout(form)
         layout.addStretch(1)
         self.setTabOrder(self.name, self.address)
-        self.setTabOrder(self.address, self.training)
+        self.setTabOrder(self.address, self.phone)
+        self.setTabOrder(self.phone, self.email)
+        self.setTabOrder(self.email, self.hours)
+        self.setTabOrder(self.hours, self.training)
         self.setTabOrder(self.training, self.training_store)
 
     def initializePage(self) -> None:
+        self._offer_profile_contact()
         self.name.setFocus()
+
+    def _offer_profile_contact(self) -> None:
+        """Fill in the profile's usual phone, email and hours once per chosen profile, leaving
+        anything already typed alone."""
+        wizard = self.wizard()
+        if self._context is None or not isinstance(wizard, SetupWizard):
+            return
+        profile_id = wizard.profile_page.profile_id()
+        if not profile_id or profile_id == self._offered_for:
+            return
+        self._offered_for = profile_id
+        try:
+            offered = self._context.profiles.load_profile(profile_id).centre_contact
+        except CentreDeskError:
+            return
+        for edit, value in ((self.phone, offered.phone), (self.email, offered.email),
+                            (self.hours, offered.opening_hours)):
+            if not edit.text().strip():
+                edit.setText(value)
+
+    def contact(self) -> CentreContact:
+        return check_centre_contact(self.phone.text(), self.email.text(), self.hours.text())
+
+    def validatePage(self) -> bool:
+        """Refuse to go on with a phone or email that is not one, saying which and focusing it."""
+        try:
+            self.contact()
+        except ValidationFailed as exc:
+            first = exc.problems[0]
+            self.contact_problem.show_problem(f"The {first.field} {first.problem}.")
+            target = {"centre phone": self.phone, "centre email": self.email}.get(first.field, self.hours)
+            target.setFocus()
+            target.selectAll()
+            return False
+        self.contact_problem.clear_message()
+        return True
 
     def isComplete(self) -> bool:
         return bool(self.name.text().strip())
@@ -285,8 +343,10 @@ class AdminPage(QWizardPage):
     def _create(self) -> None:
         wizard = self.wizard()
         assert isinstance(wizard, SetupWizard)
+        contact = wizard.centre_page.contact()
         details = CentreDetails(wizard.profile_page.profile_id(), wizard.centre_page.name.text(),
-                                wizard.centre_page.address.toPlainText(), wizard.centre_page.training.isChecked())
+                                wizard.centre_page.address.toPlainText(), wizard.centre_page.training.isChecked(),
+                                contact.phone, contact.email, contact.opening_hours)
         username, password = self.username.text().strip(), self.password.text()
         training = self._context.training if wizard.centre_page.training_store.isChecked() else None
         context = self._context

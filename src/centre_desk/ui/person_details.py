@@ -1,0 +1,173 @@
+"""One person's details on the household page, without opening Edit.
+
+``PersonDetails`` lists what the form recorded about one person, in the form's words and order,
+with an allergy or medical alert first and marked, since staff running a session must see it.
+The People tab shows it under the table for the selected person; Enter or a double-click on a
+person opens the same details in ``PersonDialog``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QScrollArea,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from centre_desk.domain.household import Household, Member
+from centre_desk.formspec.model import FieldDef, FormDefinition
+
+from .forms.values import describe_value
+from .household_models import ID_ROLE
+from .widgets import heading, named
+
+ALERT_FIELD = "medical_alert"
+# Shown in the heading or the table already.
+_NOT_LISTED = frozenset({"first_name", "last_name", "preferred_name"})
+
+
+def person_lines(member: Member, form: FormDefinition) -> list[tuple[FieldDef, str]]:
+    """(field, text) for every answer recorded about ``member``, the medical alert first."""
+    section = next((s for s in form.sections if s.repeated), None)
+    if section is None:
+        return []
+    lines = [(f, describe_value(f, member.get(f.id))) for f in section.fields if f.id not in _NOT_LISTED]
+    lines = [(f, text) for f, text in lines if text]
+    return sorted(lines, key=lambda line: line[0].id != ALERT_FIELD)
+
+
+class PersonDetails(QWidget):
+    """The details of one person, read-only and selectable, one labelled line per answer."""
+
+    def __init__(self, form: FormDefinition, object_name: str = "personDetails",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.form = form
+        self.title = heading("", 13, f"{object_name}Name")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.lines = QFormLayout()
+        self.lines.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.lines.setVerticalSpacing(6)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 8, 4, 4)
+        layout.addWidget(self.title)
+        layout.addLayout(self.lines)
+        layout.addStretch(1)
+        self.show_member(None)
+
+    def show_member(self, member: Member | None) -> None:
+        while self.lines.rowCount():
+            self.lines.removeRow(0)
+        if member is None:
+            self.title.setText("Choose a person to see their details")
+            return
+        self.title.setText(member.full_name)
+        lines = person_lines(member, self.form)
+        for f, text in lines:
+            label = QLabel(f"⚠ {f.label}" if f.id == ALERT_FIELD else f.label)
+            label.setStyleSheet("font-weight: bold; color: #a4161a;" if f.id == ALERT_FIELD
+                                else "color: palette(placeholder-text);")
+            value = QLabel(text)
+            value.setObjectName(f"person:{f.id}")
+            value.setAccessibleName(f.label)
+            value.setTextFormat(Qt.TextFormat.PlainText)
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            if f.id == ALERT_FIELD:
+                value.setStyleSheet("font-weight: bold; color: #a4161a;")
+            self.lines.addRow(label, value)
+        if not lines:
+            self.lines.addRow(QLabel("Nothing else is recorded about this person."))
+
+    def texts(self) -> dict[str, str]:
+        """Field id -> what is shown (for tests and screen-reader checks)."""
+        out = {}
+        for i in range(self.lines.rowCount()):
+            item = self.lines.itemAt(i, QFormLayout.ItemRole.FieldRole)
+            widget = item.widget() if item is not None else None
+            if isinstance(widget, QLabel) and widget.objectName().startswith("person:"):
+                out[widget.objectName()[len("person:"):]] = widget.text()
+        return out
+
+
+class PersonDialog(QDialog):
+    """A person's details on their own, opened from the People table; Esc or Enter closes it."""
+
+    def __init__(self, member: Member, form: FormDefinition, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("personDialog")
+        self.setAccessibleName(f"Details of {member.full_name}")
+        self.setWindowTitle(member.full_name)
+        self.details = PersonDetails(form, "personDialogDetails")
+        self.details.show_member(member)
+        scroll = QScrollArea()
+        scroll.setObjectName("personDialogScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.details)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.setObjectName("personDialogButtons")
+        close = buttons.button(QDialogButtonBox.StandardButton.Close)
+        named(close, "personDialogClose", "Close")
+        close.setDefault(True)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(buttons)
+        self.resize(520, 560)
+
+
+class PeopleOpener(QObject):
+    """Opens the person under the cursor of a people table on Enter or double-click, and keeps a
+    ``PersonDetails`` beside the table in step with the selection."""
+
+    def __init__(self, view: QTableView, details: PersonDetails, form: FormDefinition) -> None:
+        super().__init__(view)
+        self.view, self.details, self.form = view, details, form
+        self.household: Household | None = None
+        self.dialog: PersonDialog | None = None
+        view.doubleClicked.connect(lambda _index: self.open_current())
+        view.installEventFilter(self)
+        view.selectionModel().currentRowChanged.connect(lambda *_: self._follow())  # the model is set first
+
+    def set_household(self, household: Household | None) -> None:
+        """After the table's model was filled: the first person is selected and shown."""
+        self.household = household
+        model = self.view.model()
+        if household is not None and model.rowCount() and not self.view.currentIndex().isValid():
+            self.view.setCurrentIndex(model.index(0, 0))
+        self._follow()
+
+    def current(self) -> Member | None:
+        index = self.view.currentIndex()
+        if self.household is None or not index.isValid():
+            return None
+        person_id = index.siblingAtColumn(0).data(ID_ROLE)
+        return next((m for m in self.household.members if m.id == person_id), None)
+
+    def _follow(self) -> None:
+        self.details.show_member(self.current())
+
+    def open_current(self) -> PersonDialog | None:
+        member = self.current()
+        if member is None:
+            return None
+        dialog = PersonDialog(member, self.form, self.view.window())
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+        self.dialog = dialog
+        return dialog
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.view and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            return self.open_current() is not None
+        return False
