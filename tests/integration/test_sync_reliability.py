@@ -44,16 +44,14 @@ def pg_url() -> Iterator[str]:
 def org(pg_url: str) -> Org:
     from tests.integration.sync_harness import new_org
 
-    o = new_org(pg_url)
-    o.add_staff("alice", "manager")
-    o.add_staff("bob", "outreach")
-    o.add_staff("carol", "outreach")
-    return o
+    return new_org(pg_url)  # the schema and the organisation by ``init-db``
 
 
 @pytest.fixture
 def server_org(org: Org) -> Iterator[ServerOrg]:
     s = ServerOrg(org.db, org.org_id)
+    for name, role in (("alice", "manager"), ("bob", "outreach"), ("carol", "outreach")):
+        s.add_staff(name, role)  # in-process: a CLI process per member is seconds on a loaded machine
     yield s
     s.close()
 
@@ -170,7 +168,7 @@ def _open_push_transaction(conn: psycopg.Connection[Any], dbname: str) -> bool:
 @pytest.mark.slow
 def test_the_server_killed_during_a_push_transaction_then_restarted_loses_nothing(
         org: Org, server_org: ServerOrg, tmp_path: Path) -> None:
-    total = 1500  # three batches of 500
+    total = 1100  # batches of 500, 500 and 100; the kill comes during the second or third
     port = free_port()
     dbname = org.db.rsplit("/", 1)[1]
     with serving(org.db, tmp_path / "logs", port=port) as served:
@@ -210,7 +208,7 @@ def test_the_server_killed_during_a_push_transaction_then_restarted_loses_nothin
         assert result["pushed"] == total - after_kill and result["conflicts"] == 0
         assert device.status()["pending"] == 0
         b = LiveDevice(tmp_path / "b", served.url, server_org.code(), "bob")
-        assert b.status().households == total
+        assert b.sync().pulled >= total and b.status().households == total
         assert_no_duplicates_on_server(org.db, org.org_id)
         with _pg(org.db) as conn:
             (logged,) = conn.execute("SELECT count(*) FROM change_log").fetchone() or (0,)
