@@ -12,6 +12,7 @@ import socket
 import struct
 import threading
 from collections import deque
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -81,10 +82,8 @@ class TcpProxy:
 
     def close(self) -> None:
         self._closing = True
-        try:
+        with suppress(OSError):
             self._listener.close()
-        except OSError:
-            pass
 
     def __enter__(self) -> TcpProxy:
         return self
@@ -138,10 +137,8 @@ class TcpProxy:
                     _abort(server)
                 else:
                     # a clean end of one direction: pass the half-close on
-                    try:
+                    with suppress(OSError):
                         dst.shutdown(socket.SHUT_WR)
-                    except OSError:
-                        pass
 
         upstream = threading.Thread(target=pump, args=(client, server, "request"), daemon=True)
         upstream.start()
@@ -149,10 +146,8 @@ class TcpProxy:
         upstream.join(timeout=120)
         done.set()
         for s in (client, server):
-            try:
+            with suppress(OSError):
                 s.close()
-            except OSError:
-                pass
 
     def _count(self, conn: _Connection, direction: Direction, data: bytes) -> None:
         with self._lock:
@@ -164,14 +159,10 @@ class TcpProxy:
 
 def _abort(s: socket.socket) -> None:
     """Close with a reset (SO_LINGER 0), as a dropped network or a dead peer looks."""
-    try:
+    with suppress(OSError):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
-    try:
+    with suppress(OSError):
         s.close()
-    except OSError:
-        pass
 
 
 def _parse_requests(stream: bytes) -> list[RawRequest]:

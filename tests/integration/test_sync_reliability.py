@@ -13,13 +13,17 @@ server's (``centre-desk-server org digest``).
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import random
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -97,11 +101,10 @@ def test_connections_cut_at_random_byte_offsets_lose_and_duplicate_nothing(
         contacts: dict[str, int] = {}
         a_households: list[str] = []
         failures: list[str] = []
-        n = 0
         for round_no in range(16):
             # A registers and edits towns; B records contacts and edits phones: no field is edited
             # on both, so nothing may end as a conflict and every last value must survive.
-            n += 1
+            n = round_no + 1
             hid = a.register(household(n))
             a_households.append(hid)
             expected_town[hid], contacts[hid] = household(n)["town"], 0
@@ -178,8 +181,6 @@ def test_the_server_killed_during_a_push_transaction_then_restarted_loses_nothin
         a.close()
         device = Device(a.path, "alice")
         env = {"CENTRE_DESK_KDF_SECONDS": "0", "CENTRE_DESK_PASSWORD": GOOD_PASSWORD}
-        import os
-
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_")} | env
         sync = subprocess.Popen([sys.executable, "-m", "centre_desk.cli", "--data-dir", str(a.path), "--user",
                                  "alice", "sync", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -324,8 +325,6 @@ def test_two_workers_with_many_devices_pushing_at_once_all_succeed_without_dupli
 
 
 def _start_sync(device: Device) -> subprocess.Popen[str]:
-    import os
-
     env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_")}
     env.update(CENTRE_DESK_KDF_SECONDS="0", CENTRE_DESK_PASSWORD=GOOD_PASSWORD)
     return subprocess.Popen([sys.executable, "-m", "centre_desk.cli", "--data-dir", str(device.path), "--user",
@@ -334,3 +333,216 @@ def _start_sync(device: Device) -> subprocess.Popen[str]:
 
 
 __all__ = ["Served", "admin_run", "done"]
+
+
+# ---- 4. three devices, random offline edits, random sync orders (Hypothesis)
+
+USERS = (("alice", "manager"), ("bob", "outreach"), ("carol", "reception"))
+
+
+@dataclass(frozen=True)
+class Edit:
+    household_id: str
+    person_id: str | None
+    field: str
+    value: str
+    seen: str | None  # the value on the editing device just before: what it knowingly replaced
+    device: int
+
+
+@pytest.mark.slow
+def test_three_devices_editing_offline_then_syncing_in_random_orders_converge_and_lose_no_edit(
+        org: Org, tmp_path: Path) -> None:
+    from hypothesis import HealthCheck, settings
+    from hypothesis import strategies as st
+    from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
+
+    examples = itertools.count()
+    with serving(org.db, tmp_path / "logs") as served:
+
+        class ThreeDevices(RuleBasedStateMachine):
+            def __init__(self) -> None:
+                super().__init__()
+                self.n = next(examples)
+                self.org = ServerOrg(org.db)  # a fresh organisation for every example
+                for username, role in USERS:
+                    self.org.add_staff(username, role)
+                self.devices = [LiveDevice(tmp_path / f"ex{self.n}" / username, served.url, self.org.code(),
+                                           username) for username, _ in USERS]
+                self.registered: list[str] = []
+                self.contacts: Counter[str] = Counter()
+                self.edits: list[Edit] = []
+                self.values = itertools.count()
+
+            def _value(self, prefix: str) -> str:
+                return word(self.n * 10_000 + next(self.values), prefix)
+
+            @rule(i=st.integers(0, 2))
+            def register_household(self, i: int) -> None:
+                self.registered.append(self.devices[i].register(household(self.n * 1000 + len(self.registered))))
+
+            @precondition(lambda self: bool(self.registered))
+            @rule(i=st.integers(0, 2), pick=st.integers(0, 999), field=st.sampled_from(["town", "address_line2"]))
+            def edit_household_field(self, i: int, pick: int, field: str) -> None:
+                d = self.devices[i]
+                known = sorted(_known(d))
+                if not known:
+                    return
+                hid = known[pick % len(known)]
+                value = self._value("Place")
+                seen = d.show(hid).get(field)
+                d.edit(hid, {field: value})
+                self.edits.append(Edit(hid, None, field, value, seen, i))
+
+            @precondition(lambda self: bool(self.registered))
+            @rule(i=st.integers(0, 2), pick=st.integers(0, 999), member=st.integers(0, 1))
+            def edit_member_field(self, i: int, pick: int, member: int) -> None:
+                d = self.devices[i]
+                known = sorted(_known(d))
+                if not known:
+                    return
+                hid = known[pick % len(known)]
+                people = d.show(hid)["members"]
+                person = people[member % len(people)]
+                value = self._value("Name")
+                d.edit(hid, {"first_name": value}, person["id"])
+                self.edits.append(Edit(hid, person["id"], "first_name", value, person.get("first_name"), i))
+
+            @precondition(lambda self: bool(self.registered))
+            @rule(i=st.integers(0, 2), pick=st.integers(0, 999))
+            def add_contact(self, i: int, pick: int) -> None:
+                d = self.devices[i]
+                known = sorted(_known(d))
+                if known:
+                    hid = known[pick % len(known)]
+                    d.contact(hid)
+                    self.contacts[hid] += 1
+
+            @rule(i=st.integers(0, 2))
+            def sync_device(self, i: int) -> None:
+                self.devices[i].sync()
+
+            def teardown(self) -> None:
+                try:
+                    if hasattr(self, "devices"):
+                        self._everyone_syncs_twice_then_check()
+                finally:
+                    for d in getattr(self, "devices", []):
+                        d.close()
+                    self.org.close()
+
+            def _everyone_syncs_twice_then_check(self) -> None:
+                for _ in range(2):
+                    for d in self.devices:
+                        d.sync()
+                households, server_digest = self.org.digest()
+                assert households == len(self.registered)  # none lost, none twice
+                conflict_sets = []
+                for d in self.devices:
+                    st_ = d.status()
+                    assert (st_.pending, st_.households, st_.digest) == (0, households, server_digest), d.username
+                    conflict_sets.append(sorted(json.dumps(c, sort_keys=True) for c in d.conflicts()))
+                    for hid in self.registered:
+                        assert len(d.contacts(hid)) == self.contacts[hid], (d.username, hid)
+                assert conflict_sets[0] == conflict_sets[1] == conflict_sets[2]
+                conflicts = {(c["household_id"], c["person_id"], c["field"]): {v["value"] for v in c["values"]}
+                             for c in self.devices[0].conflicts()}
+                final: dict[tuple[str, str | None, str], Any] = {}
+                for hid in self.registered:
+                    shown = self.devices[0].show(hid)
+                    for f in ("town", "address_line2"):
+                        final[(hid, None, f)] = shown.get(f)
+                    for m in shown["members"]:
+                        final[(hid, m["id"], "first_name")] = m.get("first_name")
+                replaced = {(e.household_id, e.person_id, e.field, e.seen) for e in self.edits}
+                for e in self.edits:
+                    key = (e.household_id, e.person_id, e.field)
+                    kept = (final.get(key) == e.value or e.value in conflicts.get(key, set())
+                            or (*key, e.value) in replaced)
+                    assert kept, f"an edit vanished without a conflict: {e} (now {final.get(key)!r})"
+
+        run_state_machine_as_test(ThreeDevices, settings=settings(
+            max_examples=int(os.environ.get("SYNC_STATEFUL_EXAMPLES", "10")), stateful_step_count=14,
+            deadline=None, derandomize=True, database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+        assert "Traceback" not in served.log()
+
+
+# ---- 6. the API fuzzed from its OpenAPI document (schemathesis)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():  # values only: a message may name a field, never repeat its value
+            yield from _strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _strings(v)
+
+
+@pytest.mark.slow
+def test_the_sync_api_fuzzed_from_its_openapi_document_never_fails_or_echoes(
+        org: Org, server_org: ServerOrg, tmp_path: Path) -> None:
+    import schemathesis
+    from schemathesis.generation import GenerationMode
+
+    with serving(org.db, tmp_path / "logs") as served:
+        a = LiveDevice(tmp_path / "a", served.url, server_org.code(), "alice")
+        a.register(household(1))
+        a.sync()  # something to pull, a conflict id space to miss, an audit anchor to extend
+        with a.session.store.reader() as uow:
+            token = (uow.sync.config() or {})["token"]
+        auth = {"Authorization": f"Bearer {token}", "X-Centre-Desk-User": "alice"}
+        schema = schemathesis.openapi.from_url(served.url + "/openapi.json")
+        seen: Counter[str] = Counter()
+        problems: list[str] = []
+
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                _fuzz(operation, mode, served.url, auth, token, seen, problems)
+        (tmp_path / "problems.txt").write_text("\n".join(problems), encoding="utf-8")
+        assert problems == [], sorted(set(problems))[:10]
+        # The fuzzing reached the handlers: authenticated successes on every sync route.
+        for route in ("POST /v1/push 200", "GET /v1/pull 200", "GET /v1/conflicts 200", "GET /v1/digest 200"):
+            assert seen[route] > 0, sorted(seen.items())
+        a.sync()
+        assert_no_duplicates_on_server(org.db, org.org_id)
+        a_status = a.status()
+        assert (a_status.households, a_status.digest) == server_org.digest()
+        log = served.log()
+        assert "Traceback" not in log and "unexpected" not in log
+
+
+def _fuzz(operation: Any, mode: Any, url: str, auth: dict[str, str], token: str, seen: Counter[str],
+          problems: list[str]) -> None:
+    """Hypothesis cases for one operation; every call authenticated as a real device and member
+    (except enrolment, which takes none), so the fuzzing reaches the handlers."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis.errors import Unsatisfiable
+
+    name = f"{operation.method.upper()} {operation.path}"
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=int(os.environ.get("SYNC_FUZZ_EXAMPLES", "25")), deadline=None, database=None,
+              derandomize=True, suppress_health_check=list(HealthCheck))
+    def fuzz(case: Any) -> None:
+        response = case.call(base_url=url, headers={} if operation.path == "/v1/enrol" else dict(auth))
+        seen[f"{name} {response.status_code}"] += 1
+        if response.status_code >= 500:
+            sent_body = json.dumps(case.body, default=str)[:800] if case.body is not None else ""
+            problems.append(f"{name} ({mode}): {response.status_code} {response.text[:200]} for {sent_body}")
+        if response.status_code >= 400:
+            sent = [*_strings(case.body), *_strings(case.query or {}), *_strings(case.path_parameters or {}), token]
+            echoed = [s for s in sent if len(s) >= 8 and s in response.text]
+            if echoed:
+                problems.append(f"{name} ({mode}): {response.status_code} echoes {echoed[0][:20]!r}")
+
+    try:
+        fuzz()
+    except Unsatisfiable:
+        # Nothing to make invalid (GET /health, GET /v1/conflicts without parameters): only the
+        # negative mode can be empty, and the positive one has covered the operation.
+        assert not mode.is_positive, name
