@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from centre_desk.server.migrations import HEAD
+
 from .server_harness import (
     GOOD_PASSWORD,
     NOW,
@@ -48,7 +50,7 @@ def test_health_and_openapi(db_url: str, tmp_path: Path) -> None:
     with serving(db_url, tmp_path) as server, server.client() as client:
         health = client.get("/health")
         assert health.status_code == 200
-        assert health.json()["status"] == "ok" and health.json()["schema_revision"] == "0001"
+        assert health.json()["status"] == "ok" and health.json()["schema_revision"] == HEAD
         assert set(health.json()) == {"status", "schema_revision", "version"}
         spec = client.get("/openapi.json").json()
         assert {"/health", "/v1/enrol", "/v1/whoami"} <= set(spec["paths"])

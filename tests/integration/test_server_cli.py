@@ -9,6 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from centre_desk.server.migrations import HEAD
+
 from .server_harness import (
     GOOD_PASSWORD,
     OTHER_PROFILE,
@@ -53,7 +55,7 @@ def test_init_db_creates_the_schema_and_one_organisation_then_refuses_a_second_i
     engine.dispose()
     assert names[other] == "Taunton Early Help"
     assert names[org]  # the profile's own name when --org-name is not given
-    assert revision == "0001"
+    assert revision == HEAD
 
 
 def test_init_db_with_an_unknown_profile_creates_nothing(tmp_path: Path) -> None:

@@ -194,9 +194,13 @@ def test_revoked_device_and_disabled_member_are_refused_with_a_clear_message(
     ok(run(org.db, "staff", "disable", "bob", "--org", org.org_id))
     refused = b.run("sync")
     assert refused.returncode == 1 and "disabled" in refused.stderr and "Traceback" not in refused.stderr
+    a.register(IOANA)
     ok(run(org.db, "device", "revoke", a_id))
     refused = a.run("sync", "--json")
-    assert refused.returncode == 1 and "revoked" in refused.stderr and refused.stdout == ""
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert "revoked" in refused.stderr and "wiped" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (a.path / "keyslots.json").exists() and not (a.path / "store.db").exists()
+    assert org.digest()["households"] == 0  # nothing it held after revocation reached the server
 
 
 def test_unreachable_server_is_a_clear_error_and_the_outbox_keeps_everything(
@@ -274,3 +278,68 @@ def test_a_replayed_batch_answers_the_same_and_a_reused_key_with_another_body_is
         assert no_user.status_code == 401
     assert json.dumps(first.json())
     assert httpx is not None
+
+
+def _entries(n: int, actor: str = "staff-1") -> list[dict[str, object]]:
+    from datetime import UTC, datetime
+
+    from centre_desk.domain.audit import Head, entry_after
+
+    out: list[dict[str, object]] = []
+    head = None
+    for i in range(n):
+        e = entry_after(head, datetime(2026, 3, 2, 9, i, tzinfo=UTC), actor, "household.viewed", f"h-{i}")
+        head = Head(e.seq, e.hash)
+        out.append({"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action, "ref": e.record_ref,
+                    "detail": e.detail, "source": e.source, "prev_hash": e.prev_hash, "hash": e.hash})
+    return out
+
+
+def test_a_device_chain_that_does_not_extend_its_anchor_is_kept_aside_as_a_tamper_alert(
+        org: Org, served: Served) -> None:
+    with served.client() as http:
+        token = http.post("/v1/enrol", json={"code": org.code(), "username": "alice",
+                                             "password": GOOD_PASSWORD}).json()["device_token"]
+        headers = {"Authorization": f"Bearer {token}", "X-Centre-Desk-User": "alice"}
+        chain = _entries(3)
+        first = http.post("/v1/push", json={"audit": chain[:2]}, headers={**headers, "Idempotency-Key": "a" * 16})
+        assert first.json()["audit"] == {"status": "ok", "head": 2, "reason": None}
+        again = http.post("/v1/push", json={"audit": chain}, headers={**headers, "Idempotency-Key": "b" * 16})
+        assert again.json()["audit"]["head"] == 3  # entries already anchored are checked, then skipped
+        rewritten = _entries(4, actor="someone-else")  # a chain recomputed from the start: links all verify
+        bad = http.post("/v1/push", json={"audit": rewritten}, headers={**headers, "Idempotency-Key": "c" * 16})
+        assert bad.status_code == 200 and bad.json()["audit"]["status"] == "tamper"
+    verify = run(org.db, "audit", "verify", "--org", org.org_id)
+    assert verify.returncode == 0 and "3 entries, intact" in verify.stdout  # the anchored chain, not the rewrite
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(org.db.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tamper_alerts")).scalar_one() == 1
+        assert conn.execute(text("SELECT max(seq) FROM device_audit")).scalar_one() == 3
+    engine.dispose()
+
+
+def test_over_tls_the_device_pins_the_certificate_named_in_its_enrolment_code(tmp_path: Path) -> None:
+    from tests.integration.test_server_api import _self_signed
+
+    org = new_org(f"sqlite:///{tmp_path / 'server.db'}")
+    org.add_staff("alice", "manager")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "other").mkdir()
+    cert, key = _self_signed(tmp_path / "real")
+    impostor, _ = _self_signed(tmp_path / "other")
+    code = ok(run(org.db, "enrolment-code", "--org", org.org_id, "--tls-cert", str(cert)))
+    code = code.splitlines()[0].removeprefix("Enrolment code: ")
+    wrong = ok(run(org.db, "enrolment-code", "--org", org.org_id, "--tls-cert", str(impostor)))
+    wrong = wrong.splitlines()[0].removeprefix("Enrolment code: ")
+    with serving(org.db, tmp_path / "logs", "--tls-cert", str(cert), "--tls-key", str(key), scheme="https",
+                 verify=False) as served:
+        refused = admin_run(tmp_path / "b", "enrol", "--server", served.url, "--code", wrong, "--user", "alice")
+        assert refused.returncode == 1 and "certificate-mismatch" in refused.stderr
+        assert not (tmp_path / "b" / "store.db").exists()
+        done(admin_run(tmp_path / "a", "enrol", "--server", served.url, "--code", code, "--user", "alice"))
+        a = Device(tmp_path / "a", "alice")
+        a.register(IOANA)
+        assert a.sync()["pushed"] == 1
+        assert a.status()["digest"] == org.digest()["digest"]

@@ -73,6 +73,10 @@ class Context:
             del password
         return self._session
 
+    def forget_session(self) -> None:
+        """The store went away under the session (a revoked device wiped it)."""
+        self._session = None
+
     def close(self) -> None:
         from centre_desk.services.auth import sign_out
 

@@ -15,20 +15,21 @@ if TYPE_CHECKING:
 def _connect(config: dict[str, str], username: str) -> SyncServer:
     from centre_desk.sync.client import SyncClient
 
-    return SyncClient(config["server_url"], config["token"], username)
+    return SyncClient(config["server_url"], config["token"], username, pin=config.get("pin") or None)
 
 
 def _refused(exc: Exception) -> CliError:
-    from centre_desk.sync.client import SyncRefused
+    from centre_desk.domain.sync import ServerRefused
 
-    if isinstance(exc, SyncRefused):
-        hint = {"device-revoked": "; this device has been revoked on the server",
-                "member-disabled": "", "server-unreachable": "; nothing was lost, run sync again later"}
+    if isinstance(exc, ServerRefused):
+        hint = {"server-unreachable": "; nothing was lost, run sync again later"}
         return CliError(f"sync failed: {exc}{hint.get(exc.code, '')} [{exc.code}]")
     raise exc
 
 
 def cmd_enrol(ctx: Context) -> int:
+    from centre_desk.domain.codes import parse_code
+    from centre_desk.domain.sync import ServerRefused
     from centre_desk.services.auth import sign_out
     from centre_desk.services.sync import (
         create_enrolled_store,
@@ -36,18 +37,19 @@ def cmd_enrol(ctx: Context) -> int:
         parse_enrolment,
         sync_now,
     )
-    from centre_desk.sync.client import SyncClient, SyncRefused
+    from centre_desk.sync.client import SyncClient
 
     username = ctx.args.user
     if not username:
         raise CliError("--user is required for enrol")
     server_url = ctx.args.server.rstrip("/")
     existing = ctx.wiring.gate.exists()
+    pin = parse_code(ctx.args.code).fingerprint  # a mistyped code is refused before anything happens
     try:
-        client = SyncClient(server_url)
+        client = SyncClient(server_url, pin=pin)
         session = ctx.session() if existing else None  # an existing store: sign in locally first
         password = _read_password(PASSWORD_ENV, "password")
-        enrolment = parse_enrolment(client.enrol(ctx.args.code, username, password))
+        enrolment = parse_enrolment(client.enrol(ctx.args.code, username, password), pin)
         client.close()
         if session is None:
             session, recovery_key = create_enrolled_store(ctx.wiring.gate, ctx.wiring.clock, server_url,
@@ -68,18 +70,21 @@ def cmd_enrol(ctx: Context) -> int:
             print(f"Device: {enrolment.device_id}")
             print(f"Queued {queued} records; pushed {result.pushed}")
         print(f"Pulled {result.pulled}; conflicts {result.conflicts}")
-    except SyncRefused as exc:
+    except ServerRefused as exc:
         raise _refused(exc) from None
     return EXIT_OK
 
 
 def cmd_sync(ctx: Context) -> int:
+    from centre_desk.domain.sync import ServerRefused
     from centre_desk.services.sync import sync_now
-    from centre_desk.sync.client import SyncRefused
 
+    session = ctx.session()
     try:
-        result = sync_now(ctx.session(), _connect)
-    except SyncRefused as exc:
+        result = sync_now(session, _connect, wipe=ctx.wiring.gate.wipe)
+    except ServerRefused as exc:
+        if session.store.locked:
+            ctx.forget_session()  # wiped: there is nothing left to sign out of
         raise _refused(exc) from None
     if ctx.args.json:
         print(json_line({"pushed": result.pushed, "pulled": result.pulled, "conflicts": result.conflicts,
@@ -151,14 +156,14 @@ def cmd_conflicts_list(ctx: Context) -> int:
 
 
 def cmd_conflicts_resolve(ctx: Context) -> int:
+    from centre_desk.domain.sync import ServerRefused
     from centre_desk.services.sync import resolve_conflict, sync_now
-    from centre_desk.sync.client import SyncRefused
 
     session = ctx.session()
     try:
         resolve_conflict(session, _connect, ctx.args.conflict_id, ctx.args.value)
         sync_now(session, _connect)
-    except SyncRefused as exc:
+    except ServerRefused as exc:
         raise _refused(exc) from None
     print("Resolved")
     return EXIT_OK

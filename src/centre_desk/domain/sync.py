@@ -19,10 +19,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import CentreDeskError
+
 HOUSEHOLD = "household"
 APPEND_ONLY = frozenset({"contact", "consent", "referral", "referral-status", "change"})
 WHOLE_MEMBER = "*"
 SYNTHETIC = "synthetic"
+DEVICE_REVOKED = "device-revoked"
+
+
+class ServerRefused(CentreDeskError):
+    """The sync server turned a request down (its stable ``code``), or could not be reached
+    (``server-unreachable``)."""
+
+    def __init__(self, code: str, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from centre_desk.domain.clock import Clock
 from centre_desk.domain.crashpoints import reached
 from centre_desk.domain.errors import CentreDeskError, Conflict, NotFound, ValidationFailed
 from centre_desk.domain.staff import Permission, Role, StaffMember
-from centre_desk.domain.sync import batch_key
+from centre_desk.domain.sync import DEVICE_REVOKED, ServerRefused, batch_key
 
 from .ports import StoreGate, SyncServer, UnitOfWork
 from .session import DeskSession
@@ -75,9 +75,25 @@ def is_enrolled(uow: UnitOfWork) -> bool:
     return uow.sync.config() is not None
 
 
-def sync_now(session: DeskSession, connect: Connect, progress: Progress | None = None) -> SyncResult:
-    """Push everything waiting, then pull every page after the cursor, then refresh the conflicts."""
+def sync_now(session: DeskSession, connect: Connect, progress: Progress | None = None,
+             wipe: Callable[[], None] | None = None) -> SyncResult:
+    """Push everything waiting, then pull every page after the cursor, then refresh the conflicts.
+
+    ``wipe`` (the data directory's): called, after locking the store, when the server says this
+    device has been revoked, so a lost or stolen laptop loses its copy at its next contact."""
     session.require(Permission.SYNC)
+    try:
+        return _sync(session, connect, progress)
+    except ServerRefused as exc:
+        if exc.code != DEVICE_REVOKED or wipe is None:
+            raise
+        session.store.lock()
+        wipe()
+        raise ServerRefused(exc.code, "this device has been revoked on the server; its local store has been wiped",
+                            exc.status) from None
+
+
+def _sync(session: DeskSession, connect: Connect, progress: Progress | None) -> SyncResult:
     server = connect(_config(session), session.actor.username)
     note = progress or (lambda _stage, _done, _total: None)
     try:
@@ -225,16 +241,18 @@ class Enrolment:
     org_name: str
     profile_id: str
     member: StaffMember
+    pin: str | None = None  # the server certificate's SHA-256, from the enrolment code
 
 
-def parse_enrolment(answer: dict[str, Any]) -> Enrolment:
+def parse_enrolment(answer: dict[str, Any], pin: str | None = None) -> Enrolment:
     try:
         role = Role(answer["member_role"])
     except (KeyError, ValueError):
         raise ValidationFailed.one("server", "answered enrolment without a known role") from None
     member = StaffMember(str(answer["member_id"]), str(answer["member_username"]), role)
     return Enrolment(str(answer["device_id"]), str(answer["device_token"]), str(answer["organisation_id"]),
-                     str(answer.get("organisation_name") or ""), str(answer.get("profile_id") or ""), member)
+                     str(answer.get("organisation_name") or ""), str(answer.get("profile_id") or ""), member,
+                     pin)
 
 
 def create_enrolled_store(gate: StoreGate, clock: Clock, server_url: str, enrolment: Enrolment,
@@ -257,7 +275,8 @@ def create_enrolled_store(gate: StoreGate, clock: Clock, server_url: str, enrolm
         uow.audit.append(now, "system", "staff.added", member.id, member.role.value)
         uow.audit.append(now, "system", "recovery-key.issued")
         uow.audit.append(now, member.id, "device.enrolled", enrolment.device_id)
-        uow.sync.enrol(server_url, enrolment.device_id, enrolment.token, enrolment.org_id, queue_existing=False)
+        uow.sync.enrol(server_url, enrolment.device_id, enrolment.token, enrolment.org_id, queue_existing=False,
+                       pin=enrolment.pin)
 
     store, recovery_key = gate.create(member.id, member.username, password, populate)
     return DeskSession(store, member, clock), recovery_key
@@ -269,7 +288,8 @@ def enrol_existing_store(session: DeskSession, server_url: str, enrolment: Enrol
     with session.uow() as uow:
         if uow.sync.config() is not None:
             raise Conflict("this store is already enrolled with a sync server")
-        uow.sync.enrol(server_url, enrolment.device_id, enrolment.token, enrolment.org_id, queue_existing=True)
+        uow.sync.enrol(server_url, enrolment.device_id, enrolment.token, enrolment.org_id, queue_existing=True,
+                       pin=enrolment.pin)
         queued = uow.sync.pending_count()
         session.audit(uow, "device.enrolled", enrolment.device_id, f"{queued} records queued")
         uow.commit()

@@ -213,6 +213,16 @@ class DataDirectory:
     def exists(self) -> bool:
         return self.slots_path.exists() or self.store_path.exists()
 
+    def wipe(self) -> None:
+        """Remove the store (a device revoked on the sync server). The key slots go first: without
+        them, and without the recovery slot inside them, what is left of the database cannot be
+        decrypted. Backups taken here go too."""
+        import shutil
+
+        for name in (SLOTS_FILE, STORE_FILE, STORE_FILE + "-wal", STORE_FILE + "-shm", THROTTLE_FILE):
+            (self.path / name).unlink(missing_ok=True)
+        shutil.rmtree(self.path / BACKUP_DIR, ignore_errors=True)
+
     def throttle(self) -> FileThrottle:
         return FileThrottle(self.path / THROTTLE_FILE)
 

@@ -30,6 +30,7 @@ SETTING_ORG = "sync_org_id"
 SETTING_CURSOR = "sync_cursor"
 SETTING_AUDIT = "sync_audit_pushed"
 SETTING_LAST = "sync_last"
+SETTING_PIN = "sync_server_pin"
 
 _PENDING = text("""
 SELECT o.record_id, o.last_seq, f.action, f.before, l.op_id, l.kind, l.household_id,
@@ -89,12 +90,14 @@ class SqlSyncRepository:
         if device is None:
             return None
         return {"device_id": device, "server_url": self._get(SETTING_SERVER) or "",
-                "token": self._get(SETTING_TOKEN) or "", "org_id": self._get(SETTING_ORG) or ""}
+                "token": self._get(SETTING_TOKEN) or "", "org_id": self._get(SETTING_ORG) or "",
+                "pin": self._get(SETTING_PIN) or ""}
 
-    def enrol(self, server_url: str, device_id: str, token: str, org_id: str, *, queue_existing: bool) -> None:
+    def enrol(self, server_url: str, device_id: str, token: str, org_id: str, *, queue_existing: bool,
+              pin: str | None = None) -> None:
         """Record the enrolment; with ``queue_existing`` every live record goes into the outbox."""
         for key, value in ((SETTING_SERVER, server_url), (SETTING_TOKEN, token), (SETTING_ORG, org_id),
-                           (SETTING_CURSOR, "0"), (SETTING_AUDIT, "0")):
+                           (SETTING_CURSOR, "0"), (SETTING_AUDIT, "0"), (SETTING_PIN, pin or "")):
             self._set(key, value)
         if queue_existing:
             self.s.execute(text(
@@ -178,7 +181,8 @@ class SqlSyncRepository:
         held = {r[0]: r[1] for r in self.s.execute(
             text("SELECT id, body FROM records WHERE id IN (SELECT value FROM json_each(:ids))"),
             {"ids": json.dumps(ids)})}
-        new_rows = []
+        new_rows: list[dict[str, Any]] = []
+        seq_only: list[dict[str, Any]] = []
         for c in changes:
             rid, kind, hid = c["record_id"], c["kind"], c.get("household_id")
             if c["deleted"]:
@@ -191,7 +195,10 @@ class SqlSyncRepository:
                     if hid:
                         touched.add(hid)
                 continue
-            if rid in held:
+            own = rid in held and kind != HOUSEHOLD
+            if own and canonical_body(json.loads(held[rid])) == canonical_body(c["body"]):
+                seq_only.append({"seq": c["seq"], "id": rid})  # our own record coming back
+            elif rid in held:
                 self._put(c, held[rid])
             else:
                 new_rows.append(_row(c))
@@ -199,6 +206,8 @@ class SqlSyncRepository:
                 touched.add(hid)
         if new_rows:
             self.s.execute(_INSERT_RECORD, new_rows)
+        if seq_only:
+            self.s.execute(text("UPDATE records SET server_seq = :seq WHERE id = :id"), seq_only)
         self._set(SETTING_CURSOR, str(cursor))
         self._applying(False)
         live = sorted(touched - erased)

@@ -8,6 +8,7 @@ costs a few loopback round trips.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import socket
@@ -15,21 +16,18 @@ import ssl
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from centre_desk.domain.errors import CentreDeskError
+from centre_desk.domain.sync import ServerRefused
 
 TIMEOUT = 60.0
 
 
-class SyncRefused(CentreDeskError):
-    def __init__(self, code: str, message: str, status: int = 0) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
+class SyncRefused(ServerRefused):
+    """Raised by the client; ``domain.sync.ServerRefused`` is what services catch."""
 
 
 class SyncClient:
     def __init__(self, server_url: str, token: str | None = None, username: str | None = None,
-                 timeout: float = TIMEOUT) -> None:
+                 timeout: float = TIMEOUT, pin: str | None = None) -> None:
         parts = urlsplit(server_url.rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SyncRefused("bad-url", "--server: expected a URL such as https://sync.example.org")
@@ -40,16 +38,33 @@ class SyncClient:
         self.token = token
         self.username = username
         self.timeout = timeout
+        self.pin = pin.lower() if pin else None  # SHA-256 of the server certificate (DER), from the code
         self._conn: http.client.HTTPConnection | None = None
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
             host, port = self._parts.hostname or "", self._parts.port
             if self._parts.scheme == "https":
-                self._conn = http.client.HTTPSConnection(host, port, timeout=self.timeout,
-                                                         context=ssl.create_default_context())
+                if self.pin:
+                    # Pinned: a council's self-signed certificate is trusted exactly, and nothing else is.
+                    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                    context.check_hostname = False
+                    context.verify_mode = ssl.CERT_NONE
+                else:
+                    context = ssl.create_default_context()
+                conn: http.client.HTTPConnection = http.client.HTTPSConnection(host, port, timeout=self.timeout,
+                                                                               context=context)
+                conn.connect()
+                if self.pin:
+                    sock = conn.sock
+                    der = sock.getpeercert(binary_form=True) if isinstance(sock, ssl.SSLSocket) else None
+                    if not der or hashlib.sha256(der).hexdigest() != self.pin:
+                        conn.close()
+                        raise SyncRefused("certificate-mismatch", f"the certificate of {self.url} is not the one "
+                                          "named in the enrolment code; not connecting")
             else:
-                self._conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+                conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+            self._conn = conn
         return self._conn
 
     def close(self) -> None:
@@ -69,8 +84,8 @@ class SyncClient:
             send["Content-Type"] = "application/json"
         send.update(headers or {})
         for attempt in (1, 2):
-            conn = self._connection()
             try:
+                conn = self._connection()
                 conn.request(method, path, body=data, headers=send)
                 response = conn.getresponse()
                 raw = response.read()
