@@ -546,3 +546,26 @@ def _fuzz(operation: Any, mode: Any, url: str, auth: dict[str, str], token: str,
         # Nothing to make invalid (GET /health, GET /v1/conflicts without parameters): only the
         # negative mode can be empty, and the positive one has covered the operation.
         assert not mode.is_positive, name
+
+
+def test_values_postgresql_cannot_store_are_refused_with_the_field_named_not_a_503(
+        org: Org, server_org: ServerOrg, tmp_path: Path) -> None:
+    """What the fuzzing found: a NUL in any text, a \\u0000 in a JSON body, a cursor past bigint."""
+    with serving(org.db, tmp_path / "logs") as served, served.client() as http:
+        token = http.post("/v1/enrol", json={"code": server_org.code(), "username": "alice",
+                                             "password": GOOD_PASSWORD}).json()["device_token"]
+        headers = {"Authorization": f"Bearer {token}", "X-Centre-Desk-User": "alice", "Idempotency-Key": "k" * 16}
+        op = {"op_id": "op-1", "record_id": "r-1", "kind": "contact", "household_id": "h-1", "action": "put",
+              "body": {"date": "2026-01-01", "type": "session", "note": "secret\u0000note"}}
+        for bad, where in (({**op}, "operations.0"), ({**op, "body": {}, "record_id": "r\u00001"}, "operations.0")):
+            answer = http.post("/v1/push", json={"operations": [bad]}, headers=headers)
+            assert answer.status_code == 422 and answer.json()["error"] == "invalid-request", answer.text
+            assert answer.json()["message"].startswith(where) and "secret" not in answer.text
+        far = http.get("/v1/pull", params={"after": 2**63}, headers=headers)
+        assert far.status_code == 422 and far.json()["error"] == "invalid-request"
+        edit = {**op, "action": "edit", "body": None, "base_seq": 2**64}
+        assert http.post("/v1/push", json={"operations": [edit]}, headers=headers).status_code == 422
+        resolve = http.post("/v1/conflicts/x%00y/resolve", json={"value": "a"}, headers=headers)
+        assert resolve.status_code == 422
+        assert http.get("/v1/pull", params={"after": 0}, headers=headers).json()["changes"] == []
+        assert "unavailable" not in served.log()
