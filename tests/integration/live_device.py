@@ -107,6 +107,12 @@ class LiveDevice:
 
         return register_household(self.session, data).id
 
+    def import_many(self, households: list[dict[str, Any]]) -> None:
+        """Many households in one unit of work (the import service; the manager role)."""
+        from centre_desk.services.importing import import_households
+
+        import_households(self.session, households)
+
     def edit(self, household_id: str, values: dict[str, str], person_id: str | None = None) -> None:
         from centre_desk.services.households import edit_fields
 
