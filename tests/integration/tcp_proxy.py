@@ -158,9 +158,13 @@ class TcpProxy:
 
 
 def _abort(s: socket.socket) -> None:
-    """Close with a reset (SO_LINGER 0), as a dropped network or a dead peer looks."""
+    """Close at once, as a dropped network or a dead peer looks. ``shutdown`` first: a plain
+    close from this thread would not wake the other direction's thread blocked in ``recv`` on
+    the same socket, so the peer would hear nothing until its own timeout."""
     with suppress(OSError):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with suppress(OSError):
+        s.shutdown(socket.SHUT_RDWR)
     with suppress(OSError):
         s.close()
 

@@ -101,7 +101,7 @@ def test_connections_cut_at_random_byte_offsets_lose_and_duplicate_nothing(
         contacts: dict[str, int] = {}
         a_households: list[str] = []
         failures: list[str] = []
-        for round_no in range(12):
+        for round_no in range(24):
             # A registers and edits towns; B records contacts and edits phones: no field is edited
             # on both, so nothing may end as a conflict and every last value must survive.
             n = round_no + 1
@@ -349,6 +349,7 @@ class Edit:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # ten examples take about two minutes; shrinking a failure takes longer
 def test_three_devices_editing_offline_then_syncing_in_random_orders_converge_and_lose_no_edit(
         org: Org, tmp_path: Path) -> None:
     from hypothesis import HealthCheck, settings
@@ -501,6 +502,7 @@ def _strings(value: Any) -> Iterator[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_the_sync_api_fuzzed_from_its_openapi_document_never_fails_or_echoes(
         org: Org, server_org: ServerOrg, tmp_path: Path) -> None:
     import schemathesis
