@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import psycopg
@@ -148,7 +148,8 @@ def _known(device: LiveDevice) -> set[str]:
     from sqlalchemy import text
 
     with device.session.store.reader() as uow:
-        return {r[0] for r in uow.session.execute(text("SELECT id FROM records WHERE kind = 'household'"))}
+        rows = cast(Any, uow).session.execute(text("SELECT id FROM records WHERE kind = 'household'"))
+        return {r[0] for r in rows}
 
 
 def _random_cut(rng: random.Random) -> Cut:
@@ -316,8 +317,8 @@ def test_two_workers_with_many_devices_pushing_at_once_all_succeed_without_dupli
         assert_no_duplicates_on_server(org.db, org.org_id)
         server = org.digest()
         assert server["households"] == devices_n * each
-        for d in devices:
-            status = d.status()
+        for device in devices:
+            status = device.status()
             assert (status["pending"], status["households"], status["digest"]) == (
                 0, devices_n * each, server["digest"])
 
@@ -506,6 +507,7 @@ def _strings(value: Any) -> Iterator[str]:
 def test_the_sync_api_fuzzed_from_its_openapi_document_never_fails_or_echoes(
         org: Org, server_org: ServerOrg, tmp_path: Path) -> None:
     import schemathesis
+    from schemathesis.core.result import Ok
     from schemathesis.generation import GenerationMode
 
     with serving(org.db, tmp_path / "logs") as served:
@@ -520,6 +522,7 @@ def test_the_sync_api_fuzzed_from_its_openapi_document_never_fails_or_echoes(
         problems: list[str] = []
 
         for result in schema.get_all_operations():
+            assert isinstance(result, Ok), result
             operation = result.ok()
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 _fuzz(operation, mode, served.url, auth, token, seen, problems)
