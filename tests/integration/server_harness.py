@@ -120,8 +120,8 @@ class Served:
 
 @contextmanager
 def serving(db: str, log_dir: Path, *extra: str, now: datetime | None = NOW, scheme: str = "http",
-            verify: bool = True) -> Iterator[Served]:
-    port = free_port()
+            verify: bool = True, port: int | None = None) -> Iterator[Served]:
+    port = port or free_port()  # a given port: a restart where the devices already point
     env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_")}
     if now is not None:
         env["CENTRE_DESK_SERVER_FAKE_NOW"] = now.isoformat()

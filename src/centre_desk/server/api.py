@@ -7,6 +7,7 @@ unexpected exception is answered with ``server-error`` and logged by its type na
 """
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
@@ -24,6 +25,28 @@ from .db import Database, DatabaseError
 from .enrolment import Refused
 
 log = logging.getLogger("centre_desk.server")
+
+BIGINT = 2**63 - 1  # seqs and cursors are PostgreSQL bigint
+AUDIT_SEQ_MAX = 2**31 - 1  # device_audit.seq is an integer column
+
+
+def _storable(value: Any, where: str) -> None:
+    """PostgreSQL text and jsonb cannot hold U+0000, and JSON has no NaN or infinity (Python's
+    parser accepts them): refuse such a request with a 422 naming the field, not a 503 from the
+    database. Only the field's place is named, never what was sent (a dict key is input too)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise Refused(422, "invalid-request", f"{where}: a text value contains a NUL character")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise Refused(422, "invalid-request", f"{where}: a number is not finite")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _storable(key, where)
+            _storable(item, where)
+    elif isinstance(value, list):
+        for item in value:
+            _storable(item, where)
 
 
 class ErrorBody(BaseModel):
@@ -67,14 +90,14 @@ class Operation(BaseModel):
     kind: str = Field(min_length=1, max_length=40)
     household_id: str | None = Field(None, max_length=36)
     action: Literal["put", "edit", "tombstone"]
-    base_seq: int | None = Field(None, ge=0, description="the server seq the edit was based on")
+    base_seq: int | None = Field(None, ge=0, le=BIGINT, description="the server seq the edit was based on")
     envelope: dict[str, Any] = Field(default_factory=dict)
     body: dict[str, Any] | None = None
     changes: list[WireChange] | None = None
 
 
 class WireAuditEntry(BaseModel):
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=AUDIT_SEQ_MAX)
     at: str = Field(max_length=40)
     actor: str = Field(max_length=64)
     action: str = Field(max_length=64)
@@ -214,6 +237,7 @@ def create_app(db: Database, clock: Clock) -> FastAPI:
 
     @app.post("/v1/enrol", response_model=EnrolResponse, status_code=201, responses=ERRORS)
     def enrol(body: EnrolRequest) -> EnrolResponse:
+        _storable(body.model_dump(), "body")
         done = enrolment.enrol(db, clock, body.code, body.username, body.password)
         return EnrolResponse(device_id=done.device_id, device_token=done.token, organisation_id=done.org_id,
                              organisation_name=done.org_name, profile_id=done.profile_id, member_id=done.member_id,
@@ -236,10 +260,15 @@ def create_app(db: Database, clock: Clock) -> FastAPI:
              idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=64)],
              user: User = None) -> dict[str, Any]:
         who = _who(credentials)
-        return sync.push(db, clock, who, user, idempotency_key, body.model_dump(mode="json"))
+        payload = body.model_dump(mode="json")
+        for part in ("operations", "audit"):
+            for i, item in enumerate(payload[part]):
+                _storable(item, f"{part}.{i}")
+        _storable(idempotency_key, "Idempotency-Key")
+        return sync.push(db, clock, who, user, idempotency_key, payload)
 
     @app.get("/v1/pull", response_model=PullResponse, responses=ERRORS)
-    def pull(credentials: Bearer, user: User = None, after: Annotated[int, Query(ge=0)] = 0,
+    def pull(credentials: Bearer, user: User = None, after: Annotated[int, Query(ge=0, le=BIGINT)] = 0,
              limit: Annotated[int, Query(ge=1, le=sync.MAX_PULL)] = 1000) -> dict[str, Any]:
         return sync.pull(db, clock, _who(credentials), user, after, limit)
 
@@ -250,6 +279,8 @@ def create_app(db: Database, clock: Clock) -> FastAPI:
     @app.post("/v1/conflicts/{conflict_id}/resolve", response_model=Resolved, responses=ERRORS)
     def resolve(conflict_id: Annotated[str, Path(max_length=36)], body: Resolution, credentials: Bearer,
                 user: User = None) -> dict[str, Any]:
+        _storable(conflict_id, "conflict_id")
+        _storable(body.value, "value")
         return sync.resolve(db, clock, _who(credentials), user, conflict_id, body.value)
 
     @app.get("/v1/digest", response_model=DigestOut, responses=ERRORS)

@@ -167,7 +167,10 @@ class _Batch:
         action = op["action"]
         if action == "tombstone":
             self.records[op["record_id"]] = _tombstone(s, who, op, record, seq)
-        elif (record is not None and record.deleted) or (household is not None and household.deleted):
+        elif (record is not None and record.deleted) or (household is not None and household.deleted
+                                                         and op["kind"] not in KEPT_THROUGH_ERASURE):
+            # The proof of an erasure and the family's requests outlive the household, as they do on
+            # the device that erased it; anything else for an erased household never brings it back.
             result["status"] = "dropped-erased"
         elif record is None:
             if action == "edit":

@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
 from centre_desk.domain.household import Household, Member
 from centre_desk.formspec.model import FieldDef, FormDefinition
 
+from .a11y import expose
 from .forms.values import describe_value
 from .household_models import ID_ROLE
+from .style import problem_colour
 from .widgets import heading, named
 
 ALERT_FIELD = "medical_alert"
@@ -73,16 +75,16 @@ class PersonDetails(QWidget):
         lines = person_lines(member, self.form)
         for f, text in lines:
             label = QLabel(f"⚠ {f.label}" if f.id == ALERT_FIELD else f.label)
-            label.setStyleSheet("font-weight: bold; color: #a4161a;" if f.id == ALERT_FIELD
+            label.setStyleSheet(f"font-weight: bold; color: {problem_colour()};" if f.id == ALERT_FIELD
                                 else "color: palette(placeholder-text);")
             value = QLabel(text)
             value.setObjectName(f"person:{f.id}")
-            value.setAccessibleName(f.label)
+            expose(value, f.label)
             value.setTextFormat(Qt.TextFormat.PlainText)
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             if f.id == ALERT_FIELD:
-                value.setStyleSheet("font-weight: bold; color: #a4161a;")
+                value.setStyleSheet(f"font-weight: bold; color: {problem_colour()};")
             self.lines.addRow(label, value)
         if not lines:
             self.lines.addRow(QLabel("Nothing else is recorded about this person."))
@@ -138,12 +140,17 @@ class PeopleOpener(QObject):
         view.selectionModel().currentRowChanged.connect(lambda *_: self._follow())  # the model is set first
 
     def set_household(self, household: Household | None) -> None:
-        """After the table's model was filled: the first person is selected and shown."""
+        """After the table's model was filled: the first person is shown until one is chosen. (Not
+        selected: a selected row looks the same focused or not, which hides where the focus is.)"""
         self.household = household
-        model = self.view.model()
-        if household is not None and model.rowCount() and not self.view.currentIndex().isValid():
-            self.view.setCurrentIndex(model.index(0, 0))
         self._follow()
+
+    def _first(self) -> Member | None:
+        model = self.view.model()
+        if self.household is None or not model.rowCount():
+            return None
+        person_id = model.index(0, 0).data(ID_ROLE)
+        return next((m for m in self.household.members if m.id == person_id), None)
 
     def current(self) -> Member | None:
         index = self.view.currentIndex()
@@ -153,7 +160,7 @@ class PeopleOpener(QObject):
         return next((m for m in self.household.members if m.id == person_id), None)
 
     def _follow(self) -> None:
-        self.details.show_member(self.current())
+        self.details.show_member(self.current() or self._first())
 
     def open_current(self) -> PersonDialog | None:
         member = self.current()
