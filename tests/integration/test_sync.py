@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -388,4 +389,31 @@ def test_an_erasure_reaches_every_device_and_its_proof_stays_on_each(org: Org, s
         raw = b"".join(p.read_bytes() for p in device.path.rglob("*") if p.is_file())
         for value in PERSONAL[:3]:
             assert value.encode() not in raw  # the files are encrypted, and hold none of it in the clear
+    assert a.status()["digest"] == b.status()["digest"] == org.digest()["digest"]
+
+
+def test_a_merge_and_a_dismissal_made_on_one_device_reach_the_other(org: Org, served: Served, tmp_path: Path) -> None:
+    from tests.integration.test_duplicates_cli import FIRST, OTHER, SECOND
+
+    a, _ = enrol(org, served.url, tmp_path / "a", "alice")
+    a.register(FIRST, SECOND, OTHER, {**OTHER, "ref": "OLD-0004", "postcode": "BS21 6XZ"})
+    a.sync()
+    b, _ = enrol(org, served.url, tmp_path / "b", "alice")
+
+    def review(device: Device) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in device.ok("duplicates", "review", "--json").splitlines() if line]
+
+    keep, away = a.find("OLD-0001"), a.find("OLD-0002")
+    pairs = review(b)
+    assert len(pairs) == 3  # Aleksandra, Jan, and Ioana keyed twice
+    ioana = next(p for p in pairs if not {keep, away} & set(p["household_ids"]))
+    a.ok("duplicates", "dismiss", *ioana["person_ids"])
+    a.ok("duplicates", "merge", away, "--into", keep)
+    a.sync()
+    b.sync()
+    for device in (a, b):
+        assert review(device) == []  # the merged pair is one household now, the dismissed one stays dismissed
+        shown = device.show(away)  # the old id opens the household it joined
+        assert shown["household_id"] == keep and len(shown["members"]) == 4
+        assert [h["household_id"] for h in device.search("wojcik")] == [keep]
     assert a.status()["digest"] == b.status()["digest"] == org.digest()["digest"]

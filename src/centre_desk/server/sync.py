@@ -181,6 +181,11 @@ class _Batch:
                                       body=op.get("body") or {}, stamps={})
                 s.add(record)
                 self.records[record.id] = record
+        elif action == "put" and op["kind"] != record.kind:
+            # A record that changed kind as a whole: a household merged into another becomes a pointer
+            # to it (services.duplicates), with no personal data. Taken as sent; its field stamps go.
+            record.kind, record.body, record.envelope = op["kind"], op.get("body") or {}, op.get("envelope") or {}
+            record.stamps, record.seq = {}, seq
         elif record.kind == HOUSEHOLD:
             if action == "edit":
                 changes = [Change.from_wire(c) for c in op.get("changes") or []]

@@ -241,9 +241,9 @@ class SqlSyncRepository:
         stored = canonical_body(body)
         same = canonical_body(json.loads(held_body)) == stored
         self.s.execute(text(
-            "UPDATE records SET server_seq = :seq, body = :body, version = version + :bump, "
+            "UPDATE records SET server_seq = :seq, body = :body, kind = :kind, version = version + :bump, "
             "updated_at = coalesce(:ua, updated_at), updated_by = coalesce(:ub, updated_by) WHERE id = :id"),
-            {"seq": c["seq"], "body": held_body if same else stored, "bump": 0 if same else 1,
+            {"seq": c["seq"], "body": held_body if same else stored, "bump": 0 if same else 1, "kind": c["kind"],
              "ua": env.get("updated_at"), "ub": env.get("updated_by"), "id": c["record_id"]})
 
     def _rebase(self, record_id: str, server_body: dict[str, Any], local_body: dict[str, Any]) -> dict[str, Any]:
