@@ -280,6 +280,8 @@ class MergeDialog(QDialog):
             row += 1
         if not self.differing:
             grid.addWidget(QLabel("The household details are the same in both."), row, 0, 1, 3)
+            row += 1
+        grid.setRowStretch(row, 1)  # the rows stay together at the top, under their headings
 
         self.people = named(QListWidget(), "mergePeople", "People after the merge")
         for h in (into, merged):
@@ -300,9 +302,11 @@ class MergeDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Choose the value to keep where the two households differ. Everything else "
-                                "moves across: people, contacts, consents, referrals and history. The merged "
-                                "household's old id will open the one that stays."))
+        intro = QLabel("Choose the value to keep where the two households differ. Everything else "
+                       "moves across: people, contacts, consents, referrals and history. The merged "
+                       "household's old id will open the one that stays.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
         layout.addWidget(scroll, 1)
         layout.addWidget(QLabel("People after the merge:"))
         layout.addWidget(self.people)
