@@ -238,6 +238,60 @@ def test_duplicates_dialog(qtbot, store, tasks, shell_factory, family):
     dialog.reject()
 
 
+@pytest.mark.parametrize("page", ["sessions", "duplicates-review", "reach-statistics", "retention-review"])
+def test_the_pages_added_for_the_desk_reports_and_duplicates(qtbot, store, tasks, shell_factory, family, page):
+    main = open_main(qtbot, store, tasks, shell_factory)
+    action = {"sessions": main.sessions.action, "duplicates-review": main.households.review_action,
+              "reach-statistics": main.reports.statistics_action,
+              "retention-review": main.reports.retention_action}[page]
+    action.trigger()
+    settle(qtbot, tasks)
+    assert main.current_page_name() == page
+    check(qtbot, page, main)
+
+
+@pytest.mark.parametrize("which", ["log_disclosure", "restrict", "erase"])
+def test_the_rights_dialogs(qtbot, store, tasks, shell_factory, family, which):
+    household_id, _parent, _child = family
+    main = open_household(qtbot, store, tasks, shell_factory, household_id)
+    view = main.households.view
+    tab = next(i for i in range(view.tabs.count()) if view.tabs.tabText(i).startswith("Disclosures")) \
+        if which == "log_disclosure" else 0
+    view.tabs.setCurrentIndex(tab)
+    settle(qtbot, tasks)
+    dialog = getattr(view, which)()
+    assert dialog is not None, f"{which} is not offered to an administrator"
+    qtbot.waitExposed(dialog)
+    settle(qtbot, tasks)
+    check(qtbot, which.replace("_", " "), dialog)
+    dialog.reject()
+
+
+def test_the_merge_screen(qtbot, store, tasks, shell_factory):
+    from centre_desk.ui.duplicates_review import MergeDialog
+
+    from .test_duplicates_review import _show_review, _two_registrations
+
+    _two_registrations(store)
+    main = open_main(qtbot, store, tasks, shell_factory)
+    page = _show_review(qtbot, main, tasks)
+    page.merge_button.click()
+    dialog = modal(qtbot, MergeDialog)
+    check(qtbot, "merge households", dialog)
+    dialog.reject()
+
+
+def test_the_add_session_dialog(qtbot, store, tasks, shell_factory):
+    main = open_main(qtbot, store, tasks, shell_factory)
+    main.sessions.action.trigger()
+    settle(qtbot, tasks)
+    dialog = main.sessions.page.add_session()
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    check(qtbot, "add session", dialog)
+    dialog.reject()
+
+
 def test_print_preview(qtbot, store, tasks, shell_factory, family):
     from centre_desk.ui.print_preview import PrintPreviewDialog
 

@@ -298,7 +298,7 @@ class MergeDialog(QDialog):
 
         inner = QWidget()
         inner.setLayout(grid)
-        scroll = QScrollArea()
+        scroll = named(QScrollArea(), "mergeFields", "Values that differ")
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         layout = QVBoxLayout(self)

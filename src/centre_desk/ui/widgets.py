@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QBoxLayout,
+    QDateEdit,
     QFrame,
     QLabel,
     QLineEdit,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QTableView,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -370,3 +372,18 @@ def select_focused_row(view: QTableView) -> None:
     if index.isValid() and not view.selectionModel().isRowSelected(index.row(), index.parent()):
         view.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
                                      | QItemSelectionModel.SelectionFlag.Rows)
+
+
+class DateBox(QDateEdit):
+    """A date edit that Tab leaves: QDateTimeEdit keeps Tab for moving between its day, month and
+    year, so a row of them traps the keyboard. The arrow keys still move between the parts."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, next)
+
+
+class TimeBox(QTimeEdit):
+    """A time edit that Tab leaves (see ``DateBox``)."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, next)

@@ -39,10 +39,11 @@ from centre_desk.services.retention import (
 from centre_desk.services.session import DeskSession
 from centre_desk.services.statistics import reach_pdf, reach_statistics
 
+from ..a11y import StatusLabel, expose
 from ..errors import show_error
 from ..table_model import SORT_ROLE
 from ..tasks import TaskRunner
-from ..widgets import named, record_table
+from ..widgets import DateBox, named, record_table
 from .chart import BarChart
 from .models import PublishedTableModel, RetentionQueueModel
 
@@ -75,7 +76,7 @@ def _day(d: QDate) -> date:
 
 
 def _date_edit(name: str, accessible: str, value: QDate) -> QDateEdit:
-    edit = named(QDateEdit(value), name, accessible)
+    edit = named(DateBox(value), name, accessible)
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("dd/MM/yyyy")
     inner = edit.findChild(QLineEdit)
@@ -97,15 +98,17 @@ class StatisticsPage(QWidget):
         self.end = _date_edit("statsTo", "Period to", today)
         self.run_button = named(QPushButton("&Show statistics"), "statsRun", "Show statistics")
         self.run_button.clicked.connect(self.refresh)
-        self.print_button = named(QPushButton("&Print or save as PDF…"), "statsPrint",
-                                  "Print the statistics with charts, or save them as PDF")
+        self.print_button = named(QPushButton("&Print or save as PDF…"), "statsPrint", "Print or save as PDF",
+                                  "The statistics with their charts")
         self.print_button.clicked.connect(self.print_report)
         self.print_button.setEnabled(False)
         self.chooser = named(QComboBox(), "statsTable", "Table to show")
         named(self.chooser.view(), "statsTableList", "Table to show: choices")
         self.chooser.currentIndexChanged.connect(self._show_table)
-        self.note = named(QLabel("Counts of 1 to 4 are shown as <5; * hides a cell so that no <5 can be "
-                                 "worked out from the totals."), "statsNote", "About the numbers")
+        self.note = QLabel("Counts of 1 to 4 are shown as <5; * hides a cell so that no <5 can be "
+                           "worked out from the totals.")
+        self.note.setObjectName("statsNote")
+        expose(self.note, "About the numbers")
         self.note.setWordWrap(True)
         self.chart = named(BarChart(), "statsChart", "Chart of the table's row totals")
         self.model = PublishedTableModel()
@@ -181,7 +184,7 @@ class RetentionPage(QWidget):
         named(self.scope.view(), "retentionScopeList", "Which records to list: choices")
         self.scope.addItems(["Due now", "Due now or in the next 90 days"])
         self.scope.currentIndexChanged.connect(self.refresh)
-        self.summary = named(QLabel(""), "retentionSummary", "Review summary")
+        self.summary = StatusLabel("retentionSummary", "Review summary")
         self.model = RetentionQueueModel()
         self._proxy, self.view = record_table(self, self.model, SORT_ROLE, 2, "retentionQueue", "Retention review",
                                          "Households due for review: category, due date and any hold")
@@ -189,14 +192,15 @@ class RetentionPage(QWidget):
         self.view.selectionModel().currentChanged.connect(lambda *_: self._enable_row_actions())
         self.refresh_button = named(QPushButton("&Refresh"), "retentionRefresh", "Refresh the review")
         self.refresh_button.clicked.connect(self.refresh)
-        self.destroy_button = named(QPushButton("&Destroy what is due…"), "retentionDestroy",
-                                    "Destroy the records that are due and not held",
-                                    "Asks first; each record destroyed leaves a destruction certificate")
+        self.destroy_button = named(QPushButton("&Destroy what is due…"), "retentionDestroy", "Destroy what is due",
+                                    "The records that are due and not held; asks first, and each record "
+                                    "destroyed leaves a destruction certificate")
         self.destroy_button.clicked.connect(self.ask_destroy)
         self.hold_button = named(QPushButton("&Hold…"), "retentionHold", "Place a legal hold on the selected household",
                                  "Asks for the reason; a held household is never destroyed")
         self.hold_button.clicked.connect(self.ask_hold)
-        self.lift_button = named(QPushButton("&Lift hold"), "retentionLift", "Lift the selected household's own holds")
+        self.lift_button = named(QPushButton("&Lift hold"), "retentionLift", "Lift hold",
+                                 "Lifts the selected household's own holds")
         self.lift_button.clicked.connect(self.lift_selected)
         self.certificates_button = named(QPushButton("Destruction &certificates…"), "retentionCertificates",
                                          "Print or save the destruction certificates as PDF")

@@ -7,13 +7,11 @@ from datetime import date
 
 from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +23,7 @@ from centre_desk.services.sessions import add_session
 from ..errors import describe
 from ..forms.fields import SteadyComboBox
 from ..tasks import TaskRunner
-from ..widgets import MessageLabel, named
+from ..widgets import DateBox, MessageLabel, TimeBox, named
 from .models import name_inner_line
 
 
@@ -45,10 +43,10 @@ class AddSessionDialog(QDialog):
         self.kind = named(SteadyComboBox(), "sessionType", "Type of session")
         for type_id, name in types:
             self.kind.addItem(name, type_id)
-        self.day = named(QDateEdit(QDate(on.year, on.month, on.day)), "sessionDate", "Day of the session")
+        self.day = named(DateBox(QDate(on.year, on.month, on.day)), "sessionDate", "Day of the session")
         self.day.setDisplayFormat("dd/MM/yyyy")
-        self.starts = named(QTimeEdit(QTime(10, 0)), "sessionStart", "Starts at")
-        self.ends = named(QTimeEdit(QTime(11, 30)), "sessionEnd", "Ends at")
+        self.starts = named(TimeBox(QTime(10, 0)), "sessionStart", "Starts at")
+        self.ends = named(TimeBox(QTime(11, 30)), "sessionEnd", "Ends at")
         for time_edit in (self.starts, self.ends):
             time_edit.setDisplayFormat("HH:mm")
         named(self.kind.view(), "sessionTypeChoices", "Type of session: choices")

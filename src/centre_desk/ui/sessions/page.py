@@ -16,7 +16,6 @@ from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -39,7 +38,7 @@ from ..errors import describe
 from ..table_model import HeaderedTableModel
 from ..table_model import Index as _Index
 from ..tasks import TaskRunner
-from ..widgets import MessageLabel, heading, named
+from ..widgets import DateBox, MessageLabel, heading, named
 from .add_dialog import AddSessionDialog
 from .models import RegisterModel, SessionsModel, name_inner_line
 
@@ -121,7 +120,7 @@ class SessionsPage(QWidget):
         self.current: CentreSession | None = None
         self._households: dict[str, str] = {}
 
-        self.day = named(QDateEdit(), "sessionsDay", "Day", "The sessions of this day are listed")
+        self.day = named(DateBox(), "sessionsDay", "Day", "The sessions of this day are listed")
         self.day.setDisplayFormat("dd/MM/yyyy")
         name_inner_line(self.day)
         self.day.dateChanged.connect(lambda _d: self.load())
