@@ -126,7 +126,7 @@ def serving(db: str, log_dir: Path, *extra: str, now: datetime | None = NOW, sch
     if now is not None:
         env["CENTRE_DESK_SERVER_FAKE_NOW"] = now.isoformat()
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_file = log_dir / f"serve-{port}.log"
+    log_file = log_dir / f"serve-{port}-{time.monotonic_ns()}.log"  # a restart keeps the first log
     with log_file.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "centre_desk.server", "serve", "--db", db,
                                  "--port", str(port), *extra], stdout=out, stderr=subprocess.STDOUT, env=env)

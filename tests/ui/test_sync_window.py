@@ -11,16 +11,11 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -32,7 +27,7 @@ from centre_desk.ui.main_window import MainWindow
 from centre_desk.ui.setup_wizard import SetupWizard
 from centre_desk.ui.signin import SignInWindow
 from centre_desk.ui.sync_status import REVOKED_MESSAGE
-from tests.integration.server_harness import GOOD_PASSWORD, NOW, Served, free_port
+from tests.integration.server_harness import GOOD_PASSWORD, NOW, Served, free_port, serving
 from tests.integration.sync_harness import IOANA, ZOFIA, Org, enrol, new_org
 from tests.ui.conftest import make_context, press, sign_in_directly, type_text
 
@@ -40,40 +35,10 @@ SHOTS = os.environ.get("CENTRE_DESK_SCREENSHOTS")
 WAIT = 30_000
 
 
-@contextmanager
-def serve_on(db: str, log_dir: Path, port: int) -> Iterator[Served]:
+def serve_on(db: str, log_dir: Path, port: int) -> AbstractContextManager[Served]:
     """``centre-desk-server serve`` on a given loopback port (so it can be stopped and started
     again where an enrolled device expects it)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_")}
-    env["CENTRE_DESK_SERVER_FAKE_NOW"] = NOW.isoformat()
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_file = log_dir / f"serve-{port}-{time.monotonic_ns()}.log"
-    with log_file.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "centre_desk.server", "serve", "--db", db, "--port", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT, env=env)
-    served = Served(f"http://127.0.0.1:{port}", proc, log_file)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"serve exited with {proc.returncode}: {served.log()}")
-            try:
-                if httpx.get(served.url + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"serve did not answer within 60 s: {served.log()}")
-            time.sleep(0.2)
-        yield served
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    return serving(db, log_dir, port=port)
 
 
 class Peer:
