@@ -221,6 +221,49 @@ def test_contact_referral_and_next_step_dialogs(qtbot, store, tasks, shell_facto
     step.reject()
 
 
+def test_person_and_correct_contact_dialogs(qtbot, store, tasks, shell_factory, family):
+    from datetime import date
+
+    from centre_desk.services.households import record_contact
+
+    household_id, _parent, _child = family
+    main = open_household(qtbot, store, tasks, shell_factory, household_id)
+    record_contact(main.session, household_id, "phone-call", date(2026, 1, 6), "Rang about the group")
+    main.households.show_household(household_id)
+    settle(qtbot, tasks)
+    view = main.households.view
+    view.members_view.setFocus()
+    view.members_view.selectRow(1)
+    person = view.people.open_current()
+    assert person is not None
+    show_and_focus(qtbot, person)
+    check(qtbot, "person details", person)
+    person.reject()
+    settle(qtbot, tasks)
+    view.tabs.setCurrentIndex(1)
+    settle(qtbot, tasks)
+    correct = view.correct_contact()
+    assert correct is not None, "no contact to correct"
+    show_and_focus(qtbot, correct)
+    check(qtbot, "correct a contact", correct)
+    correct.reject()
+
+
+def test_start_page_with_open_requests(qtbot, store, tasks, shell_factory, family):
+    from datetime import date
+
+    from centre_desk.services.rights import add_request
+
+    _household_id, parent, _child = family
+    main = open_main(qtbot, store, tasks, shell_factory)
+    add_request(main.session, parent, "access", received=date(2026, 1, 5), identity_method="passport seen")
+    main.households.home()
+    settle(qtbot, tasks)
+    panel = main.households.requests
+    qtbot.waitUntil(lambda: panel.isVisible() and panel.model.rowCount() == 1, timeout=10_000)
+    check(qtbot, "start page with open requests", main)
+
+
 def test_duplicates_dialog(qtbot, store, tasks, shell_factory, family):
     from centre_desk.ui.duplicates_dialog import DuplicateDialog
 
@@ -326,6 +369,20 @@ def test_idle_warning(qtbot, store, tasks, shell_factory):
     main = open_main(qtbot, store, tasks, shell_factory)
     main.idle_warning.warn(60)
     check(qtbot, "idle lock warning", main)
+    main.idle_warning.dismiss()
+    main.sessions.action.trigger()
+    settle(qtbot, tasks)
+    dialog = main.sessions.page.add_session()
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    main.idle_warning.warn(60)
+    popup = main.idle_warning.over_dialog
+    assert popup is not None
+    qtbot.waitExposed(popup)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is popup, timeout=3000)
+    check(qtbot, "idle lock warning over a dialog", popup)
+    main.idle_warning.dismiss()
+    dialog.reject()
 
 
 def test_the_checker_finds_each_kind_of_defect(qtbot):

@@ -166,3 +166,58 @@ def test_a_warning_comes_before_the_lock_and_stay_signed_in_keeps_the_desk_open(
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not main.locked, timeout=10_000)
     assert focused() is button
+
+
+def test_the_warning_reaches_a_person_working_in_a_modal_dialog(qtbot, store, tasks, shell_factory):
+    """The bar in the main window cannot take the focus while a dialog is modal: the warning is
+    shown over the dialog, its Stay signed in works from the keyboard, and the focus goes back into
+    the dialog; a person typing in the dialog keeps typing there."""
+    from PySide6.QtWidgets import QApplication, QDialog, QPushButton
+
+    from centre_desk.ui.a11y import recent_announcements
+
+    main, _shell = _main_window(qtbot, store, tasks, shell_factory, idle_seconds=3)
+    dialog = QDialog(main)
+    dialog.setObjectName("someDialog")
+    dialog.setAccessibleName("Record a contact")
+    layout = QVBoxLayout(dialog)
+    note = QLineEdit()
+    note.setObjectName("noteBox")
+    note.setAccessibleName("Note")
+    button = QPushButton("Choose a date")
+    button.setObjectName("chooseDate")
+    button.setAccessibleName("Choose a date")
+    layout.addWidget(note)
+    layout.addWidget(button)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    button.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is button, timeout=3000)
+    warning = main.idle_warning
+
+    qtbot.waitUntil(lambda: warning.over_dialog is not None, timeout=5000)
+    popup = warning.over_dialog
+    assert popup is not None and popup.isVisible() and popup.parentWidget() is dialog
+    assert "will lock in" in popup.text.text()
+    assert any("will lock in" in text for _name, text in recent_announcements)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is popup.stay_button, timeout=3000)
+    press(qtbot, Qt.Key.Key_Space)
+    assert warning.over_dialog is None and not popup.isVisible()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is button, timeout=3000)
+    qtbot.wait(1500)  # past the moment the desk would have locked
+    assert not main.locked and dialog.isVisible()
+
+    # Typing in the dialog: the warning shows without taking the text box's focus, and the next
+    # key lands in the text and keeps the desk open.
+    note.setFocus()
+    type_text(qtbot, "Rang")
+    qtbot.waitUntil(lambda: warning.over_dialog is not None, timeout=5000)
+    assert QApplication.focusWidget() is note
+    type_text(qtbot, " back")
+    assert warning.over_dialog is None and note.text() == "Rang back"
+
+    # Unanswered, the lock closes the dialog (nothing left on screen) and the warning with it.
+    qtbot.waitUntil(lambda: warning.over_dialog is not None, timeout=5000)
+    qtbot.waitUntil(lambda: main.locked, timeout=5000)
+    assert warning.over_dialog is None and not dialog.isVisible()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from centre_desk.app import connect_sync
 from centre_desk.sync.client import SyncClient
+from centre_desk.ui.a11y_check import Checker
 from centre_desk.ui.conflicts_dialog import ConflictsDialog
 from centre_desk.ui.main_window import MainWindow
 from centre_desk.ui.setup_wizard import SetupWizard
@@ -227,13 +228,14 @@ def test_the_indicator_goes_from_offline_to_up_to_date_and_a_save_is_pushed_soon
     # The server is down now: the window opens anyway and says it is offline.
     window = open_window(shell_factory, tasks, qtbot, a.path)
     indicator = window.sync.indicator
-    assert indicator.objectName() == "syncStatus" and indicator.accessibleName() == "Sync status"
+    assert indicator.objectName() == "syncStatus" and indicator.accessibleName().startswith("Sync status")
     button = window.toolbar.widgetForAction(window.sync.action)
     assert button is not None and button.accessibleName() == "Sync now"
     assert window.sync.action in window.toolbar.actions() and window.sync.action.isVisible()
     assert window.sync.action in window.file_menu.actions()
     wait_text(qtbot, window, "Offline")
     assert "Offline" in " ".join(indicator.announced)
+    assert indicator.accessibleName() == f"Sync status: {indicator.text()}"  # holds the words shown
     for width, height in ((1280, 800), (1024, 768)):
         window.resize(width, height)
         shoot(window.statusBar(), f"status-bar-offline-{width}x{height}")
@@ -323,6 +325,8 @@ def test_a_manager_resolves_a_conflict_in_the_dialog_and_the_other_device_gets_i
     window = open_window(shell_factory, tasks, qtbot, a.path)
     wait_text(qtbot, window, "1 conflict to resolve")
     assert window.sync.conflicts_action is not None and window.sync.conflicts_action.isEnabled()
+    found = Checker().check("main window with the sync indicator", window)
+    assert not found, "\n".join(map(str, found))
     for width, height in ((1280, 800), (1024, 768)):
         window.resize(width, height)
         shoot(window.statusBar(), f"status-bar-conflicts-{width}x{height}")
@@ -344,6 +348,9 @@ def test_a_manager_resolves_a_conflict_in_the_dialog_and_the_other_device_gets_i
         window.resize(width, height)
         dialog.resize(min(900, width - 40), min(620, height - 40))
         shoot(dialog, f"conflicts-dialog-{width}x{height}")
+    # The accessibility check of tests/ui/test_accessibility.py, on the screens that need a server.
+    found = Checker().check("conflicts dialog", dialog)
+    assert not found, "\n".join(map(str, found))
 
     # Keyboard only: the list has the focus; Tab to the values; a typed value that the form
     # would refuse is refused here too, naming the field.

@@ -37,6 +37,7 @@ from centre_desk.services.profile import form as form_definition
 from centre_desk.services.session import DeskSession
 from centre_desk.services.sync import list_conflicts
 
+from .a11y import StatusLabel
 from .errors import describe
 from .forms.values import describe_value, display_values, lower_first, problem_sentence
 from .household_models import uk_date
@@ -259,8 +260,9 @@ class ConflictsDialog(QDialog):
         self.message = MessageLabel("conflictsMessage")
         self.corrected.returnPressed.connect(self.resolve)
         self.corrected.textChanged.connect(lambda _t: self.message.clear_message())
-        self.status = note("Loading the open conflicts…", "conflictsStatus")
-        self.status.setAccessibleName("Conflicts status")
+        self.status = StatusLabel("conflictsStatus", "Conflicts status")
+        self.status.setStyleSheet("color: palette(placeholder-text);")
+        self.status.show_quietly("Loading the open conflicts…")
         self.resolve_button = named(QPushButton("&Resolve with this value"), "resolveConflictButton",
                                     "Resolve with this value")
         self.resolve_button.clicked.connect(self.resolve)

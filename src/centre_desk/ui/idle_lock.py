@@ -18,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -138,6 +139,44 @@ class IdleLock(QObject):
         return False
 
 
+class _WarningOverDialog(QDialog):
+    """The same warning, over a modal dialog: the bar in the main window cannot take the focus
+    while a dialog is modal, and may be hidden behind it. A child of that dialog, not modal itself,
+    so its button takes clicks and keys while the dialog stays open."""
+
+    def __init__(self, bar: IdleWarning, over: QWidget) -> None:
+        super().__init__(over, Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint)
+        self.setModal(False)
+        self.setObjectName("idleWarningOverDialog")
+        self.setWindowTitle("The desk is about to lock")
+        self.setAccessibleName("The desk is about to lock")
+        self.setStyleSheet(bar.styleSheet().replace("#idleWarning ", "#idleWarningOverDialog "))
+        self.text = QLabel(bar.text.text())
+        self.text.setObjectName("idleWarningOverDialogText")
+        self.text.setWordWrap(True)
+        self.text.setMinimumWidth(points(300))
+        self.stay_button = named(QPushButton("Stay signed in"), "staySignedInOverDialogButton",
+                                 "Stay signed in", "Any key or mouse movement also keeps the desk unlocked")
+        self.stay_button.setAutoDefault(True)
+        self.stay_button.setDefault(True)
+        self.stay_button.clicked.connect(bar.stay_requested)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(14, 8, 14, 8)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.stay_button)
+
+    def place(self) -> None:
+        """Across the top of the dialog it warns about, so it is seen where the person looks."""
+        owner = self.parentWidget()
+        if owner is None:
+            return
+        self.adjustSize()
+        width = max(self.sizeHint().width(), min(owner.width(), points(520)))
+        self.resize(width, self.sizeHint().height())
+        top = owner.mapToGlobal(owner.rect().topLeft())
+        self.move(top.x() + (owner.width() - width) // 2, top.y() + 8)
+
+
 class IdleWarning(QFrame):
     """"The desk locks in N seconds": a bar across the top of the window, with Stay signed in.
 
@@ -166,33 +205,61 @@ class IdleWarning(QFrame):
         layout.addWidget(self.stay_button)
         self._countdown = Countdown(self._tick, lambda: None, self)
         self.focus_before: QWidget | None = None
+        self.over_dialog: _WarningOverDialog | None = None
         self.setVisible(False)
+
+    @property
+    def showing(self) -> bool:
+        """The warning is up: as the bar, or over a modal dialog."""
+        return self.isVisible() or self.over_dialog is not None
 
     def _tick(self, remaining: int) -> None:
         unit = "second" if remaining == 1 else "seconds"
         self.text.setText(f"The desk will lock in {remaining} {unit} because it has not been used. "
                           "Press a key or choose Stay signed in to keep working.")
         self.text.setAccessibleDescription(self.text.text())
+        if self.over_dialog is not None:
+            self.over_dialog.text.setText(self.text.text())
+            self.over_dialog.text.setAccessibleDescription(self.text.text())
 
     def warn(self, seconds: int) -> None:
         focus = QApplication.focusWidget()
+        typing = focus is not None and focus.testAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled)
+        modal = QApplication.activeModalWidget()
+        over = modal if modal is not None and not modal.isAncestorOf(self) else None
         self.focus_before = focus if focus is not None and focus is not self.stay_button else None
         self._countdown.start(seconds)
         self.setVisible(True)
-        announce(self, self.text.text(), urgent=True)
-        typing = focus is not None and focus.testAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled)
+        if over is not None:
+            popup = self.over_dialog = _WarningOverDialog(self, over)
+            popup.text.setAccessibleDescription(self.text.text())
+            # Typing in the dialog: the warning shows without taking the focus from their text.
+            popup.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, typing)
+            popup.place()
+            popup.show()
+            button = popup.stay_button
+        else:
+            button = self.stay_button
+        announce(button, self.text.text(), urgent=True)
         if not typing:
-            self.stay_button.setFocus(Qt.FocusReason.OtherFocusReason)
+            if over is not None:
+                button.window().activateWindow()
+            button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def dismiss(self) -> None:
         """Hide, and give the focus back to where it was."""
-        if not self.isVisible():
+        if not self.showing:
             return
         self._countdown.stop()
-        had_focus = self.stay_button.hasFocus()
+        popup, self.over_dialog = self.over_dialog, None
+        had_focus = self.stay_button.hasFocus() or (popup is not None and popup.stay_button.hasFocus())
         self.setVisible(False)
+        if popup is not None:
+            popup.hide()
+            popup.deleteLater()
         before, self.focus_before = self.focus_before, None
         if had_focus and before is not None and shiboken6.isValid(before) and before.isVisible():
+            before.window().activateWindow()
             before.setFocus(Qt.FocusReason.OtherFocusReason)
 
 

@@ -390,7 +390,8 @@ class MainWindow(QMainWindow):
         self._locked = True
         self._idle.disarm()
         focus = QApplication.focusWidget()
-        if focus is self.idle_warning.stay_button:
+        popup = self.idle_warning.over_dialog
+        if focus is self.idle_warning.stay_button or (popup is not None and focus is popup.stay_button):
             focus = self.idle_warning.focus_before
         self.idle_warning.focus_before = None
         self.idle_warning.dismiss()

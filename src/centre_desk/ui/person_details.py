@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractSlider,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -110,8 +111,10 @@ class PersonDialog(QDialog):
         self.setWindowTitle(member.full_name)
         self.details = PersonDetails(form, "personDialogDetails")
         self.details.show_member(member)
-        scroll = QScrollArea()
-        scroll.setObjectName("personDialogScroll")
+        # Only text inside: the Close button keeps the focus and Page Up/Down, Home and End scroll
+        # (keyPressEvent), so there is no focus stop that shows nothing.
+        scroll = self.scroll = named(QScrollArea(), "personDialogScroll", f"Details of {member.full_name}")
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.details)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -124,6 +127,21 @@ class PersonDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
         self.resize(520, 560)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        bar = self.scroll.verticalScrollBar()
+        steps = {Qt.Key.Key_PageDown: QAbstractSlider.SliderAction.SliderPageStepAdd,
+                 Qt.Key.Key_PageUp: QAbstractSlider.SliderAction.SliderPageStepSub,
+                 Qt.Key.Key_Down: QAbstractSlider.SliderAction.SliderSingleStepAdd,
+                 Qt.Key.Key_Up: QAbstractSlider.SliderAction.SliderSingleStepSub,
+                 Qt.Key.Key_Home: QAbstractSlider.SliderAction.SliderToMinimum,
+                 Qt.Key.Key_End: QAbstractSlider.SliderAction.SliderToMaximum}
+        action = steps.get(Qt.Key(event.key()))
+        if action is None:
+            super().keyPressEvent(event)
+            return
+        bar.triggerAction(action)
+        event.accept()
 
 
 class PeopleOpener(QObject):

@@ -142,6 +142,8 @@ class SyncIndicator(QPushButton):
         changed = view.text != self.view.text
         self.view = view
         self.setText(view.text)
+        # The name holds the words shown (WCAG 2.5.3), so "click 1 conflict to resolve" works too.
+        self.setAccessibleName(f"Sync status: {view.text}" if view.text else "Sync status")
         self.setAccessibleDescription(view.text)
         self.setToolTip("Open the conflicts to resolve them" if view.conflicts and manager
                         else f"{view.text}. Click to sync now ({SYNC_NOW_KEYS}).")
