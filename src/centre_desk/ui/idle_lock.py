@@ -154,7 +154,7 @@ class _WarningOverDialog(QDialog):
         self.text = QLabel(bar.text.text())
         self.text.setObjectName("idleWarningOverDialogText")
         self.text.setWordWrap(True)
-        self.text.setMinimumWidth(points(300))
+        self.text.setMinimumWidth(round(points(300)))
         self.stay_button = named(QPushButton("Stay signed in"), "staySignedInOverDialogButton",
                                  "Stay signed in", "Any key or mouse movement also keeps the desk unlocked")
         self.stay_button.setAutoDefault(True)
@@ -171,7 +171,7 @@ class _WarningOverDialog(QDialog):
         if owner is None:
             return
         self.adjustSize()
-        width = max(self.sizeHint().width(), min(owner.width(), points(520)))
+        width = max(self.sizeHint().width(), min(owner.width(), round(points(520))))
         self.resize(width, self.sizeHint().height())
         top = owner.mapToGlobal(owner.rect().topLeft())
         self.move(top.x() + (owner.width() - width) // 2, top.y() + 8)

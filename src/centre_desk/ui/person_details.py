@@ -113,7 +113,7 @@ class PersonDialog(QDialog):
         self.details.show_member(member)
         # Only text inside: the Close button keeps the focus and Page Up/Down, Home and End scroll
         # (keyPressEvent), so there is no focus stop that shows nothing.
-        scroll = self.scroll = named(QScrollArea(), "personDialogScroll", f"Details of {member.full_name}")
+        scroll = self.scroll_area = named(QScrollArea(), "personDialogScroll", f"Details of {member.full_name}")
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.details)
@@ -129,7 +129,7 @@ class PersonDialog(QDialog):
         self.resize(520, 560)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        bar = self.scroll.verticalScrollBar()
+        bar = self.scroll_area.verticalScrollBar()
         steps = {Qt.Key.Key_PageDown: QAbstractSlider.SliderAction.SliderPageStepAdd,
                  Qt.Key.Key_PageUp: QAbstractSlider.SliderAction.SliderPageStepSub,
                  Qt.Key.Key_Down: QAbstractSlider.SliderAction.SliderSingleStepAdd,
