@@ -170,3 +170,42 @@ def test_at_200_percent_text_the_household_dialogs_are_not_cut_off(qtbot, store,
     problems += checker.check_clipping("withdraw consent", withdraw)
     withdraw.reject()
     assert not problems, "\n".join(map(str, problems))
+
+
+def desk_pages(qtbot, main, tasks) -> Iterator[tuple[str, QWidget]]:  # type: ignore[no-untyped-def]
+    """The pages and dialogs added for the desk, reports and duplicates, each as it is on screen."""
+    for name, action in (("sessions", main.sessions.action), ("duplicates review", main.households.review_action),
+                         ("reach statistics", main.reports.statistics_action),
+                         ("retention review", main.reports.retention_action)):
+        action.trigger()
+        qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
+        qtbot.wait(50)
+        yield name, main
+    main.sessions.action.trigger()
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
+    dialog = main.sessions.page.add_session()
+    assert dialog is not None
+    show_and_focus(qtbot, dialog)
+    yield "add session", dialog
+    dialog.reject()
+
+
+@pytest.mark.parametrize("kind", ["200-percent", "high-contrast"])
+def test_the_desk_and_report_pages_at_200_percent_and_in_high_contrast(qtbot, store, tasks, shell_factory, family,
+                                                                        theme, kind):
+    if kind == "200-percent":
+        theme(text_scale=2.0)
+    else:
+        theme(palette=high_contrast_palette())
+    context = make_context(store.data_dir, tasks)
+    main = shell_factory(context).open_main(sign_in_directly(context, ADMIN, ADMIN_PASSWORD))
+    show_and_focus(qtbot, main)
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
+    checker = Checker()
+    problems = []
+    for name, window in desk_pages(qtbot, main, tasks):
+        shot(window, f"{kind}-{name}")
+        if kind == "high-contrast":
+            problems += checker.check(f"high contrast: {name}", window, tab=True)
+        problems += checker.check_clipping(name, window)
+    assert not problems, "\n".join(map(str, problems))

@@ -442,6 +442,16 @@ class Checker:
                         not isinstance(widget, QTabBar) and hint.width() > widget.width() + 1):
                     self._add(found, screen, "clipped", widget,
                               f"needs {hint.width()}x{hint.height()}, has {widget.width()}x{widget.height()}")
+            elif isinstance(widget, QHeaderView) and widget.orientation() == Qt.Orientation.Horizontal:
+                model = widget.model()
+                for section in range(widget.count()):
+                    if widget.isSectionHidden(section) or model is None:
+                        continue
+                    title = str(model.headerData(section, Qt.Orientation.Horizontal) or "")
+                    need = widget.sectionSizeHint(section)
+                    if title and widget.sectionSize(section) + 1 < need:
+                        self._add(found, screen, "clipped", widget,
+                                  f"column “{title}” needs {need} px, has {widget.sectionSize(section)}")
         self.report.findings.extend(found)
         return found
 

@@ -162,7 +162,21 @@ def area_focus_colour(palette: QPalette) -> QColor:
     """The focused frame of a table, list or text area: 3:1 against the boundary colour it
     replaces (the frame keeps its width) and against the backgrounds beside it."""
     backs = [palette.color(_R.Window), palette.color(_R.Base), boundary_colour(palette)]
-    return ensure_contrast(focus_colour(palette), backs, BOUNDARY_RATIO)
+    found = ensure_contrast(focus_colour(palette), backs, BOUNDARY_RATIO)
+    if all(contrast(found, back) >= BOUNDARY_RATIO for back in backs):
+        return found
+    # A high-contrast theme's white frames on black: neither lighter nor darker than both. The
+    # focus colour's hue in the middle band (3:1 from black and from white) is.
+    focus = focus_colour(palette)
+    for towards in (QColor("#000000"), QColor("#ffffff")):
+        for step in range(0, 101):
+            t = step / 100
+            mixed = QColor.fromRgbF(focus.redF() * (1 - t) + towards.redF() * t,
+                                    focus.greenF() * (1 - t) + towards.greenF() * t,
+                                    focus.blueF() * (1 - t) + towards.blueF() * t)
+            if all(contrast(mixed, back) >= BOUNDARY_RATIO + _MARGIN for back in backs):
+                return mixed
+    return found
 
 
 def style_sheet(palette: QPalette) -> str:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QBoxLayout,
     QDateEdit,
     QFrame,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
@@ -198,11 +199,58 @@ SORT_KEYS = ("Shift+F10", "Menu")
 
 
 def comfortable_rows(view: QTableView) -> None:
-    """Rows at least ``MIN_ROW_HEIGHT`` high, and as high as a line of text at any text size."""
+    """Rows at least ``MIN_ROW_HEIGHT`` high, and as high as a line of text at any text size;
+    column headings never cut off (``HeaderFit``)."""
     rows = view.verticalHeader()
     height = max(MIN_ROW_HEIGHT, view.fontMetrics().height() + 10)
     rows.setMinimumSectionSize(height)
     rows.setDefaultSectionSize(height)
+    HeaderFit(view)
+
+
+class HeaderFit(QObject):
+    """Widens a column the person may resize (and that nothing else sizes) to at least its
+    heading's width, whenever the columns, their headings or the text size change: at 200 % text
+    "Household" in a 100 px column reads "useh". Columns the view stretches or sizes to their
+    contents are left to Qt; a wider column is never narrowed."""
+
+    def __init__(self, view: QTableView) -> None:
+        super().__init__(view)
+        self._header = view.horizontalHeader()
+        self._model: QAbstractItemModel | None = None
+        self._header.sectionCountChanged.connect(lambda _old, _new: self.fit())
+        self._header.installEventFilter(self)
+        self.fit()
+
+    def _watch(self) -> None:
+        model = self._header.model()
+        if model is self._model or model is None:
+            return
+        self._model = model
+        model.headerDataChanged.connect(lambda *_: self.fit())
+        model.modelReset.connect(self.fit)
+        model.layoutChanged.connect(lambda *_: self.fit())
+
+    def fit(self) -> None:
+        header = self._header
+        if not shiboken6.isValid(header):
+            return
+        self._watch()
+        interactive = QHeaderView.ResizeMode.Interactive
+        for section in range(header.count()):
+            if header.isSectionHidden(section) or header.sectionResizeMode(section) != interactive:
+                continue
+            if header.stretchLastSection() and section == header.count() - 1:
+                continue
+            need = header.sectionSizeHint(section)
+            if header.sectionSize(section) < need:
+                header.resizeSection(section, need)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange, QEvent.Type.Show,
+                            QEvent.Type.ApplicationFontChange):
+            QTimer.singleShot(0, self.fit)
+        return False
 
 
 def add_keyboard_sorting(view: QTableView) -> QMenu:

@@ -43,7 +43,7 @@ from ..a11y import StatusLabel, expose
 from ..errors import show_error
 from ..table_model import SORT_ROLE
 from ..tasks import TaskRunner
-from ..widgets import DateBox, named, record_table
+from ..widgets import DateBox, comfortable_rows, named, record_table
 from .chart import BarChart
 from .models import PublishedTableModel, RetentionQueueModel
 
@@ -116,6 +116,7 @@ class StatisticsPage(QWidget):
                            "The numbers the chart shows, with every column and total")
         self.table.setModel(self.model)
         self.table.setTabKeyNavigation(False)
+        comfortable_rows(self.table)
         form = QFormLayout()
         form.addRow("&From", self.start)
         form.addRow("&To", self.end)
