@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -139,6 +139,22 @@ class IdleLock(QObject):
         return False
 
 
+def _warning_row(owner: QWidget, text_name: str, button_name: str, stay: SignalInstance) -> tuple[QLabel, QPushButton]:
+    """The warning's words and its Stay signed in button, side by side in ``owner``."""
+    text = QLabel()
+    text.setObjectName(text_name)
+    text.setWordWrap(True)
+    button = named(QPushButton("Stay signed in"), button_name, "Stay signed in",
+                   "Any key or mouse movement also keeps the desk unlocked")
+    button.setAutoDefault(True)
+    button.clicked.connect(stay)
+    layout = QHBoxLayout(owner)
+    layout.setContentsMargins(14, 8, 14, 8)
+    layout.addWidget(text, 1)
+    layout.addWidget(button)
+    return text, button
+
+
 class _WarningOverDialog(QDialog):
     """The same warning, over a modal dialog: the bar in the main window cannot take the focus
     while a dialog is modal, and may be hidden behind it. A child of that dialog, not modal itself,
@@ -151,19 +167,11 @@ class _WarningOverDialog(QDialog):
         self.setWindowTitle("The desk is about to lock")
         self.setAccessibleName("The desk is about to lock")
         self.setStyleSheet(bar.styleSheet().replace("#idleWarning ", "#idleWarningOverDialog "))
-        self.text = QLabel(bar.text.text())
-        self.text.setObjectName("idleWarningOverDialogText")
-        self.text.setWordWrap(True)
+        self.text, self.stay_button = _warning_row(self, "idleWarningOverDialogText",
+                                                   "staySignedInOverDialogButton", bar.stay_requested)
+        self.text.setText(bar.text.text())
         self.text.setMinimumWidth(round(points(300)))
-        self.stay_button = named(QPushButton("Stay signed in"), "staySignedInOverDialogButton",
-                                 "Stay signed in", "Any key or mouse movement also keeps the desk unlocked")
-        self.stay_button.setAutoDefault(True)
         self.stay_button.setDefault(True)
-        self.stay_button.clicked.connect(bar.stay_requested)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(14, 8, 14, 8)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(self.stay_button)
 
     def place(self) -> None:
         """Across the top of the dialog it warns about, so it is seen where the person looks."""
@@ -192,17 +200,8 @@ class IdleWarning(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setStyleSheet("#idleWarning { background: #fff4e0; border: 2px solid #8a5a00; }"
                            "#idleWarning QLabel { color: #3a2a00; font-weight: bold; }")
-        self.text = QLabel()
-        self.text.setObjectName("idleWarningText")
-        self.text.setWordWrap(True)
-        self.stay_button = named(QPushButton("Stay signed in"), "staySignedInButton", "Stay signed in",
-                                 "Any key or mouse movement also keeps the desk unlocked")
-        self.stay_button.setAutoDefault(True)
-        self.stay_button.clicked.connect(self.stay_requested)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(14, 8, 14, 8)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(self.stay_button)
+        self.text, self.stay_button = _warning_row(self, "idleWarningText", "staySignedInButton",
+                                                   self.stay_requested)
         self._countdown = Countdown(self._tick, lambda: None, self)
         self.focus_before: QWidget | None = None
         self.over_dialog: _WarningOverDialog | None = None

@@ -76,14 +76,21 @@ def ensure_contrast(colour: QColor, against: Iterable[QColor], ratio: float) -> 
     target = ratio + _MARGIN
     current = blend(colour, backs[0]) if colour.alpha() < 255 else QColor(colour)
     towards = QColor("#ffffff") if is_dark(backs[0]) else QColor("#000000")
+    found = _first_mix(current, towards, backs, target)
+    return found if found is not None else towards
+
+
+def _first_mix(colour: QColor, towards: QColor, backs: list[QColor], target: float) -> QColor | None:
+    """The first of ``colour`` mixed towards ``towards`` in 1 % steps that reaches ``target``
+    against every one of ``backs``, or None."""
     for step in range(0, 101):
         t = step / 100
-        mixed = QColor.fromRgbF(current.redF() * (1 - t) + towards.redF() * t,
-                                current.greenF() * (1 - t) + towards.greenF() * t,
-                                current.blueF() * (1 - t) + towards.blueF() * t)
+        mixed = QColor.fromRgbF(colour.redF() * (1 - t) + towards.redF() * t,
+                                colour.greenF() * (1 - t) + towards.greenF() * t,
+                                colour.blueF() * (1 - t) + towards.blueF() * t)
         if all(contrast(mixed, back) >= target for back in backs):
             return mixed
-    return towards
+    return None
 
 
 # -- the palette ------------------------------------------------------------------------------------
@@ -169,13 +176,9 @@ def area_focus_colour(palette: QPalette) -> QColor:
     # focus colour's hue in the middle band (3:1 from black and from white) is.
     focus = focus_colour(palette)
     for towards in (QColor("#000000"), QColor("#ffffff")):
-        for step in range(0, 101):
-            t = step / 100
-            mixed = QColor.fromRgbF(focus.redF() * (1 - t) + towards.redF() * t,
-                                    focus.greenF() * (1 - t) + towards.greenF() * t,
-                                    focus.blueF() * (1 - t) + towards.blueF() * t)
-            if all(contrast(mixed, back) >= BOUNDARY_RATIO + _MARGIN for back in backs):
-                return mixed
+        mixed = _first_mix(focus, towards, backs, BOUNDARY_RATIO + _MARGIN)
+        if mixed is not None:
+            return mixed
     return found
 
 
