@@ -240,10 +240,19 @@ class IdleWarning(QFrame):
         else:
             button = self.stay_button
         announce(button, self.text.text(), urgent=True)
+        if typing and over is not None and focus is not None:
+            # Some window systems activate a new window all the same: give the text box back.
+            self._keep_typing(focus)
+            QTimer.singleShot(0, lambda: self._keep_typing(focus))
         if not typing:
             if over is not None:
                 button.window().activateWindow()
             button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _keep_typing(self, focus: QWidget) -> None:
+        if shiboken6.isValid(focus) and focus.isVisible() and QApplication.focusWidget() is not focus:
+            focus.window().activateWindow()
+            focus.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def dismiss(self) -> None:
         """Hide, and give the focus back to where it was."""
