@@ -790,6 +790,8 @@ class RightsSection(QWidget):
     def _open(self, dialog: D) -> D:
         dialog.completed.connect(self.changed)
         dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.finished.connect(lambda _r: self.requests_view.setFocus()
+                                if self.requests_view.isVisible() else self.add_request_button.setFocus())
         dialog.open()
         self.dialog = dialog
         return dialog
