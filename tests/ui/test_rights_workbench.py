@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 from tests.conftest import ADMIN, ADMIN_PASSWORD
 
 from .conftest import focused, modal, press, type_text
-from .test_households import RECEPTION_PASSWORD, open_desk, reception, settle  # noqa: F401 - reception: a fixture
+from .test_households import RECEPTION, RECEPTION_PASSWORD, open_desk, reception, settle  # noqa: F401 - reception: a fixture
 
 SAFEGUARDING_TEXT = "Bruising seen by the health visitor on 3 November"
 
@@ -221,11 +221,13 @@ def test_a_subject_access_pack_reviewed_with_one_item_released_is_written_and_re
     _press_button(qtbot, dialog.release)
     assert dialog.release.isChecked()
     assert dialog.model.index(row, 2).data() == "Released"
-    dialog.folder.edit.setText(str(tmp_path))
+    out = tmp_path / "pack"
+    out.mkdir()
+    dialog.folder.edit.setText(str(out))
     # Released without a reason: refused, naming the item; nothing written.
     _press_button(qtbot, dialog.release_button)
     qtbot.waitUntil(lambda: "Reason for releasing is required" in dialog.message.text(), timeout=5000)
-    assert not list(tmp_path.iterdir())
+    assert not list(out.iterdir())
     dialog.reason.setFocus()
     type_text(qtbot, "the GP agreed to be named")
 
@@ -234,14 +236,14 @@ def test_a_subject_access_pack_reviewed_with_one_item_released_is_written_and_re
     preview = modal(qtbot, PrintPreviewDialog)
     assert preview.page_count() >= 1
     assert preview.print_button.isHidden() and preview.save_button.isHidden()
-    assert not preview.save_to(tmp_path / "leak.pdf")
+    assert not preview.save_to(out / "leak.pdf") and not list(out.iterdir())
     preview.reject()
     qtbot.waitUntil(lambda: QApplication.activeModalWidget() is dialog, timeout=5000)
 
     _press_button(qtbot, dialog.release_button)
     qtbot.waitUntil(lambda: dialog.written is not None, timeout=15_000)
-    pdf_path = tmp_path / f"subject-access-{parent}.pdf"
-    json_path = tmp_path / f"subject-access-{parent}.json"
+    pdf_path = out / f"subject-access-{parent}.pdf"
+    json_path = out / f"subject-access-{parent}.json"
     assert pdf_path.is_file() and json_path.is_file()
     text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf_path.read_bytes())).pages)
     assert "Dr A Example" in text  # the released item
@@ -300,12 +302,14 @@ def test_portability_export_and_who_has_seen(qtbot, store, tasks, shell_factory,
     type_text(qtbot, str(tmp_path / "missing"))
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "folder" in dialog.problem.text().lower(), timeout=10_000)
-    dialog.folder.edit.setText(str(tmp_path))
+    out = tmp_path / "export"
+    out.mkdir()
+    dialog.folder.edit.setText(str(out))
     dialog.ok_button.setFocus()
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.written is not None, timeout=15_000)
     written = dialog.written
-    assert written.intact and written.folder.parent == tmp_path
+    assert written.intact and written.folder.parent == out
     assert {"household.json", "manifest.json", "SHA256SUMS", "people.csv"} <= set(written.names)
     for line in (written.folder / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ", 1)
@@ -335,7 +339,7 @@ def test_a_reception_worker_is_offered_none_of_the_rights_actions(qtbot, store, 
     from centre_desk.services.rights import request_register
 
     household_id, _parent, _child = family
-    main = _household_page(qtbot, store, tasks, shell_factory, household_id, username="reception",
+    main = _household_page(qtbot, store, tasks, shell_factory, household_id, username=RECEPTION,
                            password=RECEPTION_PASSWORD)
     view = main.households.view
     assert not view.tabs.isTabVisible(view.rights_tab)
