@@ -154,14 +154,14 @@ class SubjectAccessDialog(QDialog):
         self.value.setTextFormat(Qt.TextFormat.PlainText)
         self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.value.setStyleSheet("padding: 6px; background: palette(alternate-base);")
-        self.release = named(QCheckBox("R&elease this item in the copy"), "sarReleaseItem", "Release this item")
+        self.release = named(QCheckBox("R&elease this item in the copy"), "sarReleaseItem", "Release this item in the copy")
         self.release.toggled.connect(lambda _on: self._decided())
         self.reason = named(QLineEdit(), "sarReleaseReason", "Reason for releasing",
                             "Why the exemption does not apply, for example: the referrer agreed")
         self.reason.setMaxLength(1000)
         self.reason.textEdited.connect(lambda _t: self._decided())
         self.folder = FolderRow("sar")
-        self.preview_button = button("&Preview PDF", "sarPreview", "Preview the PDF")
+        self.preview_button = button("&Preview PDF", "sarPreview", "Preview PDF")
         self.preview_button.clicked.connect(self.preview)
         self.release_button = button("Release and &write pack", "sarRelease", "Release and write pack",
                                      "Writes the PDF and the JSON to the folder and records the release")
