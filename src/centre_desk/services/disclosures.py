@@ -215,7 +215,8 @@ class Receipt:
     what: str
 
 
-_SEEN = {"household.viewed": "opened the household", "household.searched": "saw it in search results"}
+_SEEN = {"household.viewed": "opened the household", "household.searched": "saw it in search results",
+         "subject-access.previewed": "previewed a subject access pack for review"}
 
 
 def _receipt_words(action: str) -> str:

@@ -11,7 +11,7 @@ from centre_desk.domain.staff import Permission, StaffMember, require
 from .ports import OpenStore, UnitOfWork
 
 # Audit actions that hand a household's information to someone (their record_ref is the household).
-RECEIPT_ACTIONS = ("print.", "export.")
+RECEIPT_ACTIONS = ("print.", "export.", "subject-access.")
 
 
 @dataclass

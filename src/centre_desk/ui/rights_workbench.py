@@ -493,7 +493,9 @@ class SeenDialog(QDialog):
     def _listed(self, receipts: list[Receipt]) -> None:
         self.model.set_receipts(receipts)
         received = sum(1 for r in receipts if r.what.startswith("received"))
-        self.summary.setText(f"{len(receipts)} entries, {received} of them shares with other organisations.")
+        entries = "1 entry" if len(receipts) == 1 else f"{len(receipts)} entries"
+        shares = "1 share" if received == 1 else f"{received} shares"
+        self.summary.setText(f"{entries}, of which {shares} with other organisations.")
         self.summary.setAccessibleName(self.summary.text())
         if receipts:
             self.view.selectRow(0)
@@ -524,7 +526,8 @@ class RequestsPage(QWidget):
         self.summary = QLabel("")
         self.summary.setObjectName("registerSummary")
         self.summary.setWordWrap(True)
-        self.show_closed = named(QCheckBox("Show &closed requests too"), "registerShowClosed", "Show closed requests too")
+        self.show_closed = named(QCheckBox("Show &closed requests too"), "registerShowClosed",
+                                 "Show closed requests too")
         self.show_closed.toggled.connect(lambda _on: self.refresh())
         self.detail = QLabel("")
         self.detail.setObjectName("registerDetail")
@@ -677,6 +680,9 @@ class RightsSection(QWidget):
         self.objections_model = ObjectionsModel(self)
         self.objections_view = table("householdObjections", "Objections")
         self.objections_view.setModel(self.objections_model)
+        self.objections_view.horizontalHeader().setStretchLastSection(False)
+        self.objections_view.horizontalHeader().setSectionResizeMode(ObjectionsModel.OUTCOME,
+                                                                     QHeaderView.ResizeMode.Stretch)
         self.add_request_button = button("Record &request…", "addRequestButton", "Record request")
         self.add_request_button.clicked.connect(self.add_request)
         self.extend_button = button("E&xtend…", "extendRequestButton", "Extend", "Extend the chosen request")

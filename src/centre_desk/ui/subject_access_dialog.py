@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -146,6 +147,9 @@ class SubjectAccessDialog(QDialog):
         self.view = table("sarWithheld", "Withheld by default",
                           "Each item withheld from the copy, with its exemption; choose one to review it")
         self.view.setModel(self.model)
+        self.view.setMinimumHeight(170)
+        self.view.horizontalHeader().setStretchLastSection(False)
+        self.view.horizontalHeader().setSectionResizeMode(WithheldModel.WHAT, QHeaderView.ResizeMode.Stretch)
         self.view.selectionModel().currentRowChanged.connect(lambda _a, _b: self._show_item())
         self.none_withheld = note("Nothing is withheld by default from this person's copy.", "sarNothingWithheld")
         self.value = QLabel("")
@@ -154,7 +158,8 @@ class SubjectAccessDialog(QDialog):
         self.value.setTextFormat(Qt.TextFormat.PlainText)
         self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.value.setStyleSheet("padding: 6px; background: palette(alternate-base);")
-        self.release = named(QCheckBox("R&elease this item in the copy"), "sarReleaseItem", "Release this item in the copy")
+        self.release = named(QCheckBox("R&elease this item in the copy"), "sarReleaseItem",
+                             "Release this item in the copy")
         self.release.toggled.connect(lambda _on: self._decided())
         self.reason = named(QLineEdit(), "sarReleaseReason", "Reason for releasing",
                             "Why the exemption does not apply, for example: the referrer agreed")

@@ -3,7 +3,8 @@
 ``household_reads`` (revision 0005) indexed the audit entries that showed a household (opened it,
 listed it in search results). Prints and exports of a household were found by scanning the whole
 audit chain; from this revision ``DeskSession.audit`` indexes them too (actions ``print.*`` and
-``export.*`` whose record is the household) and this revision indexes the ones already written.
+``export.*`` and ``subject-access.*`` whose record is the household) and this revision indexes the
+ones already written.
 
 Revision ID: 0015_rights_seen
 Revises: 0010_sessions
@@ -18,7 +19,8 @@ down_revision = "0010_sessions"
 branch_labels = None
 depends_on = None
 
-RECEIPTS = ("(action LIKE 'print.%' OR action LIKE 'export.%') AND record_ref IS NOT NULL AND record_ref != ''")
+RECEIPTS = ("(action LIKE 'print.%' OR action LIKE 'export.%' OR action LIKE 'subject-access.%') "
+            "AND record_ref IS NOT NULL AND record_ref != ''")
 
 
 def upgrade() -> None:
