@@ -77,9 +77,9 @@ PR_NOT_HELD = "not-held"  # recorded as not holding it, or not a parent or carer
 PR_EXCLUDED = "excluded"  # the reviewer left the children out
 CHILDREN_BASIS = {
     PR_RECORDED: "They are recorded as holding parental responsibility for the children.",
-    PR_PRESUMED: "Parental responsibility is not recorded (the household was registered before the form asked, "
-                 "or it was left blank); as a parent or carer living with the children they are presumed to hold "
-                 "it. Check before release, and leave the children out if they do not.",
+    PR_PRESUMED: "Parental responsibility is not recorded (an older household, or left blank): as a parent or "
+                 "carer living with the children they are presumed to hold it. Check, and leave the children out "
+                 "if they do not.",
     PR_NOT_HELD: "They are not recorded as holding parental responsibility for the children, so the children's "
                  "information is not part of their copy.",
     PR_EXCLUDED: "The reviewer left the children's information out of this copy.",

@@ -188,8 +188,7 @@ class ObjectionsModel(HeaderedTableModel):
         elif col == self.PURPOSE:
             text = self._purposes.get(o.purpose_id, o.purpose_id)
         elif col == self.OUTCOME:
-            text = ("Upheld: this purpose is not used for them" if o.upheld else "Not upheld") + \
-                (f" — {o.outcome}" if o.outcome else "")
+            text = ("Upheld" if o.upheld else "Not upheld") + (f" — {o.outcome}" if o.outcome else "")
         else:
             text = uk(o.at)
         return self._text_roles(index, role, text, text if col != self.RECORDED else o.at.isoformat())

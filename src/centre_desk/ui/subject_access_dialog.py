@@ -147,7 +147,7 @@ class SubjectAccessDialog(QDialog):
         self.view = table("sarWithheld", "Withheld by default",
                           "Each item withheld from the copy, with its exemption; choose one to review it")
         self.view.setModel(self.model)
-        self.view.setMinimumHeight(170)
+        self.view.setMinimumHeight(150)
         self.view.horizontalHeader().setStretchLastSection(False)
         self.view.horizontalHeader().setSectionResizeMode(WithheldModel.WHAT, QHeaderView.ResizeMode.Stretch)
         self.view.selectionModel().currentRowChanged.connect(lambda _a, _b: self._show_item())
@@ -200,6 +200,7 @@ class SubjectAccessDialog(QDialog):
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(8)
         layout.addWidget(heading("Subject access pack", 15, "sarHeading"))
         layout.addWidget(note("Safeguarding details, who referred the family and shares the family was not told "
                               "about are withheld by default. Review each: release it with a reason, or keep it "
@@ -361,8 +362,9 @@ class SubjectAccessDialog(QDialog):
         self.written = written
         self.release_button.setEnabled(True)
         n = len(written.released.withheld)
-        self.message.show_info(f"Released and recorded. Wrote {written.pdf.name} and {written.json.name} to "
-                               f"{written.pdf.parent}; {n} item(s) withheld, listed in general terms in the copy.")
+        self.message.show_info(f"Released and recorded: the PDF and the JSON are in {written.pdf.parent} "
+                               f"({n} item(s) withheld, listed in general terms in the copy).")
+        self.message.setToolTip(f"{written.pdf.name}, {written.json.name}")
         self.close_button.setFocus()
 
     # -- closing ----------------------------------------------------------------------------------
