@@ -310,6 +310,55 @@ def test_the_rights_dialogs(qtbot, store, tasks, shell_factory, family, which):
     dialog.reject()
 
 
+def test_the_requests_register(qtbot, store, tasks, shell_factory, family):
+    from datetime import date
+
+    from centre_desk.services.rights import add_request
+
+    _household_id, parent, _child = family
+    add_request(open_main(qtbot, store, tasks, shell_factory).session, parent, "access", received=date(2025, 1, 10),
+                identity_method="known to staff")
+    main = QApplication.activeWindow()
+    assert isinstance(main, MainWindow)
+    main.rights.register_action.trigger()
+    settle(qtbot, tasks)
+    assert main.current_page_name() == "rights-register"
+    check(qtbot, "requests register", main)
+
+
+@pytest.mark.parametrize("which", ["add_request", "extend", "close_chosen", "add_objection", "subject_access",
+                                   "portability", "who_has_seen"])
+def test_the_rights_workbench_dialogs(qtbot, store, tasks, shell_factory, family, which):
+    from datetime import date
+
+    from centre_desk.services.referrals import record_referral
+    from centre_desk.services.rights import add_request
+    from tests.integration.test_referrals import REFERRAL
+
+    household_id, parent, child = family
+    main = open_main(qtbot, store, tasks, shell_factory)
+    add_request(main.session, parent, "access", received=date(2026, 1, 10), identity_method="known to staff")
+    record_referral(main.session, household_id, dict(REFERRAL), [child])
+    main.households.show_household(household_id)
+    qtbot.waitUntil(lambda: main.current_page_name() == "household", timeout=10_000)
+    settle(qtbot, tasks)
+    view = main.households.view
+    view.tabs.setCurrentWidget(view.rights)
+    settle(qtbot, tasks)
+    owner = view.rights if which in ("add_request", "extend", "close_chosen", "add_objection") else view
+    dialog = getattr(owner, which)()
+    assert dialog is not None, f"{which} is not offered to an administrator"
+    qtbot.waitExposed(dialog)
+    settle(qtbot, tasks)
+    if which == "subject_access":
+        dialog.build()
+        qtbot.waitUntil(lambda: dialog.model.rowCount() > 0, timeout=15_000)
+        settle(qtbot, tasks)
+    check(qtbot, which.replace("_", " "), dialog)
+    dialog.model.reasons.clear() if which == "subject_access" else None
+    dialog.reject()
+
+
 def test_the_merge_screen(qtbot, store, tasks, shell_factory):
     from centre_desk.ui.duplicates_review import MergeDialog
 

@@ -44,6 +44,41 @@ from .session import DeskSession
 
 REASON_MAX = 500
 AUTHORITY_MAX = 120
+# The household's own fields that say where and how to reach the people living there.
+ADDRESS_FIELDS = ("address_line1", "address_line2", "town", "postcode", "phone", "phone_other", "email")
+# Of those, the ones that are often one adult's own (a mobile, an email address): offered to clear.
+CONTACT_FIELDS = ("phone", "phone_other", "email")
+
+
+@dataclass(frozen=True)
+class SharedFields:
+    """What erasing one person does to the household's own fields: ``cleared`` go with them
+    (nobody else recorded lives at the address, so the address and its phone and email were
+    theirs alone); ``offered`` are recorded contact fields the person may own, cleared only when
+    named in ``clear_fields``."""
+
+    cleared: tuple[str, ...]
+    offered: tuple[str, ...]
+
+
+def shared_fields(household: Household, person_id: str) -> SharedFields:
+    others = [m for m in household.members if m.id != person_id]
+    theirs = household.member(person_id)
+    recorded = [f for f in ADDRESS_FIELDS if household.fields.get(f) not in (None, "")]
+    if others and theirs.lives_here and not any(m.lives_here for m in others):
+        return SharedFields(tuple(recorded), ())
+    return SharedFields((), tuple(f for f in CONTACT_FIELDS if f in recorded))
+
+
+def erasure_effect(session: DeskSession, person_id: str) -> SharedFields:
+    """For the window: what erasing this person would do to the household's own fields."""
+    session.require(Permission.ERASE)
+    with session.store.reader() as uow:
+        household_id = uow.rights.household_of(person_id)
+        household = uow.households.get(household_id) if household_id else None
+        if household is None:
+            raise NotFound("no such person")
+        return shared_fields(household, person_id)
 
 # A hold check looks at one household and returns the reasons it is on hold (empty: none).
 HoldCheck = Callable[[UnitOfWork, str], list[str]]
@@ -178,7 +213,9 @@ def erase_person(session: DeskSession, person_id: str, *, reason: str,
     """Erase one person. The household stays for the others; when the person is its only member
     the whole household is erased. The household's own fields (address, phone, email) belong to
     everyone in it and stay, except those named in ``clear_fields`` (her phone or email on the
-    household), which are emptied and lose their history."""
+    household), which are emptied and lose their history. When nobody else recorded in the
+    household lives at the address (everyone left lives elsewhere), the address and the
+    household's phone and email were hers alone and are cleared too (``shared_fields``)."""
     session.require(Permission.ERASE)
     why = _check_text("reason", reason, REASON_MAX)
     org = profile_of(session)
@@ -197,6 +234,8 @@ def erase_person(session: DeskSession, person_id: str, *, reason: str,
             raise ValidationFailed.one("clear fields", f"not recorded on this household: {', '.join(unknown)}")
         others = tuple(m for m in before.members if m.id != person_id)
         whole = not others
+        if not whole:
+            clear_fields = tuple(dict.fromkeys((*clear_fields, *shared_fields(before, person_id).cleared)))
         if whole:
             counts = uow.rights.erase_household(household_id, session.actor.id, now)
         else:

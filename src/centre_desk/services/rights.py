@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from centre_desk.domain.errors import FieldProblem, NotFound, ValidationFailed
-from centre_desk.domain.household import Household
+from centre_desk.domain.household import Household, household_title
 from centre_desk.domain.ids import uuid7
 from centre_desk.domain.rights import (
     OBJECTION,
@@ -179,6 +179,43 @@ def list_requests(session: DeskSession, household_id: str | None = None, *,
         session.audit(uow, "request.listed", household_id, f"{len(out)} requests")
         uow.commit()
     return sorted(out, key=lambda r: (r.due, r.received, r.id))
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """One line of the requests register: the request, whose it is and their household."""
+
+    request: RightsRequest
+    person: str  # the person's name; "a person since erased" once they are gone
+    household: str  # the household's title; "" when the household has been erased
+
+
+ERASED_PERSON = "a person since erased"
+
+
+def request_register(session: DeskSession, household_id: str | None = None, *,
+                     open_only: bool = False) -> list[RegisterEntry]:
+    """The register with names, for the manager's window: soonest due first. Audited."""
+    session.require(Permission.RIGHTS_REQUESTS)
+    with session.uow() as uow:
+        found = [r for r in requests_of(uow, household_id) if not open_only or r.status is not RequestStatus.CLOSED]
+        households = {h.id: h for h in uow.households.get_many(sorted({r.household_id for r in found}))}
+        session.audit(uow, "request.listed", household_id, f"{len(found)} requests")
+        uow.commit()
+    out = []
+    for r in sorted(found, key=lambda r: (r.status is RequestStatus.CLOSED, r.due, r.received, r.id)):
+        h = households.get(r.household_id)
+        name = next((m.full_name for m in h.members if m.id == r.person_id), ERASED_PERSON) if h else ERASED_PERSON
+        out.append(RegisterEntry(r, name, household_title(h) if h else ""))
+    return out
+
+
+def household_objections(session: DeskSession, household_id: str) -> list[Objection]:
+    """Objections recorded for the household's people, oldest first: shown on the household page
+    (an upheld one means that purpose is not used for that person)."""
+    session.require(Permission.VIEW_HOUSEHOLD)
+    with session.store.reader() as uow:
+        return sorted(objections_of(uow, household_id), key=lambda o: (o.at, o.id))
 
 
 def overdue_requests(session: DeskSession) -> list[RightsRequest]:

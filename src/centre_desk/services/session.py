@@ -10,6 +10,9 @@ from centre_desk.domain.staff import Permission, StaffMember, require
 
 from .ports import OpenStore, UnitOfWork
 
+# Audit actions that hand a household's information to someone (their record_ref is the household).
+RECEIPT_ACTIONS = ("print.", "export.", "subject-access.")
+
 
 @dataclass
 class DeskSession:
@@ -25,4 +28,9 @@ class DeskSession:
 
     def audit(self, uow: UnitOfWork, action: str, record_ref: str | None = None,
               detail: str | None = None) -> AuditEntry:
-        return uow.audit.append(self.clock.now(), self.actor.id, action, record_ref, detail)
+        entry = uow.audit.append(self.clock.now(), self.actor.id, action, record_ref, detail)
+        if record_ref and action.startswith(RECEIPT_ACTIONS):
+            # A print or an export of a household's information: indexed with the views, so "who
+            # has seen and who has received" is one index look-up, not a scan of the audit chain.
+            uow.households.note_read(entry.seq, [record_ref])
+        return entry

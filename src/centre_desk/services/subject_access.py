@@ -1,8 +1,7 @@
 """Subject access packs and portability packages.
 
 A subject access pack for one person holds: their details (every field entered for them); the
-children of the household when they are a parent or carer living there (the store records no
-separate parental-responsibility field, so a parent or carer at the address stands for it); the
+children of the household when they hold parental responsibility (see ``children_basis``); the
 household's own details, with other adults' details redacted (name and role only, or "another
 adult" when they live elsewhere); every consent decision by or for them, withdrawals included;
 every referral, contact and disclosure concerning them; the change history of their fields; their
@@ -31,11 +30,12 @@ from datetime import date, datetime
 from typing import Any
 
 from centre_desk.domain.documents import PlainDocument, PlainSection
-from centre_desk.domain.errors import NotFound, ValidationFailed
+from centre_desk.domain.errors import FieldProblem, NotFound, ValidationFailed
 from centre_desk.domain.household import Household, Member
 from centre_desk.domain.ids import uuid7
 from centre_desk.domain.rights import BASIS_NAMES, SAR_RELEASE
 from centre_desk.domain.staff import Permission
+from centre_desk.domain.text import NOTE_MAX_LENGTH, check_text
 from centre_desk.formspec.model import FormDefinition
 
 from .consent import consent_history
@@ -64,6 +64,26 @@ REDACTED = "[redacted: another adult's details]"
 class Withholding:
     item: str  # e.g. "referral:<id>.referrer_name": a key, never the value
     exemption: str
+    what: str = ""  # in words, for the reviewer: "Referral of 05/01/2026: who referred"
+    # The withheld value itself, for the reviewing manager's eyes only: never recorded, logged or
+    # written to the released pack.
+    value: str = field(default="", repr=False, compare=False)
+
+
+# Why the requester's pack holds the household's children (``children_basis`` in the JSON).
+PR_RECORDED = "recorded"  # the form (version 2) records that they hold parental responsibility
+PR_PRESUMED = "presumed"  # not recorded (a version 1 household, or left blank): a parent or carer at the address
+PR_NOT_HELD = "not-held"  # recorded as not holding it, or not a parent or carer at the address
+PR_EXCLUDED = "excluded"  # the reviewer left the children out
+CHILDREN_BASIS = {
+    PR_RECORDED: "They are recorded as holding parental responsibility for the children.",
+    PR_PRESUMED: "Parental responsibility is not recorded (an older household, or left blank): as a parent or "
+                 "carer living with the children they are presumed to hold it. Check, and leave the children out "
+                 "if they do not.",
+    PR_NOT_HELD: "They are not recorded as holding parental responsibility for the children, so the children's "
+                 "information is not part of their copy.",
+    PR_EXCLUDED: "The reviewer left the children's information out of this copy.",
+}
 
 
 @dataclass
@@ -94,12 +114,33 @@ def _referral_exemptions(definition: FormDefinition) -> dict[str, str]:
     return out
 
 
-def _covered(h: Household, requester: Member, today: date) -> list[Member]:
-    """The requester, then the children whose information a parent or carer at the address may see."""
+def children_basis(requester: Member, today: date) -> str:
+    """Whether the requester's pack holds the household's children, and why.
+
+    Form version 2 records ``parental_responsibility`` for each adult: yes includes the children
+    (wherever the adult lives: a parent living elsewhere keeps it), no leaves them out. Where it is
+    not recorded (every version 1 household, or a version 2 answer left blank) a parent or carer
+    living at the address is presumed to hold it, as before, and the reviewer is told so and may
+    leave the children out; anyone else's pack does not hold them."""
+    if requester.is_child(today):
+        return PR_NOT_HELD
+    recorded = requester.fields.get("parental_responsibility")
+    if recorded is True:
+        return PR_RECORDED
+    if recorded is False:
+        return PR_NOT_HELD
+    return PR_PRESUMED if requester.lives_here and requester.role in ("parent", "carer") else PR_NOT_HELD
+
+
+def _covered(h: Household, requester: Member, today: date, include_children: bool) -> tuple[list[Member], str]:
+    """The requester, then the children whose information they may see; and the basis for it."""
+    basis = children_basis(requester, today)
+    if basis in (PR_RECORDED, PR_PRESUMED) and not include_children:
+        basis = PR_EXCLUDED
     people = [requester]
-    if not requester.is_child(today) and requester.lives_here and requester.role in ("parent", "carer"):
+    if basis in (PR_RECORDED, PR_PRESUMED):
         people += [m for m in h.members if m.id != requester.id and m.is_child(today)]
-    return people
+    return people, basis
 
 
 def _other_adult(m: Member) -> dict[str, Any]:
@@ -107,8 +148,9 @@ def _other_adult(m: Member) -> dict[str, Any]:
 
 
 def build_subject_access(session: DeskSession, person_id: str, *, release: Sequence[str] = (),
-                         withhold: Sequence[tuple[str, str]] = ()) -> SubjectAccessPack:
-    """Assemble (without releasing) the pack for one person: what a reviewing manager looks at."""
+                         withhold: Sequence[tuple[str, str]] = (), include_children: bool = True) -> SubjectAccessPack:
+    """Assemble (without releasing) the pack for one person: what a reviewing manager looks at.
+    ``include_children=False`` leaves out children the requester would otherwise see."""
     session.require(Permission.RIGHTS_REQUESTS)
     org = profile_of(session)
     today = session.clock.today()
@@ -120,7 +162,7 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
         if h is None or hid is None:
             raise NotFound("no such person")
         requester = h.member(person_id)
-        covered = _covered(h, requester, today)
+        covered, basis = _covered(h, requester, today, include_children)
         ids = {m.id for m in covered}
         referrals = [r for r in uow.referrals.for_household(hid) if not r.person_ids or ids & set(r.person_ids)]
         contacts = uow.households.contacts(hid)
@@ -139,15 +181,21 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
     released = set(release)
     extra = {item: why for item, why in withhold}
 
-    def keep(item: str, value: Any, default_exemption: str | None) -> Any:
+    labels = _labels()
+
+    def keep(item: str, value: Any, default_exemption: str | None, what: str = "") -> Any:
         exemption = extra.get(item) or (default_exemption if item not in released else None)
         if exemption and value not in (None, "", [], False):
-            withheld.append(Withholding(item, exemption))
+            withheld.append(Withholding(item, exemption, what or item, _show(value)))
             return None
         return value
 
+    def label(field_id: str) -> str:
+        return labels.get(field_id, (field_id.replace("_", " ").capitalize(), {}))[0]
+
     def person(m: Member) -> dict[str, Any]:
-        return {"id": m.id, "fields": {k: keep(f"person:{m.id}.{k}", v, None) for k, v in sorted(m.fields.items())}}
+        return {"id": m.id, "fields": {k: keep(f"person:{m.id}.{k}", v, None, f"{m.full_name}: {label(k)}")
+                                       for k, v in sorted(m.fields.items())}}
 
     data: dict[str, Any] = {
         "schema": SAR_SCHEMA,
@@ -157,9 +205,11 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
         "person_id": person_id,
         "person": person(requester),
         "children": [person(m) for m in covered[1:]],
+        "children_basis": basis,
         "household": {
             "id": hid,
-            "fields": {k: keep(f"household.{k}", v, None) for k, v in sorted(h.fields.items())},
+            "fields": {k: keep(f"household.{k}", v, None, f"Household: {label(k)}")
+                       for k, v in sorted(h.fields.items())},
             "other_members": [_other_adult(m) for m in h.members if m.id not in ids],
         },
         "consents": [{
@@ -172,14 +222,17 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
         "referrals": [{
             "id": r.id, "person_ids": list(r.person_ids), "recorded_at": r.recorded_at.isoformat(),
             "status": r.status,
-            "fields": {k: keep(f"referral:{r.id}.{k}", _iso(v), exempt.get(k)) for k, v in sorted(r.fields.items())},
+            "fields": {k: keep(f"referral:{r.id}.{k}", _iso(v), exempt.get(k),
+                               f"Referral of {r.recorded_at:%d/%m/%Y}: {label(k)}")
+                       for k, v in sorted(r.fields.items())},
             "steps": [{"status": e.status, "date": e.on.isoformat(), "note": e.note} for e in r.events],
         } for r in referrals],
         # Contact notes of a household with a safeguarding concern are left off family copies; here
         # they are withheld by default, for the reviewer to release.
         "contacts": [{"id": c["id"], "date": c["date"], "type": c["type"],
                       "note": keep(f"contact:{c['id']}.note", c.get("note", ""),
-                                   EXEMPT_SAFEGUARDING if flagged else None)} for c in contacts],
+                                   EXEMPT_SAFEGUARDING if flagged else None,
+                                   f"Note of the contact on {_show(c['date'])}")} for c in contacts],
         # A share the family was deliberately not told about (it would put someone at risk) is
         # withheld whole by default.
         "disclosures": [{
@@ -187,7 +240,10 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
             "purpose": d.purpose, "basis": d.basis.value, "basis_name": BASIS_NAMES[d.basis], "shared": d.shared,
             "date": d.on.isoformat(), "family_told_on": _iso(d.told_on), "not_told_reason": d.not_told_reason,
         } for d in disclosures
-            if not d.not_told_reason or keep(f"disclosure:{d.id}", d.not_told_reason, EXEMPT_SAFEGUARDING)],
+            if not d.not_told_reason or keep(
+                f"disclosure:{d.id}", f"{d.recipient_name}: {d.shared} (not told: {d.not_told_reason})",
+                EXEMPT_SAFEGUARDING, f"Sharing with {d.recipient_name} on {d.on:%d/%m/%Y}, which the family "
+                                     "was not told about")],
         "history": [{"at": at.isoformat(), "by": who, "changes": [
             {"field": c.field, "old": keep(f"history:{at.isoformat()}.{c.field}.old", c.old, None),
              "new": keep(f"history:{at.isoformat()}.{c.field}.new", c.new, None)}
@@ -323,13 +379,51 @@ class ReleasedPack:
     release_id: str
 
 
+def _release_reasons(release: Sequence[str], reasons: Mapping[str, str] | None) -> dict[str, str]:
+    """Each released item's reason (required for every one when reasons are given: the window)."""
+    if reasons is None:
+        return {}
+    out, problems = {}, []
+    for item in release:
+        why = (reasons.get(item) or "").strip()
+        problem = "is required: say why this item may be released" if not why else \
+            check_text(why, multiline=True, max_length=NOTE_MAX_LENGTH)
+        if problem:
+            problems.append(FieldProblem(f"reason for releasing {item}", problem))
+        out[item] = why
+    if problems:
+        raise ValidationFailed(problems)
+    return out
+
+
+def preview_subject_access(session: DeskSession, renderer: DocumentRenderer, person_id: str, *,
+                           release: Sequence[str] = (), withhold: Sequence[tuple[str, str]] = (),
+                           include_children: bool = True) -> bytes:
+    """The PDF the reviewed pack would be, for the reviewer to read before release. Nothing is
+    released or recorded but the audit entry (the reviewer has seen the pack)."""
+    session.require(Permission.RIGHTS_REQUESTS)
+    pack = build_subject_access(session, person_id, release=release, withhold=withhold,
+                                include_children=include_children)
+    assert pack.document is not None
+    pdf = renderer.plain_document(profile_of(session), pack.document)
+    with session.uow() as uow:
+        session.audit(uow, "subject-access.previewed", pack.household_id,
+                      f"person {person_id}; {len(pack.withheld)} withheld")
+        uow.commit()
+    return pdf
+
+
 def release_subject_access(session: DeskSession, renderer: DocumentRenderer, person_id: str, *,
                            release: Sequence[str] = (), withhold: Sequence[tuple[str, str]] = (),
-                           request_id: str | None = None) -> ReleasedPack:
-    """The reviewed pack as PDF and JSON bytes; the release and each withholding are recorded."""
+                           request_id: str | None = None, reasons: Mapping[str, str] | None = None,
+                           include_children: bool = True) -> ReleasedPack:
+    """The reviewed pack as PDF and JSON bytes; the release and each withholding are recorded.
+    ``reasons`` (item -> why it may be released) is required for every released item when given."""
     session.require(Permission.RIGHTS_REQUESTS)
     session.require(Permission.EXPORT)
-    pack = build_subject_access(session, person_id, release=release, withhold=withhold)
+    why_released = _release_reasons(release, reasons)
+    pack = build_subject_access(session, person_id, release=release, withhold=withhold,
+                                include_children=include_children)
     assert pack.document is not None
     org = profile_of(session)
     pdf = renderer.plain_document(org, pack.document)
@@ -341,6 +435,8 @@ def release_subject_access(session: DeskSession, renderer: DocumentRenderer, per
         uow.rights.add(SAR_RELEASE, rid, pack.household_id, {
             "person_id": person_id, "request_id": request_id,
             "withheld": [{"item": w.item, "exemption": w.exemption} for w in pack.withheld],
+            "released": [{"item": item, "reason": why_released.get(item, "")} for item in release],
+            "children_basis": pack.data["children_basis"],
             "sha256": {"pdf": hashlib.sha256(pdf).hexdigest(), "json": hashlib.sha256(body).hexdigest()},
         }, session.actor.id, session.clock.now())
         session.audit(uow, "export.subject-access", pack.household_id,

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from centre_desk.domain.household import FieldChange, Household, household_title
-from centre_desk.domain.rights import Disclosure
+from centre_desk.domain.rights import Disclosure, Objection, RequestStatus, RightKind
 from centre_desk.domain.staff import Permission
 from centre_desk.services.disclosures import list_disclosures
 from centre_desk.services.documents import DocumentRenderer
@@ -42,7 +43,8 @@ from centre_desk.services.households import (
     open_household,
 )
 from centre_desk.services.profile import form as form_definition
-from centre_desk.services.rights import RestrictionState, restriction_state
+from centre_desk.services.profile import profile_of
+from centre_desk.services.rights import RestrictionState, household_objections, restriction_state
 from centre_desk.services.session import DeskSession
 
 from .a11y import expose
@@ -57,7 +59,9 @@ from .person_details import PeopleOpener, PersonDetails
 from .print_actions import DocumentPrinter
 from .referrals_section import ReferralsSection
 from .rights_dialogs import DisclosureDialog, EraseDialog, RestrictDialog
+from .rights_workbench import PortabilityDialog, RightsSection, SeenDialog, uk
 from .style import points
+from .subject_access_dialog import SubjectAccessDialog
 from .tasks import TaskRunner
 from .widgets import comfortable_rows, heading, named
 
@@ -73,6 +77,7 @@ class HouseholdRecord:
     contacts: list[dict[str, Any]]
     disclosures: list[Disclosure] = field(default_factory=list)
     restriction: RestrictionState = field(default_factory=lambda: RestrictionState(False, frozenset()))
+    objections: list[Objection] = field(default_factory=list)
 
 
 def load_record(session: DeskSession, household_id: str) -> HouseholdRecord:
@@ -80,7 +85,7 @@ def load_record(session: DeskSession, household_id: str) -> HouseholdRecord:
     household = open_household(session, household_id)  # a merged-away id opens the household it joined
     return HouseholdRecord(household, household_history(session, household.id),
                            household_contacts(session, household.id), list_disclosures(session, household.id),
-                           restriction_state(session, household.id))
+                           restriction_state(session, household.id), household_objections(session, household.id))
 
 
 def days_ago(on: date, today: date) -> str:
@@ -130,6 +135,7 @@ class HouseholdView(QWidget):
         self.setObjectName("householdView")
         self._tasks = tasks
         self._session = session
+        self._renderer = renderer or no_renderer
         self.definition = form_definition(MEMBERSHIP)
         self.household: Household | None = None
         self.contacts: list[dict[str, Any]] = []
@@ -160,6 +166,7 @@ class HouseholdView(QWidget):
                                   "Erase the person chosen in the People tab")
         self.erase_button.clicked.connect(self.erase)
         self.restriction = RestrictionState(False, frozenset())
+        self.rights_dialog: QDialog | None = None
         shortcut = QShortcut(QKeySequence("Ctrl+E"), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self._edit)
@@ -179,6 +186,14 @@ class HouseholdView(QWidget):
         self.restricted_banner.setStyleSheet(f"background: {RESTRICTED_COLOUR}; color: white; font-weight: bold; "
                                              f"font-size: {points(12)}pt; padding: 8px 14px; border-radius: 4px;")
         self.restricted_banner.setVisible(False)
+        # An upheld objection: that purpose is not used for the person (everyone at the desk sees it).
+        self.objections_note = QLabel()
+        self.objections_note.setObjectName("objectionsNote")
+        self.objections_note.setWordWrap(True)
+        self.objections_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.objections_note.setStyleSheet(f"border-left: 4px solid {RESTRICTED_COLOUR}; padding: 6px 12px; "
+                                           "font-weight: bold;")
+        self.objections_note.setVisible(False)
         self.last_contact = QLabel()
         self.last_contact.setObjectName("lastContact")
         self.last_contact.setTextFormat(Qt.TextFormat.PlainText)
@@ -287,6 +302,15 @@ class HouseholdView(QWidget):
         disclosure_buttons.addStretch(1)
         box.addLayout(disclosure_buttons)
         self.disclosures_tab = self.tabs.addTab(page, "Disclosures")
+        # Data protection, for managers: requests, objections, subject access, portability, who has seen.
+        self.rights = RightsSection(tasks, session)
+        self.rights_tab = self.tabs.addTab(self.rights, "Data protection")
+        self.rights.summary_changed.connect(lambda text: self.tabs.setTabText(self.rights_tab, text))
+        self.rights.chosen_person = self._chosen_person
+        self.rights.changed.connect(lambda: self.load(self.household.id) if self.household else None)
+        self.rights.subject_access_wanted.connect(self.subject_access)
+        self.rights.portability_wanted.connect(self.portability)
+        self.rights.seen_wanted.connect(self.who_has_seen)
         changes_page = self.tabs.widget(3)
         changes_layout = changes_page.layout() if changes_page is not None else None
         if changes_layout is not None:
@@ -313,6 +337,7 @@ class HouseholdView(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.banner)
         layout.addWidget(self.restricted_banner)
+        layout.addWidget(self.objections_note)
         layout.addWidget(self.last_contact)
         layout.addWidget(self.message)
         layout.addLayout(body, 1)
@@ -388,11 +413,27 @@ class HouseholdView(QWidget):
         self.edit_button.setEnabled(session.actor.may(Permission.EDIT_HOUSEHOLD) and not r.household)
         self.restriction = r
         self.restrict_button.setVisible(session.actor.may(Permission.RIGHTS_REQUESTS))
+        self._show_objections(household, record.objections)
+        manager = session.actor.may(Permission.RIGHTS_REQUESTS)
+        self.tabs.setTabVisible(self.rights_tab, manager)
+        if manager:
+            self.rights.show_household(household)
         self.restrict_button.setText("Lift restriction…" if r.household else "Restrict…")
         self.restrict_button.setAccessibleName("Lift the restriction" if r.household else "Restrict processing")
         self.erase_button.setVisible(session.actor.may(Permission.ERASE))
         self.contact_button.setEnabled(session.actor.may(Permission.RECORD_CONTACT))
         self.correct_button.setEnabled(session.actor.may(Permission.RECORD_CONTACT))
+
+    def _show_objections(self, household: Household, objections: list[Objection]) -> None:
+        upheld = [o for o in objections if o.upheld]
+        names = {m.id: m.full_name for m in household.members}
+        purposes = {p.id: p.name for p in profile_of(self._session()).purposes}
+        lines = [f"Objection upheld ({uk(o.at)}): {names.get(o.person_id, 'a person since erased')} — "
+                 f"“{purposes.get(o.purpose_id, o.purpose_id)}” is not used for them." for o in upheld
+                 if o.person_id in names]
+        self.objections_note.setText("\n".join(lines))
+        expose(self.objections_note, "Objections upheld")
+        self.objections_note.setVisible(bool(lines))
 
     def _show_contacts(self, contacts: list[dict[str, Any]]) -> None:
         self.contacts = contacts
@@ -483,6 +524,46 @@ class HouseholdView(QWidget):
         chosen = self.members_model.index(row, 0).data(ID_ROLE) if row >= 0 else None
         dialog = EraseDialog(self._tasks, self._session, self.household, chosen, self)
         self._open_dialog(dialog)
+        return dialog
+
+    def _chosen_person(self) -> str | None:
+        row = self.members_view.currentIndex().row()
+        chosen = self.members_model.index(row, 0).data(ID_ROLE) if row >= 0 else None
+        return str(chosen) if chosen else None
+
+    def _may_rights(self) -> bool:
+        return self.household is not None and self._session().actor.may(Permission.RIGHTS_REQUESTS)
+
+    def subject_access(self) -> SubjectAccessDialog | None:
+        if not self._may_rights() or self.household is None:
+            return None
+        requests = [(e.request.id, e.request.person_id, f"Access request received {uk(e.request.received)}, due "
+                     f"{uk(e.request.due)}") for e in self.rights.requests_model.entries()
+                    if e.request.kind is RightKind.ACCESS and e.request.status is not RequestStatus.CLOSED]
+        dialog = SubjectAccessDialog(self._tasks, self._session, self._renderer, self.household,
+                                     self._chosen_person(), requests, self)
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.finished.connect(lambda _r: self.rights.reload())
+        dialog.open()
+        self.rights_dialog = dialog
+        return dialog
+
+    def portability(self) -> PortabilityDialog | None:
+        if not self._may_rights() or self.household is None or not self._session().actor.may(Permission.EXPORT):
+            return None
+        dialog = PortabilityDialog(self._tasks, self._session, self.household, self)
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+        self.rights_dialog = dialog
+        return dialog
+
+    def who_has_seen(self) -> SeenDialog | None:
+        if self.household is None or not self._session().actor.may(Permission.VIEW_AUDIT):
+            return None
+        dialog = SeenDialog(self._tasks, self._session, self.household, household_title(self.household), self)
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+        self.rights_dialog = dialog
         return dialog
 
     def _open_dialog(self, dialog: RestrictDialog | EraseDialog | DisclosureDialog) -> None:

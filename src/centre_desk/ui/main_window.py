@@ -39,6 +39,7 @@ from .desk import HouseholdDesk
 from .idle_lock import IdleLock, IdleWarning, LockScreen
 from .print_actions import NoticePrintActions
 from .reports.desk import ReportsDesk
+from .rights_desk import RightsDesk
 from .sessions.desk import SessionsDesk
 from .sync_status import install_sync
 from .widgets import APP_NAME, ActionButton, heading, keep_focus_in_view, named
@@ -207,6 +208,7 @@ class MainWindow(QMainWindow):
         self.sessions = SessionsDesk(self)
         self.printing = NoticePrintActions(self, context.renderer)
         self.reports = ReportsDesk(self)
+        self.rights = RightsDesk(self)
         self.sync = install_sync(self, context.sync_connect)
         self._fill_start_page()
         self._idle.idle.connect(self._on_idle)

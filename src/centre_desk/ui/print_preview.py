@@ -121,12 +121,15 @@ class PrintPreviewDialog(QDialog):
     """A PDF, page by page, with Print…, Save as PDF… and (when it can be made again) large print.
 
     ``regenerate(large_print)`` makes the document again in the other size; it runs on ``tasks``.
+    ``can_keep=False`` is a preview to read only (a subject access pack under review, not yet
+    released): no Print or Save, so nothing leaves the desk without its release being recorded.
     """
 
     def __init__(self, title: str, pdf: bytes, *, file_name: str, tasks: TaskRunner | None = None,
                  regenerate: Callable[[bool], bytes] | None = None, large_print: bool = False,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, can_keep: bool = True) -> None:
         super().__init__(parent)
+        self.can_keep = can_keep
         self.setObjectName("printPreviewDialog")
         self.setAccessibleName(f"Print preview: {title}")
         self.setWindowTitle(f"Print preview — {title}")
@@ -177,8 +180,14 @@ class PrintPreviewDialog(QDialog):
         self.close_button.setAutoDefault(False)
         self.close_button.clicked.connect(self.reject)
         self.message = MessageLabel("previewMessage", self)
-        shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self)
-        shortcut.activated.connect(self.choose_printer_and_print)
+        if can_keep:
+            shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self)
+            shortcut.activated.connect(self.choose_printer_and_print)
+        else:
+            for button in (self.print_button, self.save_button):
+                button.setEnabled(False)
+                button.setVisible(False)
+            self.close_button.setDefault(True)
 
         tools = QHBoxLayout()
         tools.setSpacing(12)
@@ -201,7 +210,9 @@ class PrintPreviewDialog(QDialog):
         layout.addWidget(heading(title, 16, "previewTitle"))
         layout.addLayout(tools)
         layout.addWidget(FocusRing(self.view), 1)
-        layout.addWidget(note(SAVED_FILES_WARNING, "savedFilesWarning"))
+        layout.addWidget(note(SAVED_FILES_WARNING if can_keep else
+                              "For reading only: release the pack to write it, so that the release is recorded.",
+                              "savedFilesWarning"))
         layout.addLayout(buttons)
         self.setTabOrder(self.view, self.large)
         self.setTabOrder(self.large, self.zoom)
@@ -261,7 +272,7 @@ class PrintPreviewDialog(QDialog):
 
     def _set_busy(self, busy: bool, text: str) -> None:
         for widget in (self.large, self.print_button, self.save_button):
-            widget.setEnabled(not busy)
+            widget.setEnabled(not busy and (self.can_keep or widget is self.large))
         if text:
             self.message.show_info(text)
         else:
@@ -279,6 +290,8 @@ class PrintPreviewDialog(QDialog):
 
     def print_to(self, printer: QPrinter) -> int:
         """Print on an already chosen printer (or PDF file); returns the number of pages sent."""
+        if not self.can_keep:
+            return 0
         printer.setDocName(self._title)
         try:
             pages = paint_pdf(self.document, printer)
@@ -307,6 +320,8 @@ class PrintPreviewDialog(QDialog):
     # -- saving ---------------------------------------------------------------------------------
 
     def save_to(self, path: Path) -> bool:
+        if not self.can_keep:
+            return False
         pdf = self._pdf
         try:
             # Private (0600 on POSIX), and whole or not at all: it holds a family's details.

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -23,7 +24,8 @@ from PySide6.QtWidgets import (
 from centre_desk.domain.household import Household
 from centre_desk.domain.rights import BASIS_NAMES
 from centre_desk.services.disclosures import log_disclosure
-from centre_desk.services.erasure import erase_person
+from centre_desk.services.erasure import CONTACT_FIELDS, SharedFields, erase_person, erasure_effect
+from centre_desk.services.profile import form as form_definition
 from centre_desk.services.profile import profile_of
 from centre_desk.services.rights import set_restriction
 from centre_desk.services.session import DeskSession
@@ -149,10 +151,45 @@ class EraseDialog(_ActionDialog):
         self.reason.setMaxLength(500)
         self.add_row("&Person", self.person)
         self.add_row("&Reason", self.reason)
+        # The household's own fields: the address goes with the last person living there; a phone
+        # or email that was only theirs is cleared when ticked.
+        self.shared = QLabel("")
+        self.shared.setObjectName("eraseSharedFields")
+        self.shared.setWordWrap(True)
+        self.form.addRow(self.shared)
+        labels = {f.id: f.label for f in form_definition("membership").all_fields()}
+        self.clear_boxes: dict[str, QCheckBox] = {}
+        for field_id in CONTACT_FIELDS:
+            value = household.fields.get(field_id)
+            words = f"Also clear the household's {labels.get(field_id, field_id).lower()} ({value}): it was theirs"
+            box = named(QCheckBox(words), f"eraseClear_{field_id}", words)
+            box.setVisible(False)
+            self.clear_boxes[field_id] = box
+            self.form.addRow(box)
+        self.person.currentIndexChanged.connect(lambda _i: self._effect())
+        self._effect()
+
+    def _effect(self) -> None:
+        session, pid = self._session(), self.person.currentData()
+        if pid is None:
+            return
+        self._tasks.run(lambda: erasure_effect(session, str(pid)), self._show_effect, lambda _e: None, owner=self)
+
+    def _show_effect(self, effect: SharedFields) -> None:
+        self.shared.setText("Nobody else recorded in the household lives at the address, so the address and the "
+                            "household's phone and email go too." if effect.cleared else
+                            "The household's address stays: others live there." if self.person.count() > 1 else
+                            "They are the only person in the household: the whole household is erased.")
+        self.shared.setAccessibleName(self.shared.text())
+        for field_id, box in self.clear_boxes.items():
+            box.setVisible(field_id in effect.offered)
+            if field_id not in effect.offered:
+                box.setChecked(False)
 
     def submit(self) -> None:
         session, pid, why = self._session(), str(self.person.currentData()), self.reason.text()
-        self.run(lambda: erase_person(session, pid, reason=why))
+        clear = [f for f, box in self.clear_boxes.items() if box.isVisible() and box.isChecked()]
+        self.run(lambda: erase_person(session, pid, reason=why, clear_fields=clear))
 
 
 class DisclosureDialog(_ActionDialog):
