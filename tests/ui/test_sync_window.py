@@ -557,6 +557,7 @@ def test_a_first_sign_in_in_the_window_goes_online_and_later_ones_work_offline(
         window = shell.window if isinstance(shell.window, SignInWindow) else shell.show_sign_in()
         qtbot.waitExposed(window)
         window.activateWindow()
+        window.username.clear()
         window.username.setFocus()
         type_text(qtbot, username)
         press(qtbot, Qt.Key.Key_Tab)

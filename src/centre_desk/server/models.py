@@ -127,7 +127,7 @@ class Device(Base):
     # can derive (server/escrow.py), so a member's first sign-in on the device can be done online.
     key_escrow: Mapped[bytes | None] = mapped_column(LargeBinary)
     # SHA-256 of the device's release token (migration 0004): what a first sign-in authenticates with.
-    release_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    release_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
 class SignInFailures(Base):
