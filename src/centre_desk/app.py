@@ -89,7 +89,7 @@ def build_parts(data_dir: Path) -> StoreParts:
     from centre_desk.wiring import Wiring
 
     wiring = Wiring(data_dir)
-    return StoreParts(wiring.gate, wiring.throttle, wiring.clock, wiring.passwords)
+    return StoreParts(wiring.gate, wiring.throttle, wiring.clock, wiring.passwords, wiring.release)
 
 
 def build_renderer() -> DocumentRenderer:

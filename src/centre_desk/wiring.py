@@ -13,6 +13,7 @@ from centre_desk.domain.clock import Clock, SystemClock
 if TYPE_CHECKING:
     from centre_desk.matching import PeopleMatcher
     from centre_desk.security.kdf import KdfParams
+    from centre_desk.services.ports import EscrowTicket, KeyRelease
 
 DATA_ENV = "CENTRE_DESK_DATA"
 
@@ -66,6 +67,17 @@ class Wiring:
         self.clock: Clock = clock or SystemClock()
         self.passwords = StrengthPolicy()
         self.usernames = HomoglyphGuard()
+        self.release = release_connect
+
+
+RELEASE_TIMEOUT = 20.0  # a first sign-in waits this long for the server before saying it needs one
+
+
+def release_connect(ticket: EscrowTicket) -> KeyRelease:
+    """The server's key release for a first sign-in (``services.auth.first_sign_in_online``)."""
+    from centre_desk.sync.client import SyncClient
+
+    return SyncClient(ticket.server_url, ticket.release_token(), pin=ticket.pin, timeout=RELEASE_TIMEOUT)
 
 
 def person_matcher() -> PeopleMatcher:

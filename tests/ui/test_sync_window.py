@@ -550,3 +550,54 @@ def test_quitting_while_a_sync_waits_on_a_hung_server_stops_it_and_signs_out(
         qtbot.waitUntil(lambda: quits.count == 1, timeout=WAIT)
         assert window.sync._idle.is_set() and session.store.locked
         assert shell.main_window is None
+
+
+def test_a_first_sign_in_in_the_window_goes_online_and_later_ones_work_offline(
+        org: LocalOrg, tmp_path: Path, port: int, tasks, shell_factory, qtbot, peers) -> None:  # type: ignore[no-untyped-def]
+    """bea has never signed in on alice's desk: the window asks the server, which checks her
+    password and releases the desk's escrowed key; her slot is written, and with the server
+    stopped she signs in again. cara, with no slot, is told a first sign-in needs the server."""
+    org.add_staff("bea", "outreach")
+    org.add_staff("cara", "outreach")
+
+    def sign_in_by_keyboard(shell: Any, username: str) -> SignInWindow:
+        window = shell.window if isinstance(shell.window, SignInWindow) else shell.show_sign_in()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        window.username.clear()
+        window.username.setFocus()
+        type_text(qtbot, username)
+        press(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, GOOD_PASSWORD)
+        press(qtbot, Qt.Key.Key_Return)
+        assert window.message.text() == "Signing in…"
+        qtbot.waitUntil(lambda: not tasks.busy, timeout=WAIT)
+        return window
+
+    with serve_on(org.db, tmp_path / "logs", port) as served:
+        a, _ = enrol_peer(org, served.url, tmp_path / "a", "alice", peers)
+        a.register(ZOFIA)
+        a.sync()
+        a.close()
+        slots = (a.path / "keyslots.json").read_text()
+        shell = shell_factory(make_context(a.path, tasks, online_sign_in=True, idle_lock_seconds=600))
+        sign_in_by_keyboard(shell, "bea")
+        qtbot.waitUntil(lambda: isinstance(shell.window, MainWindow), timeout=WAIT)
+        main = shell.window
+        assert main.session.actor.username == "bea"
+        assert (a.path / "keyslots.json").read_text() != slots  # her slot is there now
+        if SHOTS:
+            main.resize(1024, 768)
+            main.grab().save(str(Path(SHOTS) / "first-sign-in-main-1024.png"))
+        main.sign_out_requested.emit()
+        qtbot.waitUntil(lambda: isinstance(shell.window, SignInWindow), timeout=WAIT)
+
+    # The server is stopped: bea's second sign-in is offline; cara's first cannot be.
+    window = sign_in_by_keyboard(shell, "cara")
+    assert "first sign-in on this device needs a connection to the server" in window.message.text().lower()
+    assert shell.window is window and window.password.text() == ""
+    if SHOTS:
+        window.grab().save(str(Path(SHOTS) / "first-sign-in-offline.png"))
+    sign_in_by_keyboard(shell, "bea")
+    qtbot.waitUntil(lambda: isinstance(shell.window, MainWindow), timeout=WAIT)
+    assert shell.window.session.actor.username == "bea"

@@ -81,7 +81,7 @@ class Context:
                 raise CliError(f"no store in {self.wiring.data_dir}: run '{PROG} init' first")
             password = _read_password(PASSWORD_ENV, "password")
             w = self.wiring
-            self._session = sign_in(w.gate, w.throttle, w.clock, self.args.user, password)
+            self._session = sign_in(w.gate, w.throttle, w.clock, self.args.user, password, release=w.release)
             del password
             if getattr(self.args, "recovery_key_command", None) is None:  # that command says it itself
                 _warn_about_recovery(self._session)

@@ -66,6 +66,14 @@ class SignInFailed(CentreDeskError):
         super().__init__("sign-in failed")
 
 
+class SignInNeedsServer(CentreDeskError):
+    """A member with no key slot on this device: their first sign-in here must reach the server."""
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__("first sign-in on this device needs a connection to the server"
+                         + (f" ({reason})" if reason else "") + "; connect and try again")
+
+
 class SignInThrottled(CentreDeskError):
     """Too many failed sign-ins for this username: the caller must wait."""
 

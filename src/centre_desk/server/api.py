@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from centre_desk import __version__
 from centre_desk.domain.clock import Clock
 
-from . import enrolment, sync
+from . import enrolment, escrow, sync
 from .db import Database, DatabaseError
 from .enrolment import Refused
 
@@ -75,6 +75,40 @@ class EnrolResponse(BaseModel):
     member_id: str = Field("", description="the enrolling member's staff id")
     member_username: str = ""
     member_role: str = ""
+    member_credentials_at: str = Field("", description="changes with each password change on the server")
+
+
+class EscrowIn(BaseModel):
+    generation: int = Field(ge=0, le=AUDIT_SEQ_MAX, description="the device key's generation (re-encryptions)")
+    nonce: str = Field(min_length=16, max_length=16, pattern=r"^[A-Za-z0-9+/=]+$")
+    ct: str = Field(min_length=64, max_length=64, pattern=r"^[A-Za-z0-9+/=]+$",
+                    description="the database key sealed under a key only the device can derive")
+    release_hash: str = Field(min_length=64, max_length=64, pattern=r"^[0-9a-f]+$",
+                              description="SHA-256 (hex) of the device's release token")
+
+
+class EscrowStored(BaseModel):
+    generation: int
+
+
+class ReleaseRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class EscrowBox(BaseModel):
+    format: int
+    generation: int
+    nonce: str
+    ct: str
+
+
+class ReleaseResponse(BaseModel):
+    member_id: str
+    member_username: str
+    member_role: str
+    member_credentials_at: str
+    escrow: EscrowBox = Field(description="the sealed key, which only the device itself can open")
 
 
 class WireChange(BaseModel):
@@ -163,6 +197,8 @@ class PullResponse(BaseModel):
     more: bool
     disabled_staff: list[str] = Field(default_factory=list,
                                       description="usernames disabled on the server (on the last page)")
+    staff_credentials: dict[str, str] = Field(default_factory=dict, description=(
+        "active usernames, each with a stamp that changes with their password (on the last page)"))
     conflicts: list[ConflictOut] | None = Field(None, description="the open conflicts (on the last page)")
 
 
@@ -241,7 +277,8 @@ def create_app(db: Database, clock: Clock) -> FastAPI:
         done = enrolment.enrol(db, clock, body.code, body.username, body.password)
         return EnrolResponse(device_id=done.device_id, device_token=done.token, organisation_id=done.org_id,
                              organisation_name=done.org_name, profile_id=done.profile_id, member_id=done.member_id,
-                             member_username=done.member_username, member_role=done.member_role)
+                             member_username=done.member_username, member_role=done.member_role,
+                             member_credentials_at=done.member_credentials_at)
 
     @app.get("/v1/whoami", response_model=WhoAmI, responses=ERRORS)
     def whoami(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> WhoAmI:
@@ -282,6 +319,28 @@ def create_app(db: Database, clock: Clock) -> FastAPI:
         _storable(conflict_id, "conflict_id")
         _storable(body.value, "value")
         return sync.resolve(db, clock, _who(credentials), user, conflict_id, body.value)
+
+    @app.put("/v1/escrow", response_model=EscrowStored, responses=ERRORS)
+    def put_escrow(body: EscrowIn, credentials: Bearer, user: User = None) -> EscrowStored:
+        who = _who(credentials)
+        with db.unit() as s:
+            by = sync.member(s, who, user)
+        escrow.store(db, clock, who, by, body.generation, body.nonce, body.ct, body.release_hash)
+        return EscrowStored(generation=body.generation)
+
+    release_bearer = HTTPBearer(auto_error=False, scheme_name="ReleaseToken",
+                                description="the device's release token (not its sync token)")
+
+    @app.post("/v1/escrow/release", response_model=ReleaseResponse, responses=ERRORS)
+    def release_escrow(body: ReleaseRequest, credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                                                    Depends(release_bearer)]) -> ReleaseResponse:
+        """A member's first sign-in on a device: the password is checked here (throttled, audited)."""
+        _storable(body.model_dump(), "body")
+        done = escrow.release(db, clock, credentials.credentials if credentials else None, body.username,
+                              body.password)
+        return ReleaseResponse(member_id=done.member.id, member_username=done.member.username,
+                               member_role=done.member.role, member_credentials_at=done.credentials_at,
+                               escrow=EscrowBox(**done.escrow))
 
     @app.get("/v1/digest", response_model=DigestOut, responses=ERRORS)
     def org_digest(credentials: Bearer, user: User = None) -> DigestOut:

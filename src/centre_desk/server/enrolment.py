@@ -52,6 +52,7 @@ class Enrolled:
     member_id: str = ""
     member_username: str = ""
     member_role: str = ""
+    member_credentials_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,10 @@ def enrol(db: Database, clock: Clock, code_text: str, username: str, password: s
         org = s.get(Organisation, org_id)
         assert org is not None
         org_name, profile_id = org.name, org.profile_id
-    return Enrolled(device_id, token, org_id, org_name, profile_id, member.id, member.username, member.role)
+    from .escrow import stamp
+
+    return Enrolled(device_id, token, org_id, org_name, profile_id, member.id, member.username, member.role,
+                    stamp(member.password_hash))
 
 
 def identify(db: Database, clock: Clock, token: str | None) -> Identity:

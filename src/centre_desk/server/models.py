@@ -123,9 +123,11 @@ class Device(Base):
     enrolled_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
-    # DESIGN.md §4 "staff directory": the device's database key, wrapped under a server key, so a
-    # member's first sign-in on the device can be done online. Filled by the sync work.
+    # DESIGN.md §4 "staff directory": the device's database key, sealed under a key only the device
+    # can derive (server/escrow.py), so a member's first sign-in on the device can be done online.
     key_escrow: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # SHA-256 of the device's release token (migration 0004): what a first sign-in authenticates with.
+    release_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
 class SignInFailures(Base):

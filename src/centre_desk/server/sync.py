@@ -340,12 +340,21 @@ def pull(db: Database, clock: Clock, who: Identity, username: str | None, after:
         elif cursor.cursor != after:
             cursor.cursor, cursor.updated_at = after, clock.now()
         more = len(rows) > limit
-        disabled = [] if more else list(s.scalars(select(Staff.username).where(Staff.org_id == who.org_id,
-                                                                                Staff.disabled.is_(True))))
+        disabled: list[str] = []
+        credentials: dict[str, str] = {}
+        if not more:
+            from .escrow import stamp
+
+            for name, off, changed in s.execute(select(Staff.username, Staff.disabled, Staff.password_hash)
+                                                .where(Staff.org_id == who.org_id)):
+                if off:
+                    disabled.append(name)
+                else:
+                    credentials[name] = stamp(changed)
         open_conflicts = None if more else _open_conflicts(s, who.org_id)
     rows = rows[:limit]
     return {"changes": [_wire(r) for r in rows], "cursor": rows[-1].seq if rows else after, "more": more,
-            "disabled_staff": disabled, "conflicts": open_conflicts}
+            "disabled_staff": disabled, "staff_credentials": credentials, "conflicts": open_conflicts}
 
 
 # ---- conflicts

@@ -261,6 +261,29 @@ class SyncRepository(Protocol):
     def digest(self) -> tuple[int, str]: ...
 
 
+class EscrowTicket(Protocol):
+    """An enrolled device's way to the server before anything is unlocked (``security/escrow.py``)."""
+
+    @property
+    def server_url(self) -> str: ...
+
+    @property
+    def pin(self) -> str | None: ...
+
+    def release_token(self) -> str: ...
+
+
+class KeyRelease(Protocol):
+    """The server's side of a first sign-in: checks the password, answers with the sealed key."""
+
+    def release(self, username: str, password: str) -> dict[str, Any]: ...
+
+    def close(self) -> None: ...
+
+
+ReleaseConnect = Callable[[EscrowTicket], KeyRelease]
+
+
 class SyncServer(Protocol):
     """The central server as the sync service needs it (``sync/client.py``)."""
 
@@ -272,6 +295,8 @@ class SyncServer(Protocol):
     def conflicts(self) -> list[dict[str, Any]]: ...
 
     def resolve(self, conflict_id: str, value: Any) -> dict[str, Any]: ...
+
+    def put_escrow(self, box: dict[str, Any]) -> dict[str, Any]: ...
 
     def close(self) -> None: ...
 
@@ -388,6 +413,11 @@ class OpenStore(Protocol):
 
     def rotation_due(self) -> bool: ...
 
+    def escrow_box(self, server_url: str, pin: str | None, device_id: str) -> dict[str, Any]:
+        """The store's current key sealed for the server to keep (never the key itself): keys
+        ``generation``, ``nonce``, ``ct``, ``release_hash``."""
+        ...
+
     @property
     def left_out(self) -> list[str]:
         """Slot owners the last re-encryption could not reach (they need a new password)."""
@@ -417,6 +447,16 @@ class StoreGate(Protocol):
     def unlock(self, username: str, password: str) -> tuple[str, OpenStore]: ...
 
     def unlock_with_recovery(self, recovery_key: str) -> OpenStore: ...
+
+    def escrow_ticket(self) -> EscrowTicket | None:
+        """Where an enrolled device asks for a first sign-in (None: not enrolled with escrow)."""
+        ...
+
+    def has_slot(self, username: str) -> bool: ...
+
+    def unlock_with_escrow(self, box: dict[str, Any]) -> OpenStore:
+        """Unlock with the sealed key the server released; writes no slot."""
+        ...
 
     def create(self, admin_id: str, admin_username: str, admin_password: str,
                populate: Callable[[UnitOfWork], None]) -> tuple[OpenStore, str]: ...

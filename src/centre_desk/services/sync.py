@@ -23,6 +23,7 @@ from centre_desk.domain.errors import CentreDeskError, Conflict, NotFound, Valid
 from centre_desk.domain.staff import Permission, Role, StaffMember
 from centre_desk.domain.sync import DEVICE_REVOKED, ServerRefused, batch_key
 
+from .auth import SLOT_CREDENTIALS_SETTING
 from .ports import StoreGate, SyncServer, UnitOfWork
 from .session import DeskSession
 
@@ -94,11 +95,13 @@ def sync_now(session: DeskSession, connect: Connect, progress: Progress | None =
 
 
 def _sync(session: DeskSession, connect: Connect, progress: Progress | None) -> SyncResult:
-    server = connect(_config(session), session.actor.username)
+    cfg = _config(session)
+    server = connect(cfg, session.actor.username)
     note = progress or (lambda _stage, _done, _total: None)
     try:
+        _escrow_if_due(session, server, cfg)
         pushed, dropped, tamper = _push(session, server, note)
-        pulled, disabled, listed = _pull(session, server, note)
+        pulled, disabled, listed, credentials = _pull(session, server, note)
         conflicts = server.conflicts() if listed is None else listed
         with session.store.reader() as uow:
             same = uow.sync.conflicts() == conflicts
@@ -115,16 +118,47 @@ def _sync(session: DeskSession, connect: Connect, progress: Progress | None) -> 
             uow.commit()
     finally:
         server.close()
-    _disable_locally(session, disabled)
+    if _apply_staff_directory(session, disabled, credentials):
+        # Re-encrypted: the server's escrow holds the old key, which opens nothing now. A fresh
+        # connection (the re-encryption may have outlasted the kept-alive one); if it fails, the
+        # next sync sends it.
+        server = connect(cfg, session.actor.username)
+        try:
+            _escrow_if_due(session, server, cfg)
+        except ServerRefused:
+            pass
+        finally:
+            server.close()
     return SyncResult(pushed, pulled, len(conflicts), dropped, tamper)
 
 
-def _disable_locally(session: DeskSession, usernames: list[str]) -> None:
-    """Members disabled on the server lose their slot here, and the store key is rotated, so an
-    old copy of the key slots opens nothing current."""
+ESCROW_SENT_SETTING = "escrow_sent"
+
+
+def _escrow_if_due(session: DeskSession, server: SyncServer, cfg: dict[str, str]) -> bool:
+    """Send the store's sealed key (``OpenStore.escrow_box``) when the server does not hold the
+    current one: after enrolment, after each re-encryption. The box is not the key (DESIGN §4)."""
+    box = session.store.escrow_box(cfg["server_url"], cfg.get("pin") or None, cfg["device_id"])
+    sent = f"{box['generation']}:{box['release_hash']}"
+    with session.store.reader() as uow:
+        if uow.settings.get(ESCROW_SENT_SETTING) == sent:
+            return False
+    server.put_escrow(box)
+    with session.uow() as uow:
+        uow.settings.set(ESCROW_SENT_SETTING, sent)
+        session.audit(uow, "device.key-escrowed", None, f"generation {box['generation']}")
+        uow.commit()
+    return True
+
+
+def _apply_staff_directory(session: DeskSession, usernames: list[str], credentials: dict[str, str]) -> bool:
+    """Members disabled on the server lose their slot here; a member whose password was changed
+    on the server loses the slot made with the old one (their next sign-in is online, with the new
+    password). Either way the store key is rotated, so an old copy of the key slots opens nothing
+    current. Returns whether it was."""
     from .keys import rotate_store_key
 
-    removed = []
+    removed: list[str] = []
     with session.uow() as uow:
         for username in usernames:
             member = uow.staff.by_username(username)
@@ -133,11 +167,22 @@ def _disable_locally(session: DeskSession, usernames: list[str]) -> None:
             uow.staff.set_disabled(member.id, True)
             session.audit(uow, "staff.disabled", member.id, "disabled on the server")
             removed.append(member.id)
+        for member in uow.staff.all():
+            made_at = uow.settings.get(SLOT_CREDENTIALS_SETTING + member.id)
+            now_at = credentials.get(member.username)
+            if member.disabled or not made_at or now_at is None or now_at == made_at:
+                continue
+            if not session.store.vault.has_slot(member.id):
+                continue
+            uow.settings.set(SLOT_CREDENTIALS_SETTING + member.id, "")
+            session.audit(uow, "key-slot.removed", member.id, "password changed on the server")
+            removed.append(member.id)
         uow.commit()
     for staff_id in removed:
         session.store.vault.remove_member(staff_id)
     if removed:
-        rotate_store_key(session)
+        return rotate_store_key(session)
+    return False
 
 
 def _push(session: DeskSession, server: SyncServer, note: Progress) -> tuple[int, int, bool]:
@@ -172,7 +217,7 @@ def _push(session: DeskSession, server: SyncServer, note: Progress) -> tuple[int
 
 
 def _pull(session: DeskSession, server: SyncServer,
-          note: Progress) -> tuple[int, list[str], list[dict[str, Any]] | None]:
+          note: Progress) -> tuple[int, list[str], list[dict[str, Any]] | None, dict[str, str]]:
     pulled = 0
     while True:
         with session.store.reader() as uow:
@@ -189,7 +234,8 @@ def _pull(session: DeskSession, server: SyncServer,
         pulled += len(changes)
         note("pull", pulled, pulled + (PULL_PAGE if page["more"] else 0))
         if not page["more"]:
-            return pulled, [str(u) for u in page.get("disabled_staff") or []], page.get("conflicts")
+            credentials = {str(k): str(v) for k, v in (page.get("staff_credentials") or {}).items()}
+            return pulled, [str(u) for u in page.get("disabled_staff") or []], page.get("conflicts"), credentials
 
 
 def sync_status(session: DeskSession) -> SyncStatus:
@@ -242,6 +288,7 @@ class Enrolment:
     profile_id: str
     member: StaffMember
     pin: str | None = None  # the server certificate's SHA-256, from the enrolment code
+    credentials_at: str = ""  # when the member's password last changed on the server
 
 
 def parse_enrolment(answer: dict[str, Any], pin: str | None = None) -> Enrolment:
@@ -252,7 +299,7 @@ def parse_enrolment(answer: dict[str, Any], pin: str | None = None) -> Enrolment
     member = StaffMember(str(answer["member_id"]), str(answer["member_username"]), role)
     return Enrolment(str(answer["device_id"]), str(answer["device_token"]), str(answer["organisation_id"]),
                      str(answer.get("organisation_name") or ""), str(answer.get("profile_id") or ""), member,
-                     pin)
+                     pin, str(answer.get("member_credentials_at") or ""))
 
 
 def create_enrolled_store(gate: StoreGate, clock: Clock, server_url: str, enrolment: Enrolment,
@@ -277,6 +324,7 @@ def create_enrolled_store(gate: StoreGate, clock: Clock, server_url: str, enrolm
         uow.audit.append(now, member.id, "device.enrolled", enrolment.device_id)
         uow.sync.enrol(server_url, enrolment.device_id, enrolment.token, enrolment.org_id, queue_existing=False,
                        pin=enrolment.pin)
+        uow.settings.set(SLOT_CREDENTIALS_SETTING + member.id, enrolment.credentials_at)
 
     store, recovery_key = gate.create(member.id, member.username, password, populate)
     return DeskSession(store, member, clock), recovery_key
@@ -291,6 +339,8 @@ def enrol_existing_store(session: DeskSession, server_url: str, enrolment: Enrol
         uow.sync.enrol(server_url, enrolment.device_id, enrolment.token, enrolment.org_id, queue_existing=True,
                        pin=enrolment.pin)
         queued = uow.sync.pending_count()
+        if uow.staff.get(enrolment.member.id) is not None:  # the same id here and on the server
+            uow.settings.set(SLOT_CREDENTIALS_SETTING + enrolment.member.id, enrolment.credentials_at)
         session.audit(uow, "device.enrolled", enrolment.device_id, f"{queued} records queued")
         uow.commit()
     return queued

@@ -4,6 +4,8 @@ Layout of a data directory (nothing here is readable without a staff password or
 
 - ``store.db`` (+ ``-wal``/``-shm`` while open): the SQLCipher database;
 - ``keyslots.json``: the database key wrapped once per member of staff and once for recovery;
+- ``escrow.json`` (an enrolled device): the server's address and the device secret whose share
+  seals the key the server escrows (``security/escrow.py``); it opens nothing without the server;
 - ``signin-state.json``: failed sign-in counts and not-yet-audited failures, by opaque handle;
 - ``*.lock``: empty lock files (key-slot changes, sign-in counting, who has the store open);
 - ``backups/``: encrypted copies taken before a migration, and stores moved aside by a restore.
@@ -22,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from centre_desk.domain.crashpoints import reached
 from centre_desk.domain.errors import Conflict, SignInFailed, StoreError
-from centre_desk.security import filelock
+from centre_desk.security import escrow, filelock
 from centre_desk.security.kdf import KdfParams
 from centre_desk.security.keyslots import KeySlots, Opening, new_database_key
 from centre_desk.security.throttle import FileThrottle
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 STORE_FILE = "store.db"
 SLOTS_FILE = "keyslots.json"
 THROTTLE_FILE = "signin-state.json"
+ESCROW_FILE = "escrow.json"
 USE_LOCK_FILE = "store.db.inuse.lock"
 BACKUP_DIR = "backups"
 OPEN_WAIT_SECONDS = 300.0  # how long an unlock waits for a re-encryption elsewhere to finish
@@ -126,6 +129,28 @@ class LocalStore:
         from .archive import write_archive
 
         return write_archive(self, self._key, dest, created_at)
+
+    # -- key escrow ------------------------------------------------------------------------------
+    def escrow_box(self, server_url: str, pin: str | None, device_id: str) -> dict[str, object]:
+        """The current key sealed for the server to keep (``security/escrow.py``): never the key.
+
+        Makes the device secret on first use for this enrolment (a device enrolled before escrow
+        existed gets one at its next sync)."""
+        if self._key.wiped:
+            raise StoreError("the store is locked")
+        path = self.directory / ESCROW_FILE
+        self._gate.enter()  # not halfway through a re-encryption: key and generation agree
+        try:
+            ticket = escrow.load(path)
+            if ticket is None or ticket.device_id != device_id:
+                ticket = escrow.create(path, server_url, pin, device_id)
+            key = self._key.copy()
+            try:
+                return ticket.seal(key, self.store_id, self.generation)
+            finally:
+                key[:] = bytes(len(key))
+        finally:
+            self._gate.leave()
 
     # -- key rotation ----------------------------------------------------------------------------
     def rotation_due(self) -> bool:
@@ -219,7 +244,7 @@ class DataDirectory:
         decrypted. Backups taken here go too."""
         import shutil
 
-        for name in (SLOTS_FILE, STORE_FILE, STORE_FILE + "-wal", STORE_FILE + "-shm", THROTTLE_FILE):
+        for name in (SLOTS_FILE, STORE_FILE, STORE_FILE + "-wal", STORE_FILE + "-shm", THROTTLE_FILE, ESCROW_FILE):
             (self.path / name).unlink(missing_ok=True)
         shutil.rmtree(self.path / BACKUP_DIR, ignore_errors=True)
 
@@ -273,6 +298,29 @@ class DataDirectory:
 
     def unlock(self, username: str, password: str) -> tuple[str, LocalStore]:
         return self._open(lambda slots: slots.open(username, password))
+
+    def escrow_ticket(self) -> escrow.EscrowTicket | None:
+        """Where to ask for a first sign-in on this enrolled device (None: not enrolled)."""
+        return escrow.load(self.path / ESCROW_FILE)
+
+    def has_slot(self, username: str) -> bool:
+        try:
+            return KeySlots.load(self.slots_path).has_user(username)
+        except StoreError:
+            return False
+
+    def unlock_with_escrow(self, box: dict[str, object]) -> LocalStore:
+        """Unlock with the key the server released for a member's first sign-in here. Writes no
+        slot: the caller adds the member and their slot (``SlotVault.add_member``)."""
+        ticket = escrow.load(self.path / ESCROW_FILE)
+        if ticket is None:
+            raise StoreError("this device holds no key escrow; sign in as a member who has a key slot here")
+
+        def opening(slots: KeySlots) -> Opening:
+            key = ticket.unseal(dict(box), slots.store_id, slots.generation)
+            return Opening("escrow", "", bytearray(32), {slots.generation: key})
+
+        return self._open(opening)[1]
 
     def unlock_with_recovery(self, recovery_key: str) -> LocalStore:
         return self._open(lambda slots: slots.open_recovery(recovery_key))[1]

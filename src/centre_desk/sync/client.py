@@ -129,5 +129,12 @@ class SyncClient:
     def resolve(self, conflict_id: str, value: Any) -> dict[str, Any]:
         return dict(self._request("POST", f"/v1/conflicts/{quote(conflict_id, safe='')}/resolve", {"value": value}))
 
+    def put_escrow(self, box: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._request("PUT", "/v1/escrow", box))
+
+    def release(self, username: str, password: str) -> dict[str, Any]:
+        """A first sign-in: this client's token is the device's release token, not its sync token."""
+        return dict(self._request("POST", "/v1/escrow/release", {"username": username, "password": password}))
+
     def digest(self) -> dict[str, Any]:
         return dict(self._request("GET", "/v1/digest"))

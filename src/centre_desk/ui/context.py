@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from centre_desk.domain.clock import Clock
 from centre_desk.domain.errors import CentreDeskError
 from centre_desk.domain.organisation import Organisation
-from centre_desk.services.ports import PasswordPolicy, PersonMatcher, SignInThrottle, StoreGate
+from centre_desk.services.ports import PasswordPolicy, PersonMatcher, ReleaseConnect, SignInThrottle, StoreGate
 from centre_desk.services.session import DeskSession
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ class StoreParts:
     throttle: SignInThrottle
     clock: Clock
     passwords: PasswordPolicy
+    release: ReleaseConnect | None = None  # an enrolled device's first sign-in online
 
 
 class PrintingUnavailable(CentreDeskError):

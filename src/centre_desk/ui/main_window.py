@@ -430,7 +430,7 @@ class MainWindow(QMainWindow):
 
         def work() -> DeskSession:
             parts = context.parts()
-            return auth.unlock_again(parts.gate, parts.throttle, parts.clock, member, password)
+            return auth.unlock_again(parts.gate, parts.throttle, parts.clock, member, password, parts.release)
 
         context.tasks.run(work, self._unlocked, self.lock_screen.show_failure, owner=self)
 

@@ -137,7 +137,7 @@ class SignInWindow(QDialog):
 
         def work() -> SignedIn:
             parts = context.parts()
-            session = sign_in(parts.gate, parts.throttle, parts.clock, username, password)
+            session = sign_in(parts.gate, parts.throttle, parts.clock, username, password, release=parts.release)
             try:
                 return SignedIn(session, read_workplace(session, context.profiles))
             except BaseException:
