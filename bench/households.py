@@ -25,34 +25,24 @@ import argparse
 import json
 import os
 import random
-import statistics
 import string
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from _store import load, open_store, summary
 from sqlalchemy import text
 
-from centre_desk.services.auth import sign_in, sign_out
-from centre_desk.services.demo_data import make_demo_households
+from centre_desk.services.auth import sign_out
 from centre_desk.services.households import (
     open_household,
     purge_removed_words,
     search_households,
     update_household,
 )
-from centre_desk.services.setup import CentreDetails, initialise_store
 from centre_desk.storage.households import fts_query
-from centre_desk.wiring import Wiring
 
-ADMIN, PASSWORD = "bench", "benchmark password"
 WARM_UP = 20
-
-
-def summary(samples: list[float]) -> dict[str, float | int]:
-    return {"p50": round(statistics.median(samples), 3),
-            "p95": round(statistics.quantiles(samples, n=20)[-1], 3), "n": len(samples)}
 
 
 def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
@@ -93,24 +83,13 @@ def main() -> None:
     ap.add_argument("--data-dir")
     ap.add_argument("--samples", type=int, default=200)
     args = ap.parse_args()
-    data = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp()) / "bench"
-    w = Wiring(data)
-    out: dict[str, Any] = {"households": args.households}
-    if not w.gate.exists():
-        result = initialise_store(w.gate, CentreDetails("north-somerset-children-centres", "Bench Centre"),
-                                  ADMIN, PASSWORD, w.clock, w.passwords)
-        t = time.perf_counter()
-        make_demo_households(result.session, args.households, seed=random.randrange(1 << 30))
-        out["generate_s"] = round(time.perf_counter() - t, 1)
-        sign_out(result.session)
-
-    t = time.perf_counter()
-    session = sign_in(w.gate, w.throttle, w.clock, ADMIN, PASSWORD)
-    out["sign_in_s"] = round(time.perf_counter() - t, 3)  # includes a migration if one was due
+    out: dict[str, Any] = {"households": args.households, "load_before": load()}
+    session, info = open_store(args.data_dir, args.households)  # sign_in_s includes any migration due
+    out.update(info)
+    data = Path(info["data_dir"])
     rng = random.Random()  # unseeded: a rerun on a kept store never replays the same values
     n = args.samples
     with session.store.reader() as uow:
-        out["households_in_store"] = uow.households.count()
         rows = uow.session.execute(text("SELECT household_id FROM household_cards")).all()
     all_ids = [r[0] for r in rows]
 
@@ -214,6 +193,7 @@ def main() -> None:
     raw.close()
     out["peak_rss_mb"] = round(rss_mb(), 1)
     out["store_file_mb"] = round((data / "store.db").stat().st_size / 1e6, 1)
+    out["load_after"] = load()
     sign_out(session)
     print(json.dumps(out))
 
