@@ -360,7 +360,6 @@ def test_who_looked_finds_entries_before_and_after_their_batch_is_indexed(admin_
     monkeypatch.setattr(repo, "READS_BATCH", 4)
     h = _register(admin_session)
     other = _register(admin_session, last="Brown")
-    seen = []
     counts = []  # after each search: (searches of h found by "who looked", notes waiting, notes indexed)
     for query in ("obrien", "siobhan", "cian", "brown", "obrien", "bs23", "cian"):
         search_households(admin_session, query)
