@@ -51,9 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from centre_desk.domain.duplicates import DEFAULT_THRESHOLD, PersonRecord, pair_key
-from centre_desk.wiring import Wiring, person_matcher
-
-ADMIN, PASSWORD = "bench", "benchmark password"
+from centre_desk.wiring import person_matcher
 
 FIRST_F = ("Olivia Amelia Isla Ava Mia Ivy Lily Isabella Rosie Sophia Grace Freya Willow Florence Emily Ella "  # noqa: SIM905
            "Poppy Evie Elsie Charlotte Evelyn Sienna Daisy Phoebe Sophie Harper Alice Ruby Matilda Millie "
@@ -310,25 +308,16 @@ def labelled(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def store_review(args: argparse.Namespace) -> dict[str, Any]:
-    from centre_desk.services.auth import sign_in, sign_out
-    from centre_desk.services.demo_data import make_demo_households
-    from centre_desk.services.duplicates import review_duplicates
-    from centre_desk.services.setup import CentreDetails, initialise_store
+    from _store import open_store
 
-    data = Path(args.store)
-    w = Wiring(data)
-    out: dict[str, Any] = {"store": str(data)}
-    if not (data / "keyslots.json").exists():
-        t = time.perf_counter()
-        r = initialise_store(w.gate, CentreDetails("north-somerset-children-centres", "Bench Centre"),
-                             ADMIN, PASSWORD, w.clock, w.passwords)
-        make_demo_households(r.session, args.households, seed=7)
-        sign_out(r.session)
-        out["store_made_s"] = round(time.perf_counter() - t, 1)
-    session = sign_in(w.gate, w.throttle, w.clock, ADMIN, PASSWORD)
+    from centre_desk.services.auth import sign_out
+    from centre_desk.services.duplicates import review_duplicates
+
+    out: dict[str, Any] = {"store": str(args.store)}
+    session, info = open_store(args.store, args.households, seed=7)
+    out.update(info)
+    out["households"] = info["households_in_store"]
     try:
-        with session.store.reader() as uow:
-            out["households"] = uow.households.count()
         matcher = person_matcher()
         review_s, read_s = [], []
         for _ in range(args.runs):

@@ -24,19 +24,14 @@ import random
 import statistics
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
+from _store import open_store
 from sqlalchemy import text
 
-from centre_desk.services.auth import sign_in, sign_out
-from centre_desk.services.demo_data import make_demo_households
+from centre_desk.services.auth import sign_out
 from centre_desk.services.retention import retention_review
-from centre_desk.services.setup import CentreDetails, initialise_store
 from centre_desk.services.statistics import reach_csv_rows, reach_statistics
-from centre_desk.wiring import Wiring
-
-ADMIN, PASSWORD = "bench", "benchmark password"
 
 
 def summary(samples: list[float]) -> dict[str, float | int]:
@@ -51,21 +46,11 @@ def main() -> None:
     p.add_argument("--households", type=int, default=100_000)
     p.add_argument("--samples", type=int, default=12)
     args = p.parse_args()
-    w = Wiring(Path(args.data_dir))
     out: dict[str, Any] = {"households": args.households}
-    if not w.gate.exists():
-        Path(args.data_dir).parent.mkdir(parents=True, exist_ok=True)
-        result = initialise_store(w.gate, CentreDetails("north-somerset-children-centres", "Bench Centre"),
-                                  ADMIN, PASSWORD, w.clock, w.passwords)
-        t = time.perf_counter()
-        make_demo_households(result.session, args.households, seed=random.randrange(1 << 30))
-        out["generate_s"] = round(time.perf_counter() - t, 1)
-        sign_out(result.session)
-    session = sign_in(w.gate, w.throttle, w.clock, ADMIN, PASSWORD)
+    session, info = open_store(args.data_dir, args.households)
+    out.update(info)
     rng = random.Random()
     today = session.clock.today()
-    with session.store.reader() as uow:
-        out["households_in_store"] = uow.households.count()
 
     review_s, due_counts = [], []
     for i in range(args.samples):

@@ -30,12 +30,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from _store import open_store
 from sqlalchemy import text
 
 from centre_desk.printing.renderer import PdfRenderer
-from centre_desk.services.auth import sign_in, sign_out
+from centre_desk.services.auth import sign_out
 from centre_desk.services.consent import give_consent
-from centre_desk.services.demo_data import make_demo_households
 from centre_desk.services.disclosures import log_disclosure
 from centre_desk.services.erasure import erase_person
 from centre_desk.services.households import (
@@ -45,11 +45,8 @@ from centre_desk.services.households import (
     update_household,
 )
 from centre_desk.services.referrals import record_referral
-from centre_desk.services.setup import CentreDetails, initialise_store
 from centre_desk.services.subject_access import release_subject_access
-from centre_desk.wiring import Wiring
 
-ADMIN, PASSWORD = "bench", "benchmark password"
 WARM_UP = 3
 REFERRAL = {
     "source": "agency", "agency_organisation": "Bench Surgery", "referrer_name": "Dr Bench",
@@ -91,22 +88,13 @@ def main() -> None:
     ap.add_argument("--data-dir", default="/tmp/rights-bench/store")
     ap.add_argument("--samples", type=int, default=40)
     args = ap.parse_args()
-    data = Path(args.data_dir)
-    data.parent.mkdir(parents=True, exist_ok=True)
-    w = Wiring(data)
     out: dict[str, Any] = {}
-    if not w.gate.exists():
-        result = initialise_store(w.gate, CentreDetails("north-somerset-children-centres", "Bench Centre"),
-                                  ADMIN, PASSWORD, w.clock, w.passwords)
-        t = time.perf_counter()
-        make_demo_households(result.session, args.households, seed=random.randrange(1 << 30))
-        out["generate_s"] = round(time.perf_counter() - t, 1)
-        sign_out(result.session)
-    session = sign_in(w.gate, w.throttle, w.clock, ADMIN, PASSWORD)
+    session, info = open_store(args.data_dir, args.households)
+    out.update(info)
+    data = Path(info["data_dir"])
     rng = random.Random()
     n = args.samples + WARM_UP
     with session.store.reader() as uow:
-        out["households_in_store"] = uow.households.count()
         out["records_in_store"] = uow.session.execute(text("SELECT count(*) FROM records")).scalar()
         ids = [r[0] for r in uow.session.execute(text("SELECT household_id FROM household_cards"))]
 

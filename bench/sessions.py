@@ -22,22 +22,17 @@ import argparse
 import json
 import random
 import statistics
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
+from _store import open_store
 from sqlalchemy import text
 
-from centre_desk.services.auth import sign_in, sign_out
-from centre_desk.services.demo_data import make_demo_households
+from centre_desk.services.auth import sign_out
 from centre_desk.services.households import open_household
 from centre_desk.services.sessions import add_session, list_sessions, record_attendance, session_register
-from centre_desk.services.setup import CentreDetails, initialise_store
-from centre_desk.wiring import Wiring
 
-ADMIN, PASSWORD = "bench", "benchmark password"
 WARM_UP = 10
 
 
@@ -67,16 +62,10 @@ def main() -> None:
     p.add_argument("--samples", type=int, default=100)
     p.add_argument("--data-dir")
     a = p.parse_args()
-    data = Path(a.data_dir) if a.data_dir else Path(tempfile.mkdtemp(prefix="desk-bench-")) / "data"
-    wiring = Wiring(data)
     rng = random.SystemRandom()
-    fill_s = 0.0
-    if not wiring.gate.exists():
-        result = initialise_store(wiring.gate, CentreDetails("north-somerset-children-centres", "Bench Centre"),
-                                  ADMIN, PASSWORD, wiring.clock, wiring.passwords)
-        session = result.session
-        t = time.perf_counter()
-        make_demo_households(session, a.households, seed=7)
+
+    def fill(session: Any) -> None:
+        """Sessions and their registers, on top of the households: random people at every one."""
         people = household_people(session)
         first = session.clock.today() - timedelta(days=a.sessions // 4)
         for n in range(a.sessions):
@@ -84,9 +73,9 @@ def main() -> None:
             ticked = rng.sample(people, a.per_session)
             if cs.on <= session.clock.today():
                 record_attendance(session, cs.id, [p for p, _ in ticked], dict(ticked))
-        fill_s = time.perf_counter() - t
-        sign_out(session)
-    session = sign_in(wiring.gate, wiring.throttle, wiring.clock, ADMIN, PASSWORD)
+
+    session, info = open_store(a.data_dir, a.households, seed=7, fill=fill)
+    fill_s = info.get("generate_s", 0.0) + info.get("fill_s", 0.0)
     today = session.clock.today()
     sessions = list_sessions(session, date(1900, 1, 1), today)
     people = household_people(session)

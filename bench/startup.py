@@ -126,6 +126,22 @@ def signin_to_main(data_dir: Path, runs: int) -> tuple[float, list[float]]:
     return cold, warm
 
 
+def argon2id_s(data_dir: Path, runs: int) -> list[float]:
+    """The reference: Argon2id alone, with the store's own slot parameters, in the same process."""
+    import os as _os
+
+    from centre_desk.security.kdf import derive
+    from centre_desk.security.keyslots import KeySlots
+
+    params = KeySlots.load(data_dir / "keyslots.json").kdf_params
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        derive(PASSWORD, _os.urandom(16), params)
+        out.append(time.perf_counter() - t)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -138,8 +154,12 @@ def main() -> int:
         # cold figure.
         child = subprocess.run([sys.executable, __file__, "--signin-only", str(data_dir), str(args.runs)],
                                capture_output=True, text=True, check=True)
-        cold, warm = json.loads(child.stdout.strip().splitlines()[-1])
+        cold, warm, kdf = json.loads(child.stdout.strip().splitlines()[-1])
     print(json.dumps({
+        "argon2id_s": round(statistics.median(kdf), 3),
+        "ratio_first_signin_to_argon2id": round(cold / statistics.median(kdf), 2),
+        "ratio_signin_to_argon2id": round(statistics.median(warm) / statistics.median(kdf), 2),
+        "load": [round(x, 2) for x in os.getloadavg()],
         "signin_window_shown_s": round(statistics.median(walls), 3),
         "signin_window_shown_in_process_s": round(statistics.median(inside), 3),
         "signin_to_main_ready_s": round(statistics.median(warm), 3),
@@ -155,6 +175,6 @@ def main() -> int:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--signin-only":
         cold_s, warm_s = signin_to_main(Path(sys.argv[2]), int(sys.argv[3]))
-        print(json.dumps([cold_s, warm_s]))
+        print(json.dumps([cold_s, warm_s, argon2id_s(Path(sys.argv[2]), int(sys.argv[3]))]))
         sys.exit(0)
     sys.exit(main())

@@ -287,3 +287,101 @@ def test_a_whole_email_address_typed_or_pasted_still_finds_the_household(admin_s
     h = _register(admin_session)
     _register(admin_session, last="Brown", first="Olive", email="olive@example.org")
     assert _ids(admin_session, query) == [h.id]
+
+
+def test_a_synced_change_keeps_card_and_facts_true_in_the_same_transaction(admin_session) -> None:  # type: ignore[no-untyped-def]
+    """The real pull path (``SqlSyncRepository.apply``): a renamed household, a new contact, a
+    referral with a safeguarding concern and a new household arrive in one page; after the one
+    commit the cards agree with the records, and a rolled-back page leaves them as they were."""
+    h = _register(admin_session)
+    with admin_session.store.reader() as uow:
+        body = json.loads(uow.session.execute(text("SELECT body FROM records WHERE id = :h"), {"h": h.id}).scalar())
+    body["members"][0]["fields"]["last_name"] = "Gallagher"
+    env = {"created_by": "other-device", "created_at": "2026-03-01T10:00:00+00:00",
+           "updated_by": "other-device", "updated_at": "2026-03-01T10:00:00+00:00"}
+    new_household = {"fields": {"postcode": "BS24 9ZZ", "address_line1": "1 New Road"},
+                     "members": [{"id": "p-new", "fields": {"first_name": "Aoife", "last_name": "Quigley",
+                                                              "role": "parent"}}]}
+    page = [
+        {"seq": 901, "record_id": h.id, "kind": "household", "household_id": h.id, "deleted": False,
+         "body": body, "envelope": env},
+        {"seq": 902, "record_id": "c-synced", "kind": "contact", "household_id": h.id, "deleted": False,
+         "body": {"date": "2026-02-20", "type": "drop-in", "note": ""}, "envelope": env},
+        {"seq": 903, "record_id": "r-synced", "kind": "referral", "household_id": h.id, "deleted": False,
+         "body": {"fields": {**REFERRAL, "safeguarding_concern": True}, "people": []}, "envelope": env},
+        {"seq": 904, "record_id": "h-synced", "kind": "household", "household_id": "h-synced", "deleted": False,
+         "body": new_household, "envelope": {**env, "form_id": "membership", "form_version": 1}},
+        {"seq": 905, "record_id": "c-synced-2", "kind": "contact", "household_id": "h-synced", "deleted": False,
+         "body": {"date": "2026-02-21", "type": "phone", "note": ""}, "envelope": env},
+    ]
+    with admin_session.uow() as uow:  # a page that fails part-way: nothing of it shows
+        uow.sync.apply(page, 905)
+    assert _ids(admin_session, "gallagher") == [] and _ids(admin_session, "obrien") == [h.id]
+    with admin_session.uow() as uow:
+        uow.sync.apply(page, 905)
+        uow.commit()
+    assert _ids(admin_session, "gallagher") == [h.id]
+    assert search_households(admin_session, "gallagher")[0].adults == ("Siobhan Gallagher",)  # the card too
+    assert shown(admin_session, h.id, "gallagher") == truth(admin_session, h.id) == ("2026-02-20", True)
+    assert _ids(admin_session, "quigley") == ["h-synced"]
+    assert shown(admin_session, "h-synced", "quigley") == truth(admin_session, "h-synced") == ("2026-02-21", False)
+    erase = [{"seq": 906, "record_id": "h-synced", "kind": "household", "household_id": "h-synced",
+              "deleted": True, "body": None, "envelope": env}]
+    with admin_session.uow() as uow:
+        uow.sync.apply(erase, 906)
+        uow.commit()
+    assert _ids(admin_session, "quigley") == [] and _ids(admin_session, "bs24") == []
+
+
+def test_an_erasure_through_the_service_keeps_the_cards_true(admin_session) -> None:  # type: ignore[no-untyped-def]
+    from centre_desk.services.erasure import erase_household, erase_person
+
+    h = register_household(admin_session, {
+        "address_line1": "9 Mill Lane", "town": "Clevedon", "postcode": "BS21 7QQ",
+        "members": [{"first_name": "Róisín", "last_name": "Smith-Jones", "role": "parent"},
+                    {"first_name": "Tadhg", "last_name": "Byrne", "role": "child", "date_of_birth": "2022-01-02"}]})
+    record_contact(admin_session, h.id, "drop-in", date(2026, 1, 5))
+    child = next(m for m in h.members if m.fields["first_name"] == "Tadhg")
+    erase_person(admin_session, child.id, reason="asked")
+    assert _ids(admin_session, "byrne") == [] and _ids(admin_session, "tadhg") == []
+    hit = search_households(admin_session, "smithjones")[0]
+    assert hit.household_id == h.id and hit.children == () and hit.adults == ("Róisín Smith-Jones",)
+    assert shown(admin_session, h.id, "jones") == truth(admin_session, h.id) == ("2026-01-05", False)
+    erase_household(admin_session, h.id, reason="asked", authority="erasure request")
+    assert _ids(admin_session, "jones") == [] and _ids(admin_session, "bs21") == []
+
+
+def test_who_looked_finds_entries_before_and_after_their_batch_is_indexed(admin_session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Reading notes wait in a small table and move into the FTS5 index in batches: "who looked
+    at this family" must find every entry wherever its note is, and the batch must really move."""
+    from centre_desk.services.households import household_readers
+    from centre_desk.storage import households as repo
+
+    monkeypatch.setattr(repo, "READS_BATCH", 4)
+    h = _register(admin_session)
+    other = _register(admin_session, last="Brown")
+    counts = []  # after each search: (searches of h found by "who looked", notes waiting, notes indexed)
+    for query in ("obrien", "siobhan", "cian", "brown", "obrien", "bs23", "cian"):
+        search_households(admin_session, query)
+        found = [e for e in household_readers(admin_session, h.id) if e.action == "household.searched"]
+        with admin_session.store.reader() as uow:
+            s = uow.session
+            counts.append((len(found), s.execute(text("SELECT count(*) FROM household_reads_pending")).scalar(),
+                           s.execute(text("SELECT count(*) FROM household_reads")).scalar()))
+    assert [c[0] for c in counts] == [1, 2, 3, 3, 4, 5, 6]
+    waiting, indexed = [c[1] for c in counts], [c[2] for c in counts]
+    assert indexed[0] == 0 < indexed[-1]  # the notes moved into the index in a batch...
+    assert 0 in waiting[1:] and max(waiting) > 1  # ...after waiting, and the waiting table emptied
+    searched_other = [e for e in household_readers(admin_session, other.id) if e.action == "household.searched"]
+    assert len(searched_other) == 5  # siobhan, cian, brown, bs23, cian (Siobhan and Cian Brown, same email)
+
+
+def test_the_search_connection_closes_when_the_store_locks(admin_session) -> None:  # type: ignore[no-untyped-def]
+    from centre_desk.domain.errors import StoreError
+
+    h = _register(admin_session)
+    assert _ids(admin_session, "obrien") == [h.id]
+    admin_session.store.lock()
+    assert admin_session.store._search._conn is None
+    with pytest.raises(StoreError):
+        search_households(admin_session, "obrien")

@@ -49,6 +49,36 @@ def test_rows_are_replaced_in_place_without_a_model_reset(qtbot) -> None:  # typ
     assert resets == []
 
 
+def test_cells_show_the_newest_answer_for_every_role_after_in_place_replacement(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The texts are worked out once per answer: a row replaced in place, or added, shows its new
+    text for display, screen reader and sorting, and roles the model does not answer are empty."""
+    from PySide6.QtCore import Qt
+
+    from centre_desk.ui.household_models import ID_ROLE, SORT_ROLE
+
+    model = SearchResultsModel()
+    model.set_hits([_hit(n) for n in range(3)])
+    flagged = SearchHit("h1", ("Bea Ní Bhriain",), ("Cian Ní Bhriain",), "BS21 7QQ", None, safeguarding_concern=True)
+    model.set_hits([_hit(0), flagged, _hit(2), _hit(3)])
+    cell = model.index(1, SearchResultsModel.ADULTS)
+    assert cell.data() == "⚠ Safeguarding concern: Bea Ní Bhriain"
+    assert cell.data(Qt.ItemDataRole.AccessibleTextRole) == "Adults: ⚠ Safeguarding concern: Bea Ní Bhriain"
+    assert model.index(1, SearchResultsModel.CHILDREN).data(SORT_ROLE) == "cian ní bhriain"
+    assert model.index(1, SearchResultsModel.LAST_CONTACT).data() == "None recorded"
+    assert model.index(1, SearchResultsModel.LAST_CONTACT).data(SORT_ROLE) == ""
+    assert model.index(1, SearchResultsModel.CHILDREN).data(Qt.ItemDataRole.AccessibleTextRole) == \
+        "Children: Cian Ní Bhriain"
+    assert model.index(0, SearchResultsModel.CHILDREN).data(Qt.ItemDataRole.AccessibleTextRole) == "Children: none"
+    assert model.index(3, SearchResultsModel.ADULTS).data() == "Ada 3"
+    assert model.index(3, SearchResultsModel.LAST_CONTACT).data() == "04/01/2026"
+    assert model.index(3, 0).data(ID_ROLE) == "h3"
+    assert model.index(1, 0).data(Qt.ItemDataRole.FontRole) is None
+    assert model.index(1, 0).data(Qt.ItemDataRole.DecorationRole) is None
+    model.set_hits([_hit(5)])
+    assert model.rowCount() == 1 and model.index(0, 0).data() == "Ada 5"
+    assert model.index(1, 0).data() is None  # a row that went away
+
+
 def test_column_widths_are_fixed_once_not_measured_per_keystroke(qtbot) -> None:  # type: ignore[no-untyped-def]
     page = SearchPage()
     qtbot.addWidget(page)

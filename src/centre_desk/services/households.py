@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -132,16 +132,12 @@ def search_households(session: DeskSession, query: str, limit: int = 50) -> list
     session.require(Permission.VIEW_HOUSEHOLD)
     if not query.strip():
         return []
-    with session.store.reader() as uow:
-        hits = uow.households.search(query, limit, session.clock.today())
-    if hits:
-        ids = [h.household_id for h in hits]
-        with session.store.unit_of_work(relaxed=True) as uow:
-            entry = uow.audit.append(session.clock.now(), session.actor.id, SEARCHED, None,
-                                     f"{len(ids)} shown: {' '.join(ids)}")
-            uow.households.note_read(entry.seq, ids)
-            uow.commit()
-    return hits
+    return session.store.search_households(query, limit, session.clock.today(),
+                                           (session.clock.now(), session.actor.id, SEARCHED, _shown))
+
+
+def _shown(ids: Sequence[str]) -> str:
+    return f"{len(ids)} shown: {' '.join(ids)}"
 
 
 def household_readers(session: DeskSession, household_id: str) -> list[AuditEntry]:

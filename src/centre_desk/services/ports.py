@@ -411,6 +411,12 @@ class OpenStore(Protocol):
         """A unit of work that only reads and so never waits for a writer."""
         ...
 
+    def search_households(self, query: str, limit: int, today: date | None,
+                          audit: tuple[datetime, str, str, Callable[[Sequence[str]], str]]) -> list[SearchHit]:
+        """Search as you type; when households were found, an audit entry ``(at, actor, action,
+        detail(ids shown))`` is committed (relaxed) before they are returned."""
+        ...
+
     def rotation_due(self) -> bool: ...
 
     def escrow_box(self, server_url: str, pin: str | None, device_id: str) -> dict[str, Any]:

@@ -101,6 +101,32 @@ def _word(word: str) -> str:
     return f'"{word}"*'
 
 
+# Reading audits wait in ``household_reads_pending`` (revision 0011_speed) and move into the FTS5
+# index ``household_reads`` in batches of about this many audit entries: one FTS5 segment per batch
+# instead of one per search (a segment per search, and the automerge it set off, was most of a
+# search's cost).
+READS_BATCH = 256
+
+
+def _dbapi(s: Session) -> Any:
+    raw = s.connection().connection.dbapi_connection
+    assert raw is not None
+    return raw
+
+
+def note_read(conn: Any, audit_seq: int, household_ids: Sequence[str]) -> None:
+    """Note on a DB-API connection, inside the caller's transaction, that audit entry ``audit_seq``
+    showed these households; every ``READS_BATCH`` entries the waiting notes move into the index."""
+    if not household_ids:
+        return
+    conn.execute("INSERT INTO household_reads_pending(seq, ids) VALUES (?, ?)",
+                 (audit_seq, " ".join(h.replace("-", "") for h in household_ids)))
+    first = conn.execute("SELECT min(seq) FROM household_reads_pending").fetchone()[0]
+    if first is not None and audit_seq - int(first) >= READS_BATCH - 1:
+        conn.execute("INSERT INTO household_reads(rowid, ids) SELECT seq, ids FROM household_reads_pending")
+        conn.execute("DELETE FROM household_reads_pending")
+
+
 class SqlHouseholdRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -264,20 +290,20 @@ class SqlHouseholdRepository:
     # -- audit of reading ----------------------------------------------------------------------------
     def note_read(self, audit_seq: int, household_ids: Sequence[str]) -> None:
         """Index an audit entry that showed these households (the entry itself names them)."""
-        if household_ids:
-            self.s.execute(text("INSERT INTO household_reads(rowid, ids) VALUES (:r, :ids)"),
-                           {"r": audit_seq, "ids": " ".join(h.replace("-", "") for h in household_ids)})
+        note_read(_dbapi(self.s), audit_seq, household_ids)
 
     def reads(self, household_id: str) -> list[AuditEntry]:
-        """Audit entries that showed this household to someone: opened it or listed it in results."""
+        """Audit entries that showed this household to someone: opened it or listed it in results
+        (indexed in ``household_reads``, or still waiting in ``household_reads_pending``)."""
         word = "".join(c for c in household_id if c.isalnum())
         if not word:
             return []
+        indexed = select(text("rowid")).select_from(text("household_reads")).where(text("household_reads MATCH :q"))
+        waiting = (select(text("seq")).select_from(text("household_reads_pending"))
+                   .where(text("instr(' ' || ids || ' ', :w) > 0")))
         rows = self.s.scalars(
-            select(AuditRow).where(AuditRow.seq.in_(
-                select(text("rowid")).select_from(text("household_reads"))
-                .where(text("household_reads MATCH :q")))).order_by(AuditRow.seq),
-            {"q": f'"{word}"'})
+            select(AuditRow).where(AuditRow.seq.in_(indexed.union(waiting))).order_by(AuditRow.seq),
+            {"q": f'"{word}"', "w": f" {word} "})
         return [_entry(r) for r in rows]
 
     def get_many(self, household_ids: Sequence[str]) -> list[Household]:

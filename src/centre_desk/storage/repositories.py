@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -84,6 +85,22 @@ def _entry(row: AuditRow) -> AuditEntry:
 _LAST_LINK = text("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
 _INSERT = text("INSERT INTO audit_log (seq, at, actor, action, record_ref, detail, prev_hash, hash, source) "
                "VALUES (:seq, :at, :actor, :action, :ref, :detail, :prev, :hash, :source)")
+
+
+def append_raw(conn: Any, at: datetime, actor: str, action: str, record_ref: str | None = None,
+               detail: str | None = None, source: str = SOURCE_STORE) -> AuditEntry:
+    """``SqlAuditLog.append`` on a DB-API connection already inside a write transaction (the
+    search path's own connection, which does without SQLAlchemy)."""
+    last = conn.execute(_LAST_LINK.text).fetchone()
+    entry = entry_after(Head(int(last[0]), str(last[1])) if last else None, at, actor, action, record_ref,
+                        detail, source)
+    conn.execute(_INSERT_QMARK, (entry.seq, entry.at.isoformat(), entry.actor, entry.action, entry.record_ref,
+                                 entry.detail, entry.prev_hash, entry.hash, entry.source))
+    return entry
+
+
+_INSERT_QMARK = ("INSERT INTO audit_log (seq, at, actor, action, record_ref, detail, prev_hash, hash, source) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 class SqlAuditLog:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from centre_desk.domain.crashpoints import reached
 from centre_desk.domain.errors import Conflict, SignInFailed, StoreError
+from centre_desk.domain.household import SearchHit
 from centre_desk.security import escrow, filelock
 from centre_desk.security.kdf import KdfParams
 from centre_desk.security.keyslots import KeySlots, Opening, new_database_key
@@ -31,6 +32,7 @@ from centre_desk.security.throttle import FileThrottle
 
 from . import migrate, rekey
 from .engine import KeyHolder, connect_raw, make_engine
+from .search_path import SearchAudit, SearchPath
 from .unit_of_work import SqlUnitOfWork
 from .usegate import GatedUnitOfWork, UseGate
 from .vault import SlotVault, update_slots
@@ -72,6 +74,18 @@ class LocalStore:
         self._relaxed = sessionmaker(self.engine.execution_options(relaxed=True), expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
         self.vault = SlotVault(directory / SLOTS_FILE, key, lambda: self.generation, self._gate)
+        self._search = SearchPath(self.path, key)
+
+    def search_households(self, query: str, limit: int, today: date | None, audit: SearchAudit) -> list[SearchHit]:
+        """Search as you type, audited (``search_path.py``): one statement on a kept connection,
+        then the audit entry in a relaxed commit when households were found."""
+        if self._key.wiped:
+            raise StoreError("the store is locked")
+        self._gate.enter()
+        try:
+            return self._search.search(query, limit, today, audit)
+        finally:
+            self._gate.leave()
 
     def migrate(self) -> str | None:
         return migrate.upgrade(self.engine, self.directory / BACKUP_DIR, self.copy_to)
@@ -175,6 +189,7 @@ class LocalStore:
             try:
                 if exclusive is None:
                     return False
+                self._search.close()
                 self.engine.dispose()
                 self.read_engine.dispose()
                 new = KeyHolder(new_database_key())
@@ -209,6 +224,7 @@ class LocalStore:
                 self._use_lock = filelock.acquire(self.directory / USE_LOCK_FILE, shared=True, timeout=None)
 
     def lock(self) -> None:
+        self._search.close()
         self.engine.dispose()
         self.read_engine.dispose()
         self._key.wipe()

@@ -40,6 +40,10 @@ DEBOUNCE_MS = 150
 RESULT_LIMIT = 50
 
 
+_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole,
+                    SORT_ROLE, ID_ROLE})
+
+
 class SearchResultsModel(HeaderedTableModel):
     ADULTS, CHILDREN, POSTCODE, LAST_CONTACT = range(4)
     HEADERS = ("Adults", "Children", "Postcode", "Last contact")
@@ -47,24 +51,33 @@ class SearchResultsModel(HeaderedTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._hits: list[SearchHit] = []
+        self._texts: list[tuple[str, ...]] = []  # each row's cell texts, worked out once per answer
+
+    def _row_texts(self, hit: SearchHit) -> tuple[str, ...]:
+        return tuple(self._text(hit, column) for column in range(len(self.HEADERS)))
 
     def set_hits(self, hits: Sequence[SearchHit]) -> None:
         """Replace the rows without a model reset: a reset makes the view drop its selection,
-        scroll position and size hints and lay out every row again, once per keystroke."""
+        scroll position and size hints and lay out every row again, once per keystroke. The cell
+        texts are worked out here, once: a repaint asks ``data`` some 600 times for 50 rows."""
         new = list(hits)
         old_count, new_count = len(self._hits), len(new)
         if new_count < old_count:
             self.beginRemoveRows(QModelIndex(), new_count, old_count - 1)
             self._hits = self._hits[:new_count]
+            self._texts = self._texts[:new_count]
             self.endRemoveRows()
         shared = min(old_count, new_count)
         changed = [row for row in range(shared) if self._hits[row] != new[row]]
         self._hits[:shared] = new[:shared]
+        for row in changed:
+            self._texts[row] = self._row_texts(new[row])
         if changed:
             self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(self.HEADERS) - 1))
         if new_count > old_count:
             self.beginInsertRows(QModelIndex(), old_count, new_count - 1)
             self._hits.extend(new[old_count:])
+            self._texts.extend(self._row_texts(h) for h in new[old_count:])
             self.endInsertRows()
 
     def hit(self, row: int) -> SearchHit:
@@ -85,20 +98,23 @@ class SearchResultsModel(HeaderedTableModel):
         return uk_date(hit.last_contact) if hit.last_contact else "None recorded"
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not self._valid(index):
+        # The roles this model answers are checked first: a paint asks for font, colours,
+        # alignment, decoration and check state of every cell too, and those are all None.
+        if role not in _ROLES:
             return None
-        hit, column = self._hits[index.row()], index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._text(hit, column)
+        row, column = index.row(), index.column()
+        if not (0 <= row < len(self._texts) and 0 <= column < len(self.HEADERS)) or not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
+            return self._texts[row][column]
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{self.HEADERS[column]}: {self._text(hit, column) or 'none'}"
+            return f"{self.HEADERS[column]}: {self._texts[row][column] or 'none'}"
+        hit = self._hits[row]
         if role == SORT_ROLE:
             if column == self.LAST_CONTACT:
                 return hit.last_contact.isoformat() if hit.last_contact else ""
-            return self._text(hit, column).casefold()
-        if role == ID_ROLE:
-            return hit.household_id
-        return None
+            return self._texts[row][column].casefold()
+        return hit.household_id  # ID_ROLE
 
 
 class SearchBox(QLineEdit):

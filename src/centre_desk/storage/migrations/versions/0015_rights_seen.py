@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0015_rights_seen"
-down_revision = "0010_sessions"
+down_revision = "0011_speed"
 branch_labels = None
 depends_on = None
 
