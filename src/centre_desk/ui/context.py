@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Protocol
 from centre_desk.domain.clock import Clock
 from centre_desk.domain.errors import CentreDeskError
 from centre_desk.domain.organisation import Organisation
-from centre_desk.services.ports import PasswordPolicy, PersonMatcher, SignInThrottle, StoreGate
+from centre_desk.services.ports import (
+    BackupArchives,
+    PasswordPolicy,
+    PersonMatcher,
+    SignInThrottle,
+    StoreGate,
+    UsernameGuard,
+)
 from centre_desk.services.session import DeskSession
 
 if TYPE_CHECKING:
@@ -40,6 +47,9 @@ class StoreParts:
     throttle: SignInThrottle
     clock: Clock
     passwords: PasswordPolicy
+    # For the administrator's pages (staff, backups); a desk built without them does not offer those.
+    usernames: UsernameGuard | None = None
+    backups: BackupArchives | None = None
 
 
 class PrintingUnavailable(CentreDeskError):
