@@ -69,16 +69,16 @@ class ImportPage(QWidget):
         self.file = line_edit("importFile", "Member list file (CSV or JSON)", max_length=1000)
         self.file.setPlaceholderText("A .csv or .json file, as described in docs/import-formats.md")
         self.file.textChanged.connect(lambda _t: self._forget_check())
-        self.choose_button = named(QPushButton("C&hoose…"), "importChoose", "Choose the member list file")
+        self.choose_button = named(QPushButton("Choo&se…"), "importChoose", "Choose the member list file")
         self.choose_button.clicked.connect(self.choose)
         self.check_button = named(QPushButton("&Check the file"), "importCheck", "Check the file")
         self.check_button.setDefault(True)
         self.check_button.clicked.connect(self.check)
         self.file.returnPressed.connect(self.check)
-        self.import_button = named(QPushButton("&Import these households"), "importRun", "Import these households")
+        self.import_button = named(QPushButton("Im&port these households"), "importRun", "Import these households")
         self.import_button.clicked.connect(self.run_import)
         self.import_button.setEnabled(False)
-        self.save_button = named(QPushButton("&Save the list of new ids…"), "importSaveMapping",
+        self.save_button = named(QPushButton("Sa&ve the list of new ids…"), "importSaveMapping",
                                  "Save the list of new ids")
         self.save_button.clicked.connect(self.save_mapping)
         self.save_button.hide()
@@ -99,7 +99,7 @@ class ImportPage(QWidget):
         self._checked: Path | None = None
 
         where = QHBoxLayout()
-        label = QLabel("Member list &file")
+        label = QLabel("&Member list file")
         label.setBuddy(self.file)
         where.addWidget(label)
         where.addWidget(self.file, 1)

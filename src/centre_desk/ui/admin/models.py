@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -136,6 +137,15 @@ class AuditModel(HeaderedTableModel):
         return self._text_roles(index, role, e.detail or "", e.detail or "")
 
 
+_MEMBER_FIELD = re.compile(r"^members\[(\d+)\]\.(.+)$")
+
+
+def field_words(field: str) -> str:
+    """``members[0].date_of_birth`` -> ``person 1: date_of_birth`` (the file's own column name kept)."""
+    found = _MEMBER_FIELD.match(field)
+    return f"person {int(found.group(1)) + 1}: {found.group(2)}" if found else field
+
+
 class ProblemsModel(HeaderedTableModel):
     HEADERS = ("Record", "Field", "Problem")
 
@@ -160,7 +170,7 @@ class ProblemsModel(HeaderedTableModel):
             words = str(p.record) if p.record is not None else "The file"
             return self._text_roles(index, role, words, p.record or 0)
         if column == 1:
-            return self._text_roles(index, role, p.field, p.field)
+            return self._text_roles(index, role, field_words(p.field), p.field)
         return self._text_roles(index, role, p.problem, p.problem)
 
 
@@ -198,4 +208,3 @@ class ImportedModel(HeaderedTableModel):
         return self._text_roles(index, role, str(len(r.person_ids)) if r.person_ids else "", len(r.person_ids))
 
 
-Loader = Callable[[int | None], None]

@@ -236,7 +236,7 @@ class StaffPage(QWidget):
         self.status = MessageLabel("staffStatus")
         self.add_button = named(QPushButton("&Add a member of staff…"), "addStaffButton", "Add a member of staff")
         self.reset_button = named(QPushButton("Reset &password…"), "resetPasswordButton", "Reset password")
-        self.role_button = named(QPushButton("Change r&ole…"), "changeRoleButton", "Change role")
+        self.role_button = named(QPushButton("Change &role…"), "changeRoleButton", "Change role")
         self.disable_button = named(QPushButton("&Disable…"), "disableStaffButton", "Disable")
         self.add_button.clicked.connect(self.add)
         self.reset_button.clicked.connect(self.reset_password)
