@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -94,21 +95,15 @@ class NewRecoveryKeyDialog(QDialog):
                          "computer. It is shown only this once. The old recovery key no longer opens the store.")
         warning.setObjectName("newRecoveryKeyWarning")
         warning.setWordWrap(True)
-        self.key = QLabel(key)
-        self.key.setObjectName("newRecoveryKey")
-        self.key.setAccessibleName("Recovery key")
-        self.key.setAccessibleDescription(" ".join(key))
-        self.key.setTextFormat(Qt.TextFormat.PlainText)
-        self.key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                         | Qt.TextInteractionFlag.TextSelectableByKeyboard)
-        self.key.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # A read-only line: focusable with the desk's focus ring, its text read out as its value,
+        # selectable with the keyboard (the key is also spelled out letter by letter).
+        self.key = named(QLineEdit(key), "newRecoveryKey", "Recovery key", " ".join(key))
+        self.key.setReadOnly(True)
         self.key.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setPointSize(16)
-        font.setWeight(QFont.Weight.DemiBold)
+        font.setPointSizeF(self.font().pointSizeF() * 1.3)
         self.key.setFont(font)
-        self.key.setFrameShape(QFrame.Shape.Box)
-        self.key.setMargin(12)
+        self.key.setMinimumHeight(self.key.fontMetrics().height() * 2)
         self.copy_button = named(QPushButton("&Copy"), "newRecoveryKeyCopy", "Copy the recovery key")
         self.print_button = named(QPushButton("&Print the recovery sheet…"), "newRecoveryKeyPrint",
                                   "Print the recovery sheet")
