@@ -64,13 +64,14 @@ class AuditPageWidget(QWidget):
         self._generation = 0
         self.setObjectName("auditPage")
         self.setAccessibleName("Audit trail")
-        from .models import AuditModel
+        from .models import AuditModel, fit_columns
 
         self.model = AuditModel()
         self.model.more_wanted.connect(self._more)
         self.proxy, self.table = record_table(self, self.model, SORT_ROLE, 0, "auditTable", "Audit trail",
                                               "Newest first. More entries are read as you scroll down.")
         self.proxy.setDynamicSortFilter(False)
+        fit_columns(self.table, (6, 17, 14, 26, 38, 20), 5)
         self.record = line_edit("auditRecord", "Household, person or referral id", max_length=64)
         self.record.setPlaceholderText("Household, person or referral id")
         self.actor = named(SteadyComboBox(), "auditActor", "Member of staff")

@@ -174,6 +174,7 @@ class RestoreDialog(QDialog):
         self.password = line_edit("restorePassword", "Password", password=True, max_length=256)
         self.backup_password = line_edit("restoreBackupPassword", "Password when the backup was taken, if different",
                                          password=True, max_length=256)
+        self.backup_password.setPlaceholderText("Only if it was different when the backup was taken")
         self.use_key = named(QCheckBox("Use the &recovery key instead"), "restoreUseKey",
                              "Use the recovery key instead")
         self.recovery_key = line_edit("restoreRecoveryKey", "Recovery key", password=True, max_length=200)
@@ -188,7 +189,7 @@ class RestoreDialog(QDialog):
         file_label.setBuddy(self.archive)
         form.addRow(file_label, file_row)
         for text, widget in (("&Username", self.username), ("&Password", self.password),
-                             ("Password &then", self.backup_password), ("", self.use_key),
+                             ("Password when &taken", self.backup_password), ("", self.use_key),
                              ("Recovery &key", self.recovery_key)):
             label = QLabel(text)
             label.setBuddy(widget)

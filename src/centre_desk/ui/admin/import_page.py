@@ -32,7 +32,7 @@ from ..errors import describe
 from ..table_model import SORT_ROLE
 from ..tasks import TaskRunner
 from ..widgets import MessageLabel, heading, line_edit, named, note, record_table
-from .models import ImportedModel, ProblemsModel
+from .models import ImportedModel, ProblemsModel, fit_columns
 
 NOTHING = "Nothing was imported."
 
@@ -88,12 +88,14 @@ class ImportPage(QWidget):
             self, self.problems, SORT_ROLE, 0, "importProblems", "Problems found",
             "Each problem: the record's number in the file, the field, and what is wrong.")
         self.problems_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        fit_columns(self.problems_view, (10, 30, 40), 2)
         self.problems_view.hide()
         self.records = ImportedModel()
         self.records_proxy, self.records_view = record_table(
             self, self.records, SORT_ROLE, 0, "importRecords", "Households in the file",
             "Each household of the file: its number, the old system's reference, and its new id once imported.")
         self.records_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        fit_columns(self.records_view, (10, 24, 38, 8), 2)
         self.records_view.hide()
         self.result: ImportResult | None = None
         self._checked: Path | None = None

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import QHeaderView, QTableView
 
 from centre_desk.domain.audit import AuditEntry
 from centre_desk.domain.errors import FieldProblem
@@ -20,6 +21,17 @@ from ..table_model import ID_ROLE, HeaderedTableModel
 Index = QModelIndex | QPersistentModelIndex
 ROLE_WORDS = {"reception": "Reception", "outreach": "Outreach", "manager": "Manager",
               "administrator": "Administrator"}
+
+
+def fit_columns(view: QTableView, characters: Sequence[int], stretch: int) -> None:
+    """Columns about ``characters[i]`` wide (in average characters of the view's font), still
+    resizable; column ``stretch`` takes the rest of the width so nothing wide is cut short."""
+    header = view.horizontalHeader()
+    unit = view.fontMetrics().averageCharWidth()
+    for column, width in enumerate(characters):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(column, width * unit + 24)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
 
 
 def when(at: datetime | None) -> str:

@@ -41,7 +41,7 @@ from ..questions import Answer, SafeQuestion
 from ..table_model import SORT_ROLE
 from ..tasks import TaskRunner
 from ..widgets import MessageLabel, heading, line_edit, named, note, record_table
-from .models import ROLE_WORDS, StaffModel
+from .models import ROLE_WORDS, StaffModel, fit_columns
 
 Session = Callable[[], DeskSession]
 ENROLLED_WORDS = ("This desk is enrolled with the sync server, so staff are managed on the server "
@@ -230,6 +230,7 @@ class StaffPage(QWidget):
                                               "Everyone who can sign in here: username, name, role, status and "
                                               "when they last signed in.")
         self.proxy.sort(0, Qt.SortOrder.AscendingOrder)
+        fit_columns(self.table, (18, 24, 14, 10, 18), 1)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.enrolled_note = note(ENROLLED_WORDS, "staffEnrolledNote")
         self.enrolled_note.hide()
