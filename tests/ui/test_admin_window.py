@@ -454,6 +454,12 @@ def test_a_new_recovery_key_is_shown_once_with_copy_and_print(qtbot, store, task
     assert len(key) >= 20 and key != store.recovery_key
     press(qtbot, Qt.Key.Key_Escape)  # not stored yet: Esc does not lose it
     assert dialog.isVisible() and not dialog.close_button.isEnabled()
+    main.lock("manual")  # the key leaves the screen while locked, and comes back after
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+    idle(qtbot, tasks)
+    main.lock_screen.unlock_requested.emit(ADMIN_PASSWORD)
+    qtbot.waitUntil(lambda: not main.locked and dialog.isVisible(), timeout=20_000)
+    assert dialog.key.text() == key
     dialog.copy_button.click()
     assert QApplication.clipboard().text() == key
     dialog.print_button.click()

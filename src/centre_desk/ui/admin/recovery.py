@@ -170,6 +170,16 @@ def make_new_recovery_key(parent: QWidget, tasks: TaskRunner, session: Session,
         def shown(key: str) -> None:
             dialog = NewRecoveryKeyDialog(key, printer, parent)
             dialog.finished.connect(lambda _r: dialog.deleteLater())
+            locked_changed = getattr(parent, "locked_changed", None)
+            if locked_changed is not None:
+                # Locking hides the key (it must not stay on screen beside the lock screen) and
+                # unlocking shows it again: closing it would lose a key nobody has written down.
+                def locked(is_locked: bool) -> None:
+                    if dialog.isVisible() == is_locked:
+                        dialog.setVisible(not is_locked)
+
+                locked_changed.connect(locked)
+                dialog.finished.connect(lambda _r: locked_changed.disconnect(locked))
             dialog.open()
             if then is not None:
                 then()
