@@ -85,11 +85,13 @@ def store_present(data_dir: Path) -> bool:
 
 
 def build_parts(data_dir: Path) -> StoreParts:
+    from centre_desk.storage.archive import StoreBackups
     from centre_desk.ui.context import StoreParts
     from centre_desk.wiring import Wiring
 
     wiring = Wiring(data_dir)
-    return StoreParts(wiring.gate, wiring.throttle, wiring.clock, wiring.passwords, wiring.release)
+    return StoreParts(wiring.gate, wiring.throttle, wiring.clock, wiring.passwords,
+                      release=wiring.release, usernames=wiring.usernames, backups=StoreBackups(data_dir))
 
 
 def build_renderer() -> DocumentRenderer:

@@ -175,3 +175,24 @@ def test_usage_errors_exit_2_and_version(tmp_path: Path) -> None:
     assert version.returncode == 0 and "centre-desk-admin 0." in version.stdout
     nostore = run(tmp_path / "empty", "--user", "admin", "staff", "list")
     assert nostore.returncode == 1 and "init" in nostore.stderr
+
+
+def test_staff_role_changes_what_someone_may_do_and_keeps_the_last_administrator(cli_store) -> None:  # type: ignore[no-untyped-def]
+    data, _ = cli_store
+    assert run(data, "--user", "admin", "staff", "add", "mo", "--role", "reception",
+               new_password="reception password").returncode == 0
+    denied = run(data, "--user", "mo", "audit", "verify", password="reception password")
+    assert denied.returncode == 1
+    changed = run(data, "--user", "admin", "staff", "role", "mo", "--role", "manager")
+    assert changed.returncode == 0, changed.stderr
+    assert changed.stdout.strip() == "mo is now manager"
+    allowed = run(data, "--user", "mo", "audit", "verify", password="reception password")
+    assert allowed.returncode == 0, allowed.stderr
+    own = run(data, "--user", "admin", "staff", "role", "admin", "--role", "manager")
+    assert own.returncode == 1 and "your own role" in own.stderr
+    listed = run(data, "--user", "admin", "audit", "list", "--action", "staff.role-changed", "--since", "2000-01-01")
+    assert "staff.role-changed" in listed.stdout and "1 entries" in listed.stdout
+    none = run(data, "--user", "admin", "audit", "list", "--until", "2000-01-01")
+    assert none.stdout.strip().endswith("0 entries")
+    bad = run(data, "--user", "admin", "audit", "list", "--since", "yesterday")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr

@@ -17,11 +17,13 @@ from centre_desk.ui.tasks import TaskRunner
 def make_context(data_dir: Path, tasks: TaskRunner, *, online_sign_in: bool = False, **options: float) -> AppContext:
     """``online_sign_in``: as the app, a member with no key slot on an enrolled desk signs in online."""
     from centre_desk.printing.renderer import PdfRenderer
+    from centre_desk.storage.archive import StoreBackups
     from centre_desk.wiring import Wiring
 
     wiring = Wiring(data_dir)
     parts = StoreParts(wiring.gate, wiring.throttle, wiring.clock, wiring.passwords,
-                       wiring.release if online_sign_in else None)
+                       release=wiring.release if online_sign_in else None,
+                       usernames=wiring.usernames, backups=StoreBackups(data_dir))
     return AppContext(data_dir, parts, tasks,
                       idle_lock_seconds=options.get("idle_lock_seconds"), renderer=PdfRenderer)
 

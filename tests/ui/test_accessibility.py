@@ -475,3 +475,82 @@ def test_the_checker_finds_each_kind_of_defect(qtbot):
                 ("sorting", "table")}
     assert expected <= {(rule, name if rule in {"boundary", "focus", "tab-trap", "tab-reach", "target", "sorting",
                                                   "name"} else "") for rule, name in rules}, found
+
+
+@pytest.mark.parametrize("page", ["staff", "backups", "import", "audit-trail"])
+def test_the_administration_pages(qtbot, store, tasks, shell_factory, family, tmp_path, page):
+    main = open_main(qtbot, store, tasks, shell_factory)
+    admin = main.admin
+    {"staff": admin.staff_action, "backups": admin.backup_action, "import": admin.import_action,
+     "audit-trail": admin.audit_action}[page].trigger()
+    settle(qtbot, tasks)
+    assert main.current_page_name() == page
+    if page == "import":  # with its problems table showing
+        bad = tmp_path / "list.csv"
+        bad.write_text("household,first_name,last_name,date_of_birth,role,address_line1,town,postcode\n"
+                       "A,Zofia,Nowak,1990-13-01,parent,1 Sea Road,Clevedon,BS21 7AA\n", encoding="utf-8")
+        admin.import_page.file.setText(str(bad))
+        admin.import_page.check()
+        qtbot.waitUntil(lambda: admin.import_page.problems.rowCount() > 0, timeout=15_000)
+    if page == "audit-trail":
+        qtbot.waitUntil(lambda: admin.audit_page.model.rowCount() > 0, timeout=15_000)
+        admin.audit_page.verify()
+        qtbot.waitUntil(lambda: "intact" in admin.audit_page.chain.text(), timeout=15_000)
+    settle(qtbot, tasks)
+    check(qtbot, page, main)
+
+
+@pytest.mark.parametrize("which", ["add", "reset", "role", "disable"])
+def test_the_staff_dialogs(qtbot, store, tasks, shell_factory, which):
+    from centre_desk.domain.staff import Role
+    from centre_desk.services.staff import add_staff
+    from tests.conftest import STAFF_RULES
+
+    main = open_main(qtbot, store, tasks, shell_factory)
+    add_staff(main.session, "sam", Role.RECEPTION, "a long desk password", **STAFF_RULES)
+    main.admin.show_staff()
+    page = main.admin.staff_page
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=10_000)
+    page.select("sam")
+    dialog = {"add": page.add, "reset": page.reset_password, "role": page.change_role, "disable": page.disable}[which]()
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    if which == "disable":
+        qtbot.wait(TYPE_AHEAD_MS + 50)
+    check(qtbot, f"staff: {which}", dialog)
+    dialog.reject()
+
+
+def test_the_blank_form_recovery_key_and_restore_dialogs(qtbot, store, tasks, shell_factory):
+    from centre_desk.services.keys import RECOVERY_ADVICE
+    from centre_desk.ui.admin.recovery import NewRecoveryKeyDialog
+    from centre_desk.ui.signin import SignInWindow
+
+    main = open_main(qtbot, store, tasks, shell_factory)
+    blank = main.admin.blank_form()
+    assert blank is not None
+    qtbot.waitExposed(blank)
+    check(qtbot, "blank paper form", blank)
+    blank.reject()
+    panel = main.admin.recovery_panel
+    assert panel is not None
+    panel.words.setText(RECOVERY_ADVICE["missing"])  # as shown when the store has no working key
+    panel.show()
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None, timeout=5000)
+    activate(qtbot, main)
+    check(qtbot, "start page: recovery key warning", main)
+    key = NewRecoveryKeyDialog("ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345-6789", main.printing.printer, main)
+    key.open()
+    qtbot.waitExposed(key)
+    check(qtbot, "new recovery key", key)
+    key.stored.setChecked(True)
+    key.accept()
+    main.sign_out_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeWindow(), SignInWindow), timeout=20_000)
+    window = QApplication.activeWindow()
+    assert isinstance(window, SignInWindow)
+    dialog = window.open_restore()
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    check(qtbot, "restore from a backup", dialog)
+    dialog.reject()

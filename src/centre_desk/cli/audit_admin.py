@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 
 from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, PROG, CliError, Context, Parser
 
@@ -45,11 +46,22 @@ def cmd_audit_head(ctx: Context) -> int:
     return EXIT_OK
 
 
+def _day(text: str | None, option: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"{option}: give a date as YYYY-MM-DD", EXIT_USAGE) from None
+
+
 def cmd_audit_list(ctx: Context) -> int:
     from centre_desk.services.audit import AuditQuery, audit_trail
 
     a = ctx.args
-    entries = audit_trail(ctx.session(), AuditQuery(record=a.record, actor=a.actor, action=a.action))
+    since, until = _day(a.since, "--since"), _day(a.until, "--until")
+    entries = audit_trail(ctx.session(), AuditQuery(record=a.record, actor=a.actor, action=a.action,
+                                                    since=since, until=until))
     for e in entries:
         if a.json:
             print(json.dumps({"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
@@ -78,5 +90,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     lst.add_argument("--record", help="a household, person or referral id (search results included)")
     lst.add_argument("--actor", help="a member of staff's id")
     lst.add_argument("--action", help='an action, or a prefix ending in "." such as "household."')
+    lst.add_argument("--since", metavar="YYYY-MM-DD", help="entries on or after this day")
+    lst.add_argument("--until", metavar="YYYY-MM-DD", help="entries on or before this day")
     lst.add_argument("--json", action="store_true", help="one JSON object per line")
     lst.set_defaults(handler=cmd_audit_list)

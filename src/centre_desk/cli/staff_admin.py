@@ -77,6 +77,14 @@ def cmd_staff_passwd(ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_staff_role(ctx: Context) -> int:
+    from centre_desk.services.staff import change_role
+
+    member = change_role(ctx.session(), ctx.args.username, ctx.args.role)
+    print(f"{member.username} is now {member.role.value}")
+    return EXIT_OK
+
+
 def cmd_staff_disable(ctx: Context) -> int:
     from centre_desk.services.staff import disable_staff
 
@@ -156,6 +164,10 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     pw = staff.add_parser("passwd", help="set a password (from CENTRE_DESK_NEW_PASSWORD)")
     pw.add_argument("username")
     pw.set_defaults(handler=cmd_staff_passwd)
+    role = staff.add_parser("role", help="give a member of staff another role")
+    role.add_argument("username")
+    role.add_argument("--role", required=True, choices=["reception", "outreach", "manager", "administrator"])
+    role.set_defaults(handler=cmd_staff_role)
     dis = staff.add_parser("disable", help="disable a member of staff and remove their key slot")
     dis.add_argument("username")
     dis.set_defaults(handler=cmd_staff_disable)

@@ -8,7 +8,8 @@ device's head), and ``verify_audit(expect=...)`` fails when the chain no longer 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 from centre_desk.domain.audit import AuditEntry, ChainReport, Head, verify
 from centre_desk.domain.staff import Permission
@@ -41,9 +42,21 @@ class AuditQuery:
     record: str | None = None  # a household, person or referral id: in the entry's reference or detail
     actor: str | None = None  # staff id
     action: str | None = None  # exact action, or a prefix ending in "." ("household.")
+    since: date | None = None  # entries on or after this day (the entry's own date, as recorded)
+    until: date | None = None  # entries on or before this day
+
+    def describe(self) -> str:
+        """The filters, for the audit entry that records the reading (ids and dates, no names)."""
+        parts = [f"{name} {value}" for name, value in (("record", self.record), ("actor", self.actor),
+                                                       ("action", self.action), ("since", self.since),
+                                                       ("until", self.until)) if value]
+        return "; ".join(parts) or "everything"
 
 
 def _matches(entry: AuditEntry, q: AuditQuery) -> bool:
+    day = entry.at.date()
+    if (q.since is not None and day < q.since) or (q.until is not None and day > q.until):
+        return False
     if q.actor is not None and entry.actor != q.actor:
         return False
     if q.action is not None:
@@ -68,3 +81,56 @@ def audit_trail(session: DeskSession, query: AuditQuery) -> list[AuditEntry]:
         session.audit(uow, "audit.read", query.record, detail=f"{len(found)} entries")
         uow.commit()
     return found
+
+
+PAGE_SIZE = 200
+_SCAN_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the trail, newest first. ``next_before`` asks for the next (older) page; None
+    when the trail has been read to its start. ``actors`` names the staff ids on the page."""
+
+    entries: tuple[AuditEntry, ...]
+    next_before: int | None
+    actors: dict[str, str] = field(default_factory=dict)
+
+
+def audit_actors(session: DeskSession) -> dict[str, str]:
+    """Staff id -> username, for choosing whose actions to see (managers and administrators)."""
+    session.require(Permission.VIEW_AUDIT)
+    with session.uow() as uow:
+        return {m.id: m.username for m in uow.staff.all()}
+
+
+def audit_page(session: DeskSession, query: AuditQuery, before: int | None = None,
+               limit: int = PAGE_SIZE) -> AuditPage:
+    """Entries matching ``query``, newest first, older than ``before``: at most ``limit`` of them,
+    read from the store in chunks so that a long trail is never loaded at once. The first page of
+    a query is audited ("audit.read"); the pages after it are the same reading continued."""
+    session.require(Permission.VIEW_AUDIT)
+    found: list[AuditEntry] = []
+    cursor = before
+    finished = False
+    with session.uow() as uow:
+        while len(found) < limit:
+            chunk = uow.audit.newest_first(cursor, _SCAN_CHUNK)
+            if not chunk:
+                finished = True
+                break
+            for entry in chunk:
+                cursor = entry.seq
+                if _matches(entry, query):
+                    found.append(entry)
+                    if len(found) == limit:
+                        break
+            if len(chunk) < _SCAN_CHUNK and cursor == chunk[-1].seq:
+                finished = True
+                break
+        names = {m.id: m.username for m in uow.staff.all()}
+        if before is None:
+            session.audit(uow, "audit.read", query.record, detail=query.describe()[:200])
+            uow.commit()
+    next_before = None if finished or cursor is None or cursor <= 1 else cursor
+    return AuditPage(tuple(found), next_before, names)

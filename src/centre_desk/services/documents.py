@@ -86,3 +86,17 @@ def print_blank_form(session: DeskSession, renderer: DocumentRenderer, org: Orga
                       detail=f"{form.id} v{form.version}; notice {notice_version}; {_size(large_print)}")
         uow.commit()
     return pdf
+
+
+BLANK_FORMS = (("membership", "Membership form"), ("referral", "Referral form"))
+"""The paper forms the desk prints blank (as ``centre-desk-admin blank-form`` does)."""
+
+
+def print_blank_form_by_id(session: DeskSession, renderer: DocumentRenderer, org: Organisation, form_id: str, *,
+                           large_print: bool = False) -> bytes:
+    """A blank paper form chosen by its id (one of ``BLANK_FORMS``), as PDF; audited."""
+    from .profile import form
+
+    if form_id not in dict(BLANK_FORMS):
+        raise ValidationFailed.one("form", "must be membership or referral")
+    return print_blank_form(session, renderer, org, form(form_id), large_print=large_print)

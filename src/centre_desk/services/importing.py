@@ -243,8 +243,12 @@ def _check_contacts(raw: Any, record: int, today: date) -> tuple[list[tuple[date
     return contacts, problems
 
 
-def import_households(session: DeskSession, records: list[dict[str, Any]]) -> ImportResult:
-    """Validate every record first; save them all in one transaction only if none has a problem."""
+def import_households(session: DeskSession, records: list[dict[str, Any]], *,
+                      check_only: bool = False) -> ImportResult:
+    """Validate every record first; save them all in one transaction only if none has a problem.
+
+    ``check_only``: validate exactly as an import would and say what it would save, saving nothing
+    (the window's preview); raises the same ``ValidationFailed`` the import would."""
     session.require(Permission.IMPORT)
     from centre_desk.formspec.submission import validate_submission
 
@@ -291,6 +295,13 @@ def import_households(session: DeskSession, records: list[dict[str, Any]]) -> Im
         numbers.append(n)
     if problems:
         raise ValidationFailed(problems)
+    if check_only:
+        with session.uow() as uow:
+            session.audit(uow, "import.checked", detail=f"{len(ready)} households")
+            uow.commit()
+        return ImportResult(len(ready), sum(len(h.members) for h, _ in ready), sum(len(c) for _, c in ready),
+                            tuple(ImportedRecord(n, h.external_ref, "", ()) for n, (h, _) in
+                                  zip(numbers, ready, strict=True)))
     contact_count = 0
     with session.uow() as uow:
         uow.households.add_many([h for h, _ in ready], session.actor.id)
@@ -303,6 +314,34 @@ def import_households(session: DeskSession, records: list[dict[str, Any]]) -> Im
     saved = tuple(ImportedRecord(n, h.external_ref, h.id, tuple(m.id for m in h.members))
                   for n, (h, _) in zip(numbers, ready, strict=True))
     return ImportResult(len(ready), sum(len(h.members) for h, _ in ready), contact_count, saved)
+
+
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+NOTHING_IMPORTED = "nothing was imported"
+
+
+def decode_import(data: bytes) -> str:
+    """A member list file's bytes as text, or ``ValidationFailed`` on "file" saying what it is instead."""
+    def refuse(problem: str) -> ValidationFailed:
+        return ValidationFailed.one("file", problem)
+
+    if len(data) > MAX_IMPORT_BYTES:
+        raise refuse(f"is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise refuse("is UTF-16 text; save it as UTF-8 (Excel: Save as, CSV UTF-8)")
+    if b"\x00" in data:
+        raise refuse("is a binary file, not a JSON or CSV member list")
+    try:
+        # utf-8-sig: the byte-order mark Excel puts at the start of "CSV UTF-8" is not a column name.
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise refuse("is not UTF-8 text; save the spreadsheet as CSV UTF-8") from None
+
+
+def parse_import(data: bytes, kind: str) -> list[dict[str, Any]]:
+    """``kind`` "csv" or "json": the records, or ``ValidationFailed`` naming record, field, problem."""
+    text = decode_import(data)
+    return parse_csv(text) if kind == "csv" else parse_json(text)
 
 
 def _check_ref(raw: Any) -> tuple[str | None, str | None]:

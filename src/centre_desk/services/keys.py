@@ -9,6 +9,7 @@ from __future__ import annotations
 from centre_desk.domain.errors import CentreDeskError
 from centre_desk.domain.staff import Permission, require
 
+from .documents import DocumentRenderer
 from .session import DeskSession
 
 RECOVERY_OK, RECOVERY_LEGACY, RECOVERY_MISSING = "ok", "legacy", "missing"
@@ -64,3 +65,40 @@ def renew_recovery_key(session: DeskSession) -> str:
     key = session.store.vault.renew_recovery()
     rotate_store_key(session)
     return key
+
+
+def print_recovery_sheet(session: DeskSession, renderer: DocumentRenderer, key: str, *,
+                         large_print: bool = False) -> bytes:
+    """The printable recovery sheet for a key just made (administrators): the key, what it is for and
+    how to keep it. Audited without the key, which never goes into the trail, a log or an error."""
+    from centre_desk.domain.documents import PlainDocument, PlainSection, long_datetime
+
+    from .profile import profile_of
+
+    require(session.actor, Permission.MANAGE_STAFF)
+    org = profile_of(session)
+    now = session.clock.now()
+    with session.uow() as uow:
+        centre = uow.settings.get("centre_name") or ""
+        doc = PlainDocument(
+            title="Centre Desk recovery key", organisation_name=org.name,
+            reference=f"recovery key made {now:%Y-%m-%d}", printed_at=now, subject=centre,
+            intro=("This sheet opens every record on the desk if all the administrators' passwords are lost. "
+                   "Keep it like a key to the filing cabinet: on paper, in a locked place, away from the "
+                   "computer.",),
+            sections=(
+                PlainSection("The recovery key", rows=(("Recovery key", key), ("Made", long_datetime(now)),
+                                                       ("Centre", centre or org.name))),
+                PlainSection("When to use it", paragraphs=(
+                    "Only when no administrator can sign in: with it, centre-desk-admin recover sets a new "
+                    "password, and a backup can be restored.",
+                    "A newer recovery key replaces this one: then destroy this sheet (shred it).")),
+                PlainSection("Keep it safe", paragraphs=(
+                    "Do not photograph it, e-mail it or keep it on the computer. Anyone holding it and a copy "
+                    "of the store can read every family's records.",)),
+            ),
+        )
+        pdf = renderer.plain_document(org, doc, large_print=large_print)
+        session.audit(uow, "print.recovery-sheet")
+        uow.commit()
+    return pdf

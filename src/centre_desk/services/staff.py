@@ -7,6 +7,8 @@ so an old copy of ``keyslots.json`` with the old password opens nothing current.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from centre_desk.domain.crashpoints import reached
 from centre_desk.domain.errors import NotFound, ValidationFailed
@@ -15,7 +17,19 @@ from centre_desk.domain.staff import Permission, Role, StaffMember, check_userna
 from .keys import rotate_store_key
 from .ports import PasswordPolicy, UsernameGuard
 from .session import DeskSession
-from .sync import refuse_if_enrolled
+from .sync import is_enrolled, refuse_if_enrolled
+
+SIGN_IN_ACTION = "sign-in"
+
+
+@dataclass(frozen=True)
+class StaffOverview:
+    """What the window's staff page shows: everyone, when each last signed in (if the trail says),
+    and whether staff are managed on the sync server instead (an enrolled device)."""
+
+    members: tuple[StaffMember, ...]
+    last_sign_in: dict[str, datetime]  # staff id -> time of their latest sign-in entry
+    enrolled: bool
 
 
 def add_staff(session: DeskSession, username: str, role: str | Role, password: str,
@@ -52,6 +66,42 @@ def list_staff(session: DeskSession) -> list[StaffMember]:
         session.audit(uow, "staff.listed", detail=str(len(members)))
         uow.commit()
     return members
+
+
+def staff_overview(session: DeskSession) -> StaffOverview:
+    """The staff list for the window (administrators); audited like ``list_staff``."""
+    session.require(Permission.MANAGE_STAFF)
+    with session.uow() as uow:
+        members = uow.staff.all()
+        last = uow.audit.latest_by_actor(SIGN_IN_ACTION)
+        enrolled = is_enrolled(uow)
+        session.audit(uow, "staff.listed", detail=str(len(members)))
+        uow.commit()
+    return StaffOverview(tuple(members), last, enrolled)
+
+
+def change_role(session: DeskSession, username: str, role: str | Role) -> StaffMember:
+    """Give a member of staff another role (administrators). Their password and key slot stay as
+    they are: a role decides what the services allow, not who can open the store."""
+    session.require(Permission.MANAGE_STAFF)
+    the_role = role if isinstance(role, Role) else parse_role(role)
+    with session.uow() as uow:
+        refuse_if_enrolled(uow)
+        member = uow.staff.by_username(username)
+        if member is None or member.disabled:
+            raise NotFound("no active member of staff has that username")
+        if member.id == session.actor.id:
+            raise ValidationFailed.one("role", "you cannot change your own role; ask another administrator")
+        if member.role is the_role:
+            raise ValidationFailed.one("role", f"{member.username} already has the {the_role.value} role")
+        if member.role is Role.ADMINISTRATOR:
+            admins = [m for m in uow.staff.all() if m.role is Role.ADMINISTRATOR and not m.disabled]
+            if len(admins) <= 1:
+                raise ValidationFailed.one("role", "the last administrator must stay an administrator")
+        uow.staff.set_role(member.id, the_role)
+        session.audit(uow, "staff.role-changed", member.id, f"{member.role.value} to {the_role.value}")
+        uow.commit()
+    return StaffMember(member.id, member.username, the_role, member.display_name, False)
 
 
 def change_password(session: DeskSession, username: str, new_password: str, *,

@@ -136,3 +136,17 @@ class SqlAuditLog:
 
     def count(self) -> int:
         return int(self.s.scalar(select(func.count()).select_from(AuditRow)) or 0)
+
+    def newest_first(self, before_seq: int | None, limit: int) -> list[AuditEntry]:
+        """Up to ``limit`` entries older than ``before_seq`` (all when None), newest first."""
+        query = select(AuditRow).order_by(AuditRow.seq.desc()).limit(limit)
+        if before_seq is not None:
+            query = query.where(AuditRow.seq < before_seq)
+        return [_entry(row) for row in self.s.scalars(query)]
+
+    def latest_by_actor(self, action: str) -> dict[str, datetime]:
+        """When each actor last wrote ``action`` (e.g. "sign-in")."""
+        latest = (select(func.max(AuditRow.seq)).where(AuditRow.action == action)
+                  .group_by(AuditRow.actor).scalar_subquery())
+        rows = self.s.execute(select(AuditRow.actor, AuditRow.at).where(AuditRow.seq.in_(latest)))
+        return {str(actor): datetime.fromisoformat(str(at)) for actor, at in rows}

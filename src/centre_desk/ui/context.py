@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Protocol
 from centre_desk.domain.clock import Clock
 from centre_desk.domain.errors import CentreDeskError
 from centre_desk.domain.organisation import Organisation
-from centre_desk.services.ports import PasswordPolicy, PersonMatcher, ReleaseConnect, SignInThrottle, StoreGate
+from centre_desk.services.ports import (
+    BackupArchives,
+    PasswordPolicy,
+    PersonMatcher,
+    ReleaseConnect,
+    SignInThrottle,
+    StoreGate,
+    UsernameGuard,
+)
 from centre_desk.services.session import DeskSession
 
 if TYPE_CHECKING:
@@ -41,6 +49,9 @@ class StoreParts:
     clock: Clock
     passwords: PasswordPolicy
     release: ReleaseConnect | None = None  # an enrolled device's first sign-in online
+    # For the administrator's pages (staff, backups); a desk built without them does not offer those.
+    usernames: UsernameGuard | None = None
+    backups: BackupArchives | None = None
 
 
 class PrintingUnavailable(CentreDeskError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal, SignalInstance
@@ -20,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QScrollArea,
     QStackedWidget,
     QToolBar,
@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from centre_desk import __version__
 from centre_desk.domain.staff import Permission, StaffMember
 from centre_desk.services import auth
 from centre_desk.services.session import DeskSession
 
 from .a11y import expose
+from .admin.desk import AdminDesk
 from .context import AppContext, SignedIn, Workplace
 from .desk import HouseholdDesk
 from .idle_lock import IdleLock, IdleWarning, LockScreen
@@ -71,6 +71,17 @@ def household_page_words(member: StaffMember) -> str:
     if member.may(Permission.PRINT):
         doing.append("print what the family takes away")
     return f"Open one to {'; '.join(doing)}." if doing else ""
+
+
+@dataclass(frozen=True)
+class StartEntry:
+    """One offer on the start page (see ``MainWindow._start_entries``)."""
+
+    action: QAction
+    title: str
+    description: str
+    permission: Permission | None = None
+    available: Callable[[], bool] | None = None  # the store's state allows it now (e.g. enrolled)
 
 
 def _minutes(seconds: float) -> str:
@@ -120,7 +131,8 @@ class StartPage(QScrollArea):
         self.actions_grid.setVerticalSpacing(8)
         self.actions_grid.setColumnStretch(0, 1)
         self.actions_grid.setColumnStretch(1, 1)
-        self.action_buttons: list[ActionButton] = []
+        self.action_buttons: list[ActionButton] = []  # those offered now, in order
+        self._all_buttons: list[tuple[ActionButton, Callable[[], bool] | None]] = []
         layout.addLayout(self.actions_grid)
 
         layout.addSpacing(6)
@@ -141,18 +153,33 @@ class StartPage(QScrollArea):
         self._panel_index += 1
 
     def add_action(self, action: QAction, title: str, description: str,
-                   permission: Permission | None = None) -> ActionButton | None:
-        """A button that triggers ``action``; none when this person lacks ``permission``."""
+                   permission: Permission | None = None, *,
+                   available: Callable[[], bool] | None = None) -> ActionButton | None:
+        """A button that triggers ``action``; none when this person lacks ``permission``. With
+        ``available``, the button is offered only while it answers True (``refresh_offers``)."""
         if permission is not None and not self._member.may(permission):
             return None
         keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         button = ActionButton(title, f"{description} ({keys})" if keys else description)
         named(button, f"start:{action.objectName()}", title, button.description())
         button.clicked.connect(action.trigger)
-        n = len(self.action_buttons)
-        self.actions_grid.addWidget(button, n // 2, n % 2)
-        self.action_buttons.append(button)
+        self._all_buttons.append((button, available))
+        self.refresh_offers()
         return button
+
+    def refresh_offers(self) -> None:
+        """Lay out the buttons whose action is available now, two to a row; hide the others."""
+        for button, _available in self._all_buttons:
+            self.actions_grid.removeWidget(button)
+        self.action_buttons = []
+        for button, available in self._all_buttons:
+            if available is not None and not available():
+                button.hide()
+                continue
+            n = len(self.action_buttons)
+            self.actions_grid.addWidget(button, n // 2, n % 2)
+            button.show()
+            self.action_buttons.append(button)
 
 
 def _drop_key(session: DeskSession, reason: str, waiters: list[Callable[[], None]] | None = None) -> None:
@@ -210,6 +237,7 @@ class MainWindow(QMainWindow):
         self.reports = ReportsDesk(self)
         self.rights = RightsDesk(self)
         self.sync = install_sync(self, context.sync_connect)
+        self.admin = AdminDesk(self)
         self._fill_start_page()
         self._idle.idle.connect(self._on_idle)
         self._idle.warning.connect(self._idle_warning)
@@ -218,25 +246,48 @@ class MainWindow(QMainWindow):
 
     # -- building -----------------------------------------------------------------------------
 
+    def _start_entries(self) -> list[StartEntry]:
+        """The one table of what the start page offers: each entry a working action, shown only to
+        those with its permission and only while ``available`` says the store allows it now."""
+        actor, desk, admin = self._session.actor, self.households, self.admin
+        return [
+            StartEntry(desk.find_action, "Find a household",
+                       " ".join(w for w in ("By name, postcode, phone number or date of birth.",
+                                            household_page_words(actor)) if w), Permission.VIEW_HOUSEHOLD),
+            StartEntry(desk.new_action, "Register a new household", "Fill in the membership form with the family.",
+                       Permission.REGISTER_HOUSEHOLD),
+            StartEntry(self.sessions.action, "Sessions and registers",
+                       "Today's sessions: tick who came, add a session.", Permission.VIEW_HOUSEHOLD),
+            StartEntry(desk.review_action, "Review likely duplicates",
+                       "People who may have been registered twice: merge them, or say they are not the same.",
+                       Permission.MERGE_HOUSEHOLDS),
+            StartEntry(self.printing.notice_action, "Print the privacy notice",
+                       "Preview, print or save the family's copy.", Permission.PRINT),
+            StartEntry(admin.blank_form_action, "Print a blank paper form",
+                       "Membership or referral form, to fill in by hand.", Permission.PRINT),
+            StartEntry(self.sync.action, "Sync now", "Send this desk's changes to the server and fetch others'.",
+                       Permission.SYNC, available=lambda: self.sync.enrolled),
+            StartEntry(self.reports.statistics_action, "Reach statistics",
+                       "Who the centre reaches, as charts; small numbers hidden.", Permission.VIEW_STATISTICS),
+            StartEntry(self.reports.retention_action, "Retention review",
+                       "Records due for review, and what a legal hold keeps.", Permission.RETENTION_REVIEW),
+            StartEntry(admin.import_action, "Import a member list",
+                       "Households from a CSV or JSON file: checked first, all or nothing.", Permission.IMPORT),
+            StartEntry(admin.audit_action, "Audit trail",
+                       "Who looked at or changed what, and when; check that nothing was altered.",
+                       Permission.VIEW_AUDIT),
+            StartEntry(admin.staff_action, "Staff", "Add staff, reset a password, change a role, disable.",
+                       Permission.MANAGE_STAFF, available=admin.staff_action.isEnabled),
+            StartEntry(admin.backup_action, "Backups", "Make an encrypted backup of the whole store.",
+                       Permission.BACKUP, available=admin.backup_action.isEnabled),
+            StartEntry(self.lock_action, "Lock the desk", "Whenever you step away."),
+        ]
+
     def _fill_start_page(self) -> None:
-        page, actor, desk = self.start_page, self._session.actor, self.households
-        page.add_action(desk.find_action, "Find a household",
-                        " ".join(w for w in ("By name, postcode, phone number or date of birth.",
-                                             household_page_words(actor)) if w), Permission.VIEW_HOUSEHOLD)
-        page.add_action(desk.new_action, "Register a new household",
-                        "Fill in the membership form with the family.", Permission.REGISTER_HOUSEHOLD)
-        page.add_action(self.sessions.action, "Sessions and registers",
-                        "Today's sessions: tick who came, add a session.", Permission.VIEW_HOUSEHOLD)
-        page.add_action(desk.review_action, "Review likely duplicates",
-                        "People who may have been registered twice: merge them, or say they are not the same.",
-                        Permission.MERGE_HOUSEHOLDS)
-        page.add_action(self.printing.notice_action, "Print the privacy notice",
-                        "Preview, print or save the family's copy.", Permission.PRINT)
-        page.add_action(self.reports.statistics_action, "Reach statistics",
-                        "Who the centre reaches, as charts; small numbers hidden.", Permission.VIEW_STATISTICS)
-        page.add_action(self.reports.retention_action, "Retention review",
-                        "Records due for review, and what a legal hold keeps.", Permission.RETENTION_REVIEW)
-        page.add_action(self.lock_action, "Lock the desk", "Whenever you step away.")
+        for entry in self._start_entries():
+            self.start_page.add_action(entry.action, entry.title, entry.description, entry.permission,
+                                       available=entry.available)
+        self.sync.state_changed.connect(lambda _view: self.start_page.refresh_offers())
 
     def _action(self, text: str, name: str, accessible: str, slot: object,
                 shortcut: QKeySequence | None = None) -> QAction:
@@ -505,11 +556,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, f"About {APP_NAME}",
-                          f"{APP_NAME} {__version__}\n\nMembership, referral and consent records for "
-                          "children's centres and early help teams, kept in an encrypted store on this "
-                          "device.", QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("aboutBox")
-        box.setAccessibleName(f"About {APP_NAME}")
-        box.exec()
+        from .about import AboutDialog
 
+        dialog = AboutDialog(self.workplace.organisation_name or None, self)
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+        self.about_dialog = dialog

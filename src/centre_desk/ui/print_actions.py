@@ -83,6 +83,27 @@ class DocumentPrinter(QObject):
 
         self._preview("We have shared your information", "sharing-notice", make, large_print)
 
+    def blank_form(self, form_id: str, large_print: bool = False) -> None:
+        from centre_desk.services.documents import BLANK_FORMS, print_blank_form_by_id
+
+        session, renderer = self._session(), self._renderer
+
+        def make(large: bool) -> bytes:
+            return print_blank_form_by_id(session, renderer(), profile_of(session), form_id, large_print=large)
+
+        self._preview(f"Blank {dict(BLANK_FORMS)[form_id].lower()}", f"blank-{form_id}-form", make, large_print)
+
+    def recovery_sheet(self, key: str, large_print: bool = False) -> None:
+        """The printable recovery sheet for a key just made; the key lives only in this call and the preview."""
+        from centre_desk.services.keys import print_recovery_sheet
+
+        session, renderer = self._session(), self._renderer
+
+        def make(large: bool) -> bytes:
+            return print_recovery_sheet(session, renderer(), key, large_print=large)
+
+        self._preview("Recovery key sheet", "recovery-key", make, large_print)
+
     def rectification(self, household_id: str, large_print: bool = False) -> None:
         from centre_desk.services.rights_letters import print_rectification
 

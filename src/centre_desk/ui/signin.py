@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from centre_desk.domain.errors import SignInThrottled
 from centre_desk.services.auth import sign_in
+from centre_desk.services.backup import RestoreResult
 
 from .context import AppContext, SignedIn, read_workplace
 from .errors import describe
@@ -69,9 +70,18 @@ class SignInWindow(QDialog):
         self.busy.setVisible(False)
         self._countdown = Countdown(self._tick, self._wait_over, self)
 
+        # IT's way back after a lost or broken store: never the default button (Enter signs in).
+        self.restore_button = named(QPushButton("Restore from a backup…"), "restoreBackupButton",
+                                    "Restore from a backup", "Administrators: put a backup of this desk's "
+                                    "records in place of the ones here")
+        self.restore_button.setAutoDefault(False)
+        self.restore_button.clicked.connect(self.open_restore)
+        self.restore_dialog: QDialog | None = None
+
         self._build()
         self.setTabOrder(self.username, self.password)
         self.setTabOrder(self.password, self.sign_in_button)
+        self.setTabOrder(self.sign_in_button, self.restore_button)
         self.username.setFocus()
 
     def _build(self) -> None:
@@ -103,10 +113,14 @@ class SignInWindow(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.sign_in_button)
         inner.addLayout(buttons)
+        more = QHBoxLayout()
+        more.addStretch(1)
+        more.addWidget(self.restore_button)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(32, 32, 32, 20)
         outer.addWidget(card)
+        outer.addLayout(more)
         outer.addStretch(1)
         folder = note(f"Data folder: {friendly_path(self._context.data_dir)}", "dataFolderLabel")
         folder.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
@@ -114,6 +128,25 @@ class SignInWindow(QDialog):
         # On the card, not the window: a window given a minimum size of its own no longer takes
         # its layout's, and at a large text size the labels were squeezed to slivers.
         card.setMinimumWidth(456)
+
+    # -- restoring ----------------------------------------------------------------------------
+
+    def open_restore(self) -> QDialog | None:
+        if self._busy:
+            return None
+        from .admin.backup_page import RestoreDialog, restored_words
+
+        dialog = RestoreDialog(self._context, self)
+
+        def restored(result: RestoreResult) -> None:
+            self.message.show_info(restored_words(result))
+            self.username.setFocus()
+
+        dialog.restored.connect(restored)
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+        self.restore_dialog = dialog
+        return dialog
 
     # -- signing in ---------------------------------------------------------------------------
 
