@@ -17,7 +17,7 @@ PASSWORD = "a long desk password"
 FRONT_LINE = ["Find a household", "Register a new household", "Sessions and registers", "Print the privacy notice",
               "Print a blank paper form"]
 REVIEW = "Review likely duplicates"  # managers and administrators only (merge_households)
-MANAGING = ["Reach statistics", "Retention review", "Import a member list", "Audit trail"]
+MANAGING = ["Reach statistics", "Retention review", "Data protection requests", "Import a member list", "Audit trail"]
 ADMINISTERING = ["Staff", "Backups"]  # administrators only
 LOCK = "Lock the desk"
 
@@ -110,6 +110,7 @@ def test_each_role_is_offered_only_working_actions(qtbot, store, tasks, shell_fa
     qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
 
     pages = {"Reach statistics": "reach-statistics", "Retention review": "retention-review",
+             "Data protection requests": "rights-register",
              "Import a member list": "import", "Audit trail": "audit-trail", "Staff": "staff", "Backups": "backups"}
     for title in offered(role):
         if title not in pages:

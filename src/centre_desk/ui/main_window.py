@@ -271,6 +271,9 @@ class MainWindow(QMainWindow):
                        "Who the centre reaches, as charts; small numbers hidden.", Permission.VIEW_STATISTICS),
             StartEntry(self.reports.retention_action, "Retention review",
                        "Records due for review, and what a legal hold keeps.", Permission.RETENTION_REVIEW),
+            StartEntry(self.rights.register_action, "Data protection requests",
+                       "Families' requests to see, correct or remove what we hold: due dates, extensions, "
+                       "outcomes.", Permission.RIGHTS_REQUESTS),
             StartEntry(admin.import_action, "Import a member list",
                        "Households from a CSV or JSON file: checked first, all or nothing.", Permission.IMPORT),
             StartEntry(admin.audit_action, "Audit trail",
