@@ -54,6 +54,7 @@ from centre_desk.services.session import DeskSession
 
 from .consent_models import ChoiceRow, ConsentChoicesModel, LawfulBasisModel, build_choices, partner_choices
 from .errors import describe
+from .help import install_help
 from .print_actions import PRINT_NOTICE, DocumentPrinter
 from .signature_pad import InkPoint, SignatureField, strokes_png
 from .style import points
@@ -153,6 +154,7 @@ class RecordConsentDialog(QDialog):
                  renderer: Callable[[], DocumentRenderer], household: Household,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        install_help(self, "consent")
         self.setObjectName("recordConsentDialog")
         self.setAccessibleName("Record consent")
         self.setWindowTitle("Record consent")

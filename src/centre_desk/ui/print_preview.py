@@ -37,6 +37,7 @@ from centre_desk.domain.errors import CentreDeskError
 from centre_desk.files import write_private_file
 
 from .errors import describe
+from .help import install_help
 from .tasks import TaskRunner
 from .widgets import FocusRing, MessageLabel, heading, named, note
 
@@ -127,6 +128,7 @@ class PrintPreviewDialog(QDialog):
                  regenerate: Callable[[bool], bytes] | None = None, large_print: bool = False,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        install_help(self, "print-preview")
         self.setObjectName("printPreviewDialog")
         self.setAccessibleName(f"Print preview: {title}")
         self.setWindowTitle(f"Print preview — {title}")

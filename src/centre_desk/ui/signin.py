@@ -26,6 +26,7 @@ from centre_desk.services.auth import sign_in
 
 from .context import AppContext, SignedIn, read_workplace
 from .errors import describe
+from .help import install_help
 from .widgets import (
     APP_NAME,
     Countdown,
@@ -46,6 +47,7 @@ class SignInWindow(QDialog):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        install_help(self, "signin")
         self._context = context
         self._busy = False
         self.setObjectName("signInWindow")
