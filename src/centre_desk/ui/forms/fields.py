@@ -9,12 +9,14 @@ screen readers find fields the same way.
 from __future__ import annotations
 
 import html
+import time
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent, QStandardItem, QStandardItemModel, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
+    QApplication,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -287,11 +289,50 @@ class SteadyComboBox(QComboBox):
             event.modifiers(), event.phase(), event.inverted(), event.source()))
         event.accept()
 
+    _typed = ""
+    _typed_at = 0.0
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
             event.ignore()
             return
+        text = event.text()
+        modifier = Qt.KeyboardModifier
+        commands = modifier.ControlModifier | modifier.AltModifier | modifier.MetaModifier
+        if (len(text) == 1 and text.isprintable() and not text.isspace() and not event.modifiers() & commands
+                and not self.isEditable()):
+            self._type_ahead(text)
+            event.accept()
+            return
         super().keyPressEvent(event)
+
+    def _type_ahead(self, text: str) -> None:
+        """Typing chooses by the first letters; the same letter again moves on to the next choice
+        that starts with it ("C" reaches Carer, "C" again Child), however quickly it is typed."""
+        now = time.monotonic()
+        if now - self._typed_at > QApplication.keyboardInputInterval() / 1000:
+            self._typed = ""
+        self._typed_at = now
+        typed = self._typed + text.casefold()
+        count = self.count()
+        model = self.model()
+        # Group headings (the census groups) cannot be chosen: never land on one.
+        labels = [self.itemText(i).casefold()
+                  if model.flags(model.index(i, self.modelColumn())) & Qt.ItemFlag.ItemIsEnabled else "\0"
+                  for i in range(count)]
+        start = self.currentIndex()
+        if len(typed) > 1 and any(label.startswith(typed) for label in labels):
+            order = [*range(max(start, 0), count), *range(0, max(start, 0))]  # the current one still fits
+            prefix = typed
+        else:
+            # One letter, or the same letter again: the next choice after this one that starts with it.
+            prefix = typed if len(set(typed)) > 1 else typed[0]
+            order = [*range(start + 1, count), *range(0, start + 1)]
+        self._typed = typed
+        for i in order:
+            if labels[i].startswith(prefix):
+                self.setCurrentIndex(i)
+                return
 
 
 class ChoiceRow(FieldRow):
