@@ -9,7 +9,7 @@ from centre_desk.formspec.forms import load_form
 from centre_desk.ui.signin import SignInWindow
 from tests.conftest import ADMIN, ADMIN_PASSWORD, CENTRE
 
-from .conftest import make_context, press, show_and_focus, type_text
+from .conftest import focused, make_context, press, show_and_focus, type_text
 from .test_form_behaviour import membership_view
 
 
@@ -78,3 +78,62 @@ def test_the_sign_in_window_names_the_centre(qtbot, store, tasks, shell_factory)
     assert label is not None and label.text() == CENTRE and label.isVisible()
     assert again.windowTitle() == f"Centre Desk — {CENTRE} — Sign in"
     assert (store.data_dir / "centre-name.txt").read_text(encoding="utf-8") == CENTRE
+
+
+def test_the_edit_form_opens_at_its_heading_even_after_scrolling_down_last_time(qtbot, store, tasks, shell_factory,
+                                                                              family):  # type: ignore[no-untyped-def]
+    from .test_households import open_desk, settle
+
+    household_id, _parent, _child = family
+    main, _shell = open_desk(qtbot, store, tasks, shell_factory)
+    main.resize(1024, 768)
+    desk = main.households
+    desk.open_household(household_id)
+    qtbot.waitUntil(lambda: main.current_page_name() == "household", timeout=10_000)
+    settle(qtbot, tasks)
+    for attempt in range(2):
+        desk.view.edit_button.click()
+        qtbot.waitUntil(lambda: main.current_page_name() == "household-form", timeout=10_000)
+        form = desk.form_page.form
+        page = form.pages[form.current_section()]
+        qtbot.wait(30)  # the focus's own scrolling runs once the layout is done
+        title = page.findChild(QLabel, f"section:{page.section.id}:title")
+        assert title is not None
+        top = title.mapTo(page.viewport(), title.rect().topLeft()).y()
+        assert page.verticalScrollBar().value() == 0 and top >= 0, attempt
+        assert focused().objectName() == "address_line1"
+        if attempt == 0:
+            # Scrolled to the bottom, then back to the household without changing anything.
+            page.verticalScrollBar().setValue(page.verticalScrollBar().maximum())
+            desk.form_page.close_button.click()
+            qtbot.waitUntil(lambda: main.current_page_name() == "household", timeout=10_000)
+
+
+def test_a_passing_status_message_does_not_stay_on_the_next_page(qtbot, store, tasks, shell_factory):  # type: ignore[no-untyped-def]
+    from .test_households import open_desk
+
+    main, _shell = open_desk(qtbot, store, tasks, shell_factory)
+    main.statusBar().showMessage("Searching for “Hill”. Press Down or Enter in the search box…", 15_000)
+    main.show_page("sessions")
+    assert main.statusBar().currentMessage() == ""
+
+
+def test_the_unsaved_changes_question_defaults_to_the_safe_answer(qtbot):  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QWidget
+
+    from centre_desk.ui.household_form import LeaveChoice, ask_about_changes
+    from centre_desk.ui.questions import TYPE_AHEAD_MS
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    answers: list[LeaveChoice] = []
+    box = ask_about_changes(parent, "The household form", answers.append)
+    qtbot.waitUntil(box.isVisible)
+    save, cancel = box.buttons_by_key["saveChanges"], box.buttons_by_key["cancelChanges"]
+    assert box.defaultButton() is cancel and not save.isDefault()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is cancel)
+    qtbot.wait(TYPE_AHEAD_MS + 50)
+    press(qtbot, Qt.Key.Key_Return)  # Enter, as a person confirms without reading
+    qtbot.waitUntil(lambda: bool(answers))
+    assert answers == [LeaveChoice.CANCEL]

@@ -317,6 +317,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.idle_warning)
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
+        # A passing message belongs to the page it was said on: moving on clears it.
+        self.pages.currentChanged.connect(lambda _index: self.statusBar().clearMessage())
         self.lock_screen = LockScreen()
         self.lock_screen.unlock_requested.connect(self._unlock)
         self.lock_screen.sign_out_requested.connect(self._sign_out_from_lock)
