@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QLabel
 
 from centre_desk.formspec.forms import load_form
@@ -137,3 +138,24 @@ def test_the_unsaved_changes_question_defaults_to_the_safe_answer(qtbot):  # typ
     press(qtbot, Qt.Key.Key_Return)  # Enter, as a person confirms without reading
     qtbot.waitUntil(lambda: bool(answers))
     assert answers == [LeaveChoice.CANCEL]
+
+
+def test_the_ethnic_group_headings_are_shown_whole_in_the_open_list(qtbot):  # type: ignore[no-untyped-def]
+    view = membership_view(qtbot)
+    view.resize(780, 600)
+    view.go_to_section(1)
+    combo = view.row("members[0].ethnicity").input
+    combo.setFocus()
+    combo.showPopup()
+    listed = combo.view()
+    qtbot.waitUntil(listed.isVisible)
+    model = listed.model()
+    headings = [r for r in range(model.rowCount()) if not model.flags(model.index(r, 0)) & Qt.ItemFlag.ItemIsEnabled]
+    assert len(headings) == 5
+    qtbot.wait(50)
+    for r in range(model.rowCount()):
+        index = model.index(r, 0)
+        font = index.data(Qt.ItemDataRole.FontRole)
+        need = QFontMetrics(font if isinstance(font, QFont) else listed.font()).horizontalAdvance(index.data() or "")
+        assert need + 8 <= listed.viewport().width(), (index.data(), need, listed.viewport().width())
+    combo.hidePopup()

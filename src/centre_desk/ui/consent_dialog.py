@@ -216,6 +216,9 @@ class RecordConsentDialog(QDialog):
         self.decided_by = named(QComboBox(), "decidedByChoice", "Decided by",
                                 "For a child: the parent or carer who decided")
         self.decided_by.activated.connect(self._decided_by_chosen)
+        # Room for a whole name: at 1024 px the box was squeezed to "Ioana Ră".
+        self.decided_by.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.decided_by.setMinimumContentsLength(18)
         decided_by_label = QLabel("For a child, &decided by:")
         decided_by_label.setBuddy(self.decided_by)
         self.partner_choice = named(QComboBox(), "partnerChoice", "Service or partner to ask about")
@@ -496,8 +499,12 @@ class RecordConsentDialog(QDialog):
             return
         theirs = self._decisions_of(self._signer_id)
         if not theirs:
-            self.signer_summary.setText("Nothing marked for this person to sign yet.")
+            # With one adult there is nobody else to choose: say nothing until rows are marked.
+            several = self.signer_choice.count() > 1
+            self.signer_summary.setText("Nothing marked for this person to sign yet." if several else "")
+            self.signer_summary.setVisible(several)
             return
+        self.signer_summary.setVisible(True)
         parts = [r.purpose_name + (f" ({r.partner_name})" if r.partner_name else "")
                  + (f" for {r.person_name}" if r.is_child else "") for r in theirs]
         self.signer_summary.setText("Signs for: " + "; ".join(parts) + ".")

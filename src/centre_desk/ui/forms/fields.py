@@ -13,8 +13,9 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent, QStandardItem, QStandardItemModel, QWheelEvent
+from PySide6.QtGui import QFocusEvent, QFont, QFontMetrics, QKeyEvent, QStandardItem, QStandardItemModel, QWheelEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QAbstractScrollArea,
     QApplication,
     QComboBox,
@@ -265,6 +266,17 @@ def _choice_model(choices: tuple[Choice, ...], blank: str = "") -> QStandardItem
     return model
 
 
+def widest_entry(view: QAbstractItemView) -> int:
+    """The width the widest entry's words need, each in its own font (bold headings are wider)."""
+    model, widest = view.model(), 0
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
+        font = index.data(Qt.ItemDataRole.FontRole)
+        metrics = QFontMetrics(font if isinstance(font, QFont) else view.font())
+        widest = max(widest, metrics.horizontalAdvance(str(index.data() or "")))
+    return widest
+
+
 class SteadyComboBox(QComboBox):
     """A drop-down that only changes when someone means it to.
 
@@ -291,6 +303,14 @@ class SteadyComboBox(QComboBox):
 
     _typed = ""
     _typed_at = 0.0
+
+    def showPopup(self) -> None:
+        # The open list as wide as its widest entry, bold group headings included: the census
+        # heading "Black, Black British, Black Welsh, Caribbean or African" was cut to "Bl…sh".
+        view = self.view()
+        need = widest_entry(view) + view.verticalScrollBar().sizeHint().width() + 2 * view.frameWidth() + 16
+        view.setMinimumWidth(max(need, self.width()))
+        super().showPopup()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
