@@ -159,3 +159,37 @@ def test_the_ethnic_group_headings_are_shown_whole_in_the_open_list(qtbot):  # t
         need = QFontMetrics(font if isinstance(font, QFont) else listed.font()).horizontalAdvance(index.data() or "")
         assert need + 8 <= listed.viewport().width(), (index.data(), need, listed.viewport().width())
     combo.hidePopup()
+
+
+def test_no_two_controls_on_a_wizard_page_share_an_alt_key(qtbot, data_dir, tasks, shell_factory):  # type: ignore[no-untyped-def]
+    """Alt+N is Next on every page: the centre page's Centre name once took it too."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QWizard
+
+    from centre_desk.ui.setup_wizard import SetupWizard
+
+    wizard = shell_factory(make_context(data_dir, tasks)).start(first_run=True)
+    assert isinstance(wizard, SetupWizard)
+    show_and_focus(qtbot, wizard)
+
+    def keys_in_sight() -> list[str]:
+        found = []
+        for widget in wizard.findChildren(QLabel) + wizard.findChildren(QAbstractButton):
+            if widget.isVisible() and (m := re.search(r"&([^&\s])", widget.text().replace("&&", ""))):
+                found.append(m.group(1).casefold())
+        return found
+
+    pages = 0
+    for _ in range(3):
+        keys = keys_in_sight()
+        assert len(keys) == len(set(keys)), (wizard.currentPage().title(), sorted(keys))
+        if wizard.button(QWizard.WizardButton.NextButton).isVisible():
+            assert keys.count("n") == 1  # Next's own, and nothing else's
+        pages += 1
+        if wizard.currentId() == wizard.pageIds()[0]:
+            wizard.next()
+        else:
+            wizard.centre_page.name.setText("Hillside Children's Centre")
+            wizard.next()
+    assert pages == 3
