@@ -414,6 +414,31 @@ def test_about_and_licences(qtbot):
     licences.reject()
 
 
+def test_the_help_window_and_the_consent_dialog_with_several_people_signing(qtbot, store, tasks, shell_factory):
+    from centre_desk.ui.help import HelpDialog
+
+    from .test_consent_signers import two_parents
+
+    main = open_main(qtbot, store, tasks, shell_factory)
+    main.help_action.trigger()
+    dialog = modal(qtbot, HelpDialog)
+    check(qtbot, "help", dialog)
+    dialog.reject()
+    household_id, *_ = two_parents(store)
+    main.households.show_household(household_id)
+    qtbot.waitUntil(lambda: main.current_page_name() == "household", timeout=10_000)
+    settle(qtbot, tasks)
+    view = main.households.view
+    view.tabs.setCurrentWidget(view.consent)
+    consent = view.consent.record_consent()
+    assert consent is not None
+    settle(qtbot, tasks)
+    show_and_focus(qtbot, consent)
+    assert consent.signer_choice.isVisible()
+    check(qtbot, "consent: two people signing", consent)
+    consent.reject()
+
+
 def test_idle_warning(qtbot, store, tasks, shell_factory):
     main = open_main(qtbot, store, tasks, shell_factory)
     main.idle_warning.warn(60)

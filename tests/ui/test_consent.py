@@ -264,8 +264,11 @@ def test_withdrawing_from_the_history_takes_effect_at_once(qtbot, store, tasks, 
     assert model.rowCount() == 2
     newest = model.line(0)
     assert newest.event.decision is Decision.WITHDRAWN and newest.current and newest.event.note == "Moving away"
-    assert model.index(0, ConsentHistoryModel.CURRENT).data() == "✓"
-    assert model.index(1, ConsentHistoryModel.CURRENT).data() == ""  # the consent stays in the history
+    # A withdrawal is the newest line but nothing is in force: no row shows the tick under Current.
+    assert [model.index(r, ConsentHistoryModel.CURRENT).data() for r in range(2)] == ["", ""]
+    assert (model.index(0, ConsentHistoryModel.CURRENT).data(Qt.ItemDataRole.AccessibleTextRole)
+            == "Current: no, withdrawn; nothing is in force")
+    assert main.households.view.tabs.tabText(main.households.view.consent_tab) == "Consent (0 in force)"
     assert "took effect" in section.message.text()
 
 

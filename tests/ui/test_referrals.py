@@ -98,7 +98,7 @@ def test_a_safeguarding_concern_recorded_by_keyboard_raises_the_banner_at_once(q
     press(qtbot, Qt.Key.Key_Right)  # the child
     press(qtbot, Qt.Key.Key_Space)
     answer(qtbot, "Referral made by", "The")
-    answer(qtbot, "Received by", "Tel")
+    answer(qtbot, "How the referral reached us", "Tel")
     next_section(qtbot, "What the referral is for")
     assert focused().accessibleName() == "Service"
     type_text(qtbot, "Early")
@@ -135,7 +135,7 @@ def test_an_agency_referral_is_saved_with_the_familys_agreement_from_the_last_pa
     answer(qtbot, "Referral made by", "Ano")
     answer(qtbot, "Referring organisation", "Clevedon Health Visiting")
     answer(qtbot, "Referrer's name", "Jo Marsh")
-    answer(qtbot, "Received by", "Tel")
+    answer(qtbot, "How the referral reached us", "Tel")
     next_section(qtbot, "What the referral is for")
     type_text(qtbot, "Early")
     answer(qtbot, "Reasons for the referral", "Low mood after the birth")
@@ -169,7 +169,7 @@ def test_a_referral_missing_a_required_answer_shows_it_beside_the_field_and_save
     dialog = section.new_referral()
     assert dialog is modal(qtbot, NewReferralDialog)
     answer(qtbot, "Referral made by", "The")
-    answer(qtbot, "Received by", "Tel")
+    answer(qtbot, "How the referral reached us", "Tel")
     next_section(qtbot, "What the referral is for")
     type_text(qtbot, "Early")
     answer(qtbot, "How soon is help needed", "Routine")  # no reasons given

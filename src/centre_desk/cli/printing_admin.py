@@ -30,6 +30,20 @@ def cmd_notice(ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_quick_guide(ctx: Context) -> int:
+    from centre_desk.printing.renderer import PdfRenderer
+    from centre_desk.services.help import print_quick_guide
+
+    a = ctx.args
+    out = Path(a.out).expanduser()
+    session = ctx.session()
+    renderer = PdfRenderer()
+    size = write_file_atomically(out, lambda: print_quick_guide(session, renderer, large_print=a.large_print))
+    print(f"Wrote the quick guide for reception{' (large print)' if a.large_print else ''} to {out} "
+          f"({size // 1024} KB)")
+    return EXIT_OK
+
+
 def cmd_blank_form(ctx: Context) -> int:
     from centre_desk.formspec.forms import load_form
     from centre_desk.printing.renderer import PdfRenderer
@@ -56,6 +70,11 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     notice.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
     notice.add_argument("--large-print", action="store_true", help="16 pt large print")
     notice.set_defaults(handler=cmd_notice)
+
+    guide = sub.add_parser("quick-guide", help="print the quick guide for reception to a PDF file")
+    guide.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
+    guide.add_argument("--large-print", action="store_true", help="16 pt large print")
+    guide.set_defaults(handler=cmd_quick_guide)
 
     blank = sub.add_parser("blank-form", help="print a blank paper form to a PDF file")
     blank.add_argument("form", metavar="FORM", help="which form: membership or referral")

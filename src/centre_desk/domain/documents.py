@@ -103,6 +103,8 @@ class ReceiptConsent:
     recorded_by: str  # the member of staff's display name
     notice_version: str  # the privacy notice version the family had been given
     decided_by: str | None = None
+    # The signature of whoever decided (the person, or for a child the adult), as drawn on screen.
+    signature_png: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "decision", Decision(self.decision))

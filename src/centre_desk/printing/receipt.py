@@ -3,10 +3,13 @@ privacy notice, and how to change their mind."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, HRFlowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import Flowable, HRFlowable, Image, KeepTogether, Paragraph, Spacer, Table
 
 from centre_desk.domain.consent import Decision, Method
 from centre_desk.domain.documents import (
@@ -63,6 +66,38 @@ def method_words(c: ReceiptConsent) -> str:
     return METHOD_WORDS[c.method]
 
 
+SIGNATURE_MAX_WIDTH = 50 * mm
+SIGNATURE_MAX_HEIGHT = 16 * mm
+
+
+def signer_name(c: ReceiptConsent) -> str:
+    return c.decided_by or c.person_name
+
+
+def signature_image(c: ReceiptConsent, max_width: float = SIGNATURE_MAX_WIDTH) -> Image | None:
+    """The signature drawn for this decision, scaled to fit beside it; None when there is none (verbal,
+    on paper) or the stored image cannot be read (the receipt is printed all the same)."""
+    if not c.signature_png or c.method is not Method.SIGNED:
+        return None
+    try:
+        width, height = ImageReader(io.BytesIO(c.signature_png)).getSize()
+    except Exception:
+        return None
+    if width <= 0 or height <= 0:
+        return None
+    scale = min(max_width / width, SIGNATURE_MAX_HEIGHT / height)
+    image = Image(io.BytesIO(c.signature_png), width=width * scale, height=height * scale)
+    image.hAlign = "LEFT"
+    return image
+
+
+def _signature_flowables(c: ReceiptConsent, st: Styles, max_width: float = SIGNATURE_MAX_WIDTH) -> list[Flowable]:
+    image = signature_image(c, max_width)
+    if image is None:
+        return []
+    return [Paragraph(f"Signature of {text(signer_name(c))}:", st.cell), image]
+
+
 def _note_style(st: Styles) -> ParagraphStyle:
     # The lawful basis under a purpose: quieter than the purpose itself, never below 16 pt in large print.
     return ParagraphStyle("receipt-note", parent=st.cell, textColor=MUTED,
@@ -100,7 +135,7 @@ def consent_table(consents: Sequence[ReceiptConsent], st: Styles) -> Table:
             ]),
             st.cell,
         )
-        rows.append([what, decision, when])
+        rows.append([what, decision, [when, *_signature_flowables(c, st)]])
     shares = (0.42, 0.22, 0.36) if not st.large_print else (0.38, 0.25, 0.37)
     return Table(rows, colWidths=[FRAME_WIDTH * s for s in shares], repeatRows=1,
                  style=grid_style(st, header=True), hAlign="LEFT")
@@ -124,6 +159,9 @@ def consent_cards(consents: Sequence[ReceiptConsent], st: Styles) -> list[Flowab
             [Paragraph("Recorded by", st.label), Paragraph(text(c.recorded_by), st.cell)],
             [Paragraph("Privacy notice", st.label), Paragraph(f"Version {text(c.notice_version)}", st.cell)],
         ]
+        image = signature_image(c, FRAME_WIDTH * 0.6)
+        if image is not None:
+            rows.append([Paragraph(f"Signature of {text(signer_name(c))}", st.label), image])
         if c.lawful_basis_text:
             rows.append([Paragraph("The law", st.label), Paragraph(text(c.lawful_basis_text), note)])
         style = grid_style(st, header=True)

@@ -73,7 +73,7 @@ def _receipt_consents(session: DeskSession, org: Organisation, h: Household) -> 
             basis = line.lawful_basis
         out.append(ReceiptConsent(line.person_name, line.purpose_name, basis, line.partner_name, e.decision,
                                   e.method, e.recorded_at, line.recorded_by, e.notice_version,
-                                  decided_by=line.given_by_name))
+                                  decided_by=line.given_by_name, signature_png=e.signature_png))
     return tuple(out)
 
 

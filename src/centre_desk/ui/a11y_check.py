@@ -452,8 +452,24 @@ class Checker:
                     if title and widget.sectionSize(section) + 1 < need:
                         self._add(found, screen, "clipped", widget,
                                   f"column “{title}” needs {need} px, has {widget.sectionSize(section)}")
+            if isinstance(widget, QTabBar):
+                self._tabs_cut(found, screen, widget)
         self.report.findings.extend(found)
         return found
+
+    def _tabs_cut(self, found: list[Finding], screen: str, bar: QTabBar) -> None:
+        """A tab whose title does not fit ("Consent (5 in fo"), or that lies past the bar's edge."""
+        metrics = bar.fontMetrics()
+        padding = bar.style().pixelMetric(QStyle.PixelMetric.PM_TabBarTabHSpace, None, bar)
+        for i in range(bar.count()):
+            if not bar.isTabVisible(i):
+                continue
+            rect, words = bar.tabRect(i), bar.tabText(i).replace("&", "")
+            need = metrics.horizontalAdvance(words) + padding
+            if rect.width() + 1 < need:
+                self._add(found, screen, "clipped", bar, f"tab '{words}' needs {need} px wide, has {rect.width()}")
+            elif rect.right() > bar.width() or rect.left() < 0:
+                self._add(found, screen, "clipped", bar, f"tab '{words}' lies past the edge of its tab bar")
 
 
 def _changed_pixels(a: QImage, b: QImage) -> int:

@@ -7,6 +7,11 @@ family was given, and offers to print it, because a consent is only as good as t
 A second tab shows staff which lawful basis covers which purpose, so they can explain why some
 things need the family's agreement and others do not.
 
+Several people may decide in one sitting (a mother for herself and her daughter, a father for
+himself): each person signing has their own method and signature ("Person signing"), attached to
+their own decisions only, and to a child's decisions when they decided for her. The dialog follows
+the rows being marked, and Save refuses until everyone who decided has signed or said so.
+
 Keyboard: in the table, G marks the selected rows Given, R Refused, N (or Delete) Not asked.
 """
 
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -49,8 +54,9 @@ from centre_desk.services.session import DeskSession
 
 from .consent_models import ChoiceRow, ConsentChoicesModel, LawfulBasisModel, build_choices, partner_choices
 from .errors import describe
+from .help import install_help
 from .print_actions import PRINT_NOTICE, DocumentPrinter
-from .signature_pad import SignatureField
+from .signature_pad import InkPoint, SignatureField, strokes_png
 from .style import points
 from .tasks import TaskRunner
 from .widgets import MessageLabel, comfortable_rows, heading, named, note
@@ -75,26 +81,44 @@ def load_consent_setup(session: DeskSession, renderer: DocumentRenderer, househo
     return ConsentSetup(org, renderer.notice_template(org.id), consent_history(session, household_id))
 
 
+@dataclass
+class SignerState:
+    """How one person signing decided, kept while staff move between the people signing."""
+
+    method: Method | None = None
+    strokes: list[list[InkPoint]] = field(default_factory=list)
+    on_paper: bool = False
+
+
 @dataclass(frozen=True)
-class DecisionsToRecord:
-    rows: list[ChoiceRow]
+class SignedBy:
+    """One person's way of deciding, attached to their decisions (and the children's they decided)."""
+
     method: Method
-    notice_version: str
     signature_png: bytes | None
     note: str
 
 
+@dataclass(frozen=True)
+class DecisionsToRecord:
+    rows: list[ChoiceRow]
+    notice_version: str
+    signers: dict[str, SignedBy]  # by the person id of who signed or said it
+
+
 def record_decisions(session: DeskSession, household_id: str, what: DecisionsToRecord,
                      ) -> dict[tuple[str, str, str | None], str | None]:
-    """Record each row; a row the services refuse gets its problem in words, the others ``None``."""
+    """Record each row with its own signer's method and signature; a row the services refuse gets
+    its problem in words, the others ``None``."""
     results: dict[tuple[str, str, str | None], str | None] = {}
     for row in what.rows:
-        assert row.decision is not None
+        assert row.decision is not None and row.signer_id is not None
+        signed = what.signers[row.signer_id]
         try:
             record_decision(session, household_id, row.person_id, row.purpose_id, row.decision,
-                            method=what.method, notice_version=what.notice_version, partner_id=row.partner_id,
-                            given_by=row.given_by if row.is_child else None, signature_png=what.signature_png,
-                            note=what.note)
+                            method=signed.method, notice_version=what.notice_version, partner_id=row.partner_id,
+                            given_by=row.given_by if row.is_child else None, signature_png=signed.signature_png,
+                            note=signed.note)
         except CentreDeskError as error:
             results[row.key] = describe(error).replace("\n", " ")
         else:
@@ -130,6 +154,7 @@ class RecordConsentDialog(QDialog):
                  renderer: Callable[[], DocumentRenderer], household: Household,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        install_help(self, "consent")
         self.setObjectName("recordConsentDialog")
         self.setAccessibleName("Record consent")
         self.setWindowTitle("Record consent")
@@ -191,6 +216,9 @@ class RecordConsentDialog(QDialog):
         self.decided_by = named(QComboBox(), "decidedByChoice", "Decided by",
                                 "For a child: the parent or carer who decided")
         self.decided_by.activated.connect(self._decided_by_chosen)
+        # Room for a whole name: at 1024 px the box was squeezed to "Ioana Ră".
+        self.decided_by.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.decided_by.setMinimumContentsLength(18)
         decided_by_label = QLabel("For a child, &decided by:")
         decided_by_label.setBuddy(self.decided_by)
         self.partner_choice = named(QComboBox(), "partnerChoice", "Service or partner to ask about")
@@ -242,6 +270,22 @@ class RecordConsentDialog(QDialog):
         self.method_group.buttonToggled.connect(lambda _b, _on: self._method_changed())
         self.signature = SignatureField()
         self.signature.pad.started.connect(lambda: self.signed.setChecked(True))
+        # One method and signature per person signing; the widgets above show the chosen person's.
+        self._signers: dict[str, SignerState] = {}
+        self._signer_id: str | None = None
+        self.signer_choice = named(QComboBox(), "signerChoice", "Person signing",
+                                   "Whose method and signature the box below shows: each person signs for "
+                                   "their own decisions and for the children they decided for")
+        self.signer_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.signer_choice.setMinimumContentsLength(22)
+        self.signer_choice.currentIndexChanged.connect(lambda _i: self._signer_chosen())
+        self.signer_label = QLabel("Person s&igning:")
+        self.signer_label.setObjectName("signerLabel")
+        self.signer_label.setBuddy(self.signer_choice)
+        self.signer_summary = QLabel()
+        self.signer_summary.setObjectName("signerSummary")
+        self.signer_summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.signer_summary.setWordWrap(True)
         self.note_edit = named(QLineEdit(), "consentNote", "Note", "Optional, for example who interpreted")
         self.note_edit.setMaxLength(NOTE_MAX)
         self.note_edit.setPlaceholderText("Optional, e.g. interpreted by…")
@@ -258,7 +302,7 @@ class RecordConsentDialog(QDialog):
         self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.reject)
 
-        for combo in (self.decided_by, self.partner_choice):
+        for combo in (self.decided_by, self.partner_choice, self.signer_choice):
             # The drop-down list is a widget of its own, found by screen readers and tests by name.
             named(combo.view(), f"{combo.objectName()}List", f"{combo.accessibleName()}: choices")
         self._lay_out()
@@ -317,10 +361,16 @@ class RecordConsentDialog(QDialog):
         top.addLayout(names, 1)
         top.addWidget(self.print_notice, 0, Qt.AlignmentFlag.AlignVCenter)
 
-        method = QGroupBox("How the family decided")
+        method = QGroupBox("How each person decided")
         method.setObjectName("consentMethod")
         left = QVBoxLayout()
         left.setSpacing(8)
+        who = QHBoxLayout()
+        who.setSpacing(8)
+        who.addWidget(self.signer_label)
+        who.addWidget(self.signer_choice, 1)
+        left.addLayout(who)
+        left.addWidget(self.signer_summary)
         left.addWidget(self.signed)
         left.addWidget(self.verbal)
         left.addSpacing(6)
@@ -357,7 +407,8 @@ class RecordConsentDialog(QDialog):
                  self.table, self.given_button, self.refused_button, self.clear_button, self.decided_by,
                  self.partner_choice, self.add_partner,
                  self.basis_table,
-                 self.signed, self.verbal, self.note_edit, self.signature.on_paper, self.signature.clear_button,
+                 self.signer_choice, self.signed, self.verbal, self.note_edit, self.signature.on_paper,
+                 self.signature.clear_button,
                  self.save_button, self.cancel_button]
         for first, second in itertools.pairwise([*order, order[0]]):
             self.setTabOrder(first, second)
@@ -398,6 +449,8 @@ class RecordConsentDialog(QDialog):
         self.model.set_rows(build_choices(setup.org, self.household, setup.history, today))
         self.basis_model.set_organisation(setup.org)
         self._fill_adults(self.household.adults(today))
+        self._fill_signers(self.household.adults(today))
+        self.model.dataChanged.connect(lambda *_args: self._refresh_signers())
         self._fill_partners()
         self._fit_columns()
         self.save_button.setEnabled(True)
@@ -415,6 +468,77 @@ class RecordConsentDialog(QDialog):
             self.decided_by.addItem(adult.full_name, adult.id)
         if not adults:
             self.decided_by.addItem("No adult in the household", None)
+
+    def _fill_signers(self, adults: list[Member]) -> None:
+        """Every adult may sign: for themselves, and for the children they decide for."""
+        self.signer_choice.blockSignals(True)
+        self.signer_choice.clear()
+        for adult in adults:
+            self.signer_choice.addItem(adult.full_name, adult.id)
+            self._signers.setdefault(adult.id, SignerState())
+        self.signer_choice.blockSignals(False)
+        self._signer_id = adults[0].id if adults else None
+        self._show_signer()
+        self._refresh_signers()
+
+    def _decisions_of(self, signer_id: str) -> list[ChoiceRow]:
+        return [r for r in self.model.pending() if r.signer_id == signer_id]
+
+    def _refresh_signers(self) -> None:
+        """Each name in the list says how many decisions it signs; the words under it say which."""
+        for i in range(self.signer_choice.count()):
+            person_id = str(self.signer_choice.itemData(i))
+            name = next((a.full_name for a in self.household.members if a.id == person_id), "")
+            count = len(self._decisions_of(person_id))
+            self.signer_choice.setItemText(
+                i, f"{name} ({count} decision{'s' if count != 1 else ''})" if count else name)
+        self.signer_label.setVisible(self.signer_choice.count() > 1)
+        self.signer_choice.setVisible(self.signer_choice.count() > 1)
+        if self._signer_id is None:
+            self.signer_summary.setText("")
+            return
+        theirs = self._decisions_of(self._signer_id)
+        if not theirs:
+            # With one adult there is nobody else to choose: say nothing until rows are marked.
+            several = self.signer_choice.count() > 1
+            self.signer_summary.setText("Nothing marked for this person to sign yet." if several else "")
+            self.signer_summary.setVisible(several)
+            return
+        self.signer_summary.setVisible(True)
+        parts = [r.purpose_name + (f" ({r.partner_name})" if r.partner_name else "")
+                 + (f" for {r.person_name}" if r.is_child else "") for r in theirs]
+        self.signer_summary.setText("Signs for: " + "; ".join(parts) + ".")
+
+    def _keep_signer(self) -> None:
+        """What the widgets show now, into the state of the person they belong to."""
+        if self._signer_id is None:
+            return
+        self._signers[self._signer_id] = SignerState(self.method(), [list(s) for s in self.signature.pad.strokes],
+                                                     self.signature.signed_on_paper())
+
+    def _show_signer(self) -> None:
+        state = self._signers.get(self._signer_id or "", SignerState())
+        self.method_group.setExclusive(False)
+        self.signed.setChecked(state.method is Method.SIGNED)
+        self.verbal.setChecked(state.method is Method.VERBAL)
+        self.method_group.setExclusive(True)
+        self.signature.on_paper.setChecked(state.on_paper)
+        self.signature.pad.set_strokes(state.strokes)
+        self._method_changed()
+
+    def _signer_chosen(self) -> None:
+        chosen = self.signer_choice.currentData()
+        if chosen is None or chosen == self._signer_id:
+            return
+        self._keep_signer()
+        self._signer_id = str(chosen)
+        self._show_signer()
+        self._refresh_signers()
+
+    def choose_signer(self, person_id: str | None) -> None:
+        found = self.signer_choice.findData(person_id) if person_id else -1
+        if found >= 0:
+            self.signer_choice.setCurrentIndex(found)
 
     def _fill_partners(self) -> None:
         assert self.setup is not None
@@ -442,6 +566,9 @@ class RecordConsentDialog(QDialog):
             return
         self.model.set_decision(rows, decision)
         self.message.clear_message()
+        if decision is not None:
+            # Whoever decided these rows signs next.
+            self.choose_signer(self.model.row(rows[-1]).signer_id)
         if len(rows) == 1 and rows[0] + 1 < self.model.rowCount():
             # One row at a time: move on to the next, as on a paper form.
             self.table.selectionModel().setCurrentIndex(
@@ -461,6 +588,8 @@ class RecordConsentDialog(QDialog):
         person_id = self.decided_by.itemData(index)
         if person_id:
             self.model.set_given_by(self.selected_rows(), str(person_id), self.decided_by.itemText(index))
+            if any(self.model.row(r).pending for r in self.selected_rows()):
+                self.choose_signer(str(person_id))
 
     def _add_partner(self) -> None:
         if self.setup is None or self.partner_choice.currentIndex() < 0:
@@ -505,14 +634,6 @@ class RecordConsentDialog(QDialog):
         if not pending:
             self._problem("Mark at least one row Given or Refused (G or R in the table).", self.table)
             return
-        method = self.method()
-        if method is None:
-            self._problem("Choose how the family decided: signed on screen, or verbal.", self.signed)
-            return
-        if method is Method.SIGNED and not self.signature.signed_on_paper() and not self.signature.has_signature():
-            self._problem("Ask the family member to sign in the box, or tick 'Family member signed on paper "
-                          "instead'.", self.signature.on_paper)
-            return
         undecided: dict[tuple[str, str, str | None], str | None] = {
             r.key: "Choose the adult who decided for this child." for r in pending
                      if r.is_child and not r.given_by}
@@ -520,11 +641,29 @@ class RecordConsentDialog(QDialog):
             self.model.set_results(undecided)
             self._problem("Say which adult decided for each child (the 'decided by' list).", self.decided_by)
             return
-        note_text = self.note_edit.text().strip()
-        if method is Method.SIGNED and self.signature.signed_on_paper():
-            note_text = f"Signed on paper. {note_text}".strip()
-        what = DecisionsToRecord(pending, method, self.setup.notice.version,
-                                 self.signature.signature_png() if method is Method.SIGNED else None, note_text)
+        self._keep_signer()
+        shared_note = self.note_edit.text().strip()
+        signers: dict[str, SignedBy] = {}
+        several = len({r.signer_id for r in pending}) > 1
+        for signer_id in dict.fromkeys(r.signer_id for r in pending):
+            assert signer_id is not None
+            state = self._signers.get(signer_id, SignerState())
+            name = next((m.full_name for m in self.household.members if m.id == signer_id), "")
+            who = name if several else "the family"
+            if state.method is None:
+                self.choose_signer(signer_id)
+                self._problem(f"Choose how {who} decided: signed on screen, or verbal.", self.signed)
+                return
+            if state.method is Method.SIGNED and not state.on_paper and not any(state.strokes):
+                self.choose_signer(signer_id)
+                self._problem(f"Ask {name or 'the family member'} to sign in the box, or tick 'Family member "
+                              "signed on paper instead'.", self.signature.on_paper)
+                return
+            note_text = (f"Signed on paper. {shared_note}".strip()
+                         if state.method is Method.SIGNED and state.on_paper else shared_note)
+            png = strokes_png(state.strokes) if state.method is Method.SIGNED and not state.on_paper else None
+            signers[signer_id] = SignedBy(state.method, png, note_text)
+        what = DecisionsToRecord(pending, self.setup.notice.version, signers)
         session, household_id = self._session(), self.household.id
         self._set_busy(True)
         self._tasks.run(lambda: record_decisions(session, household_id, what), self._saved, self._failed,

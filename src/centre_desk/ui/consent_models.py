@@ -82,6 +82,11 @@ class ChoiceRow:
     def pending(self) -> bool:
         return self.decision is not None and not self.saved
 
+    @property
+    def signer_id(self) -> str | None:
+        """Who signs (or says) this decision: the adult themselves, or for a child the adult deciding."""
+        return self.given_by if self.is_child else self.person_id
+
 
 def consent_purposes(org: Organisation) -> list[Purpose]:
     return [p for p in org.purposes if p.needs_consent]
@@ -293,9 +298,13 @@ class ConsentHistoryModel(_Table):
         elif column == self.NOTICE:
             text = key = e.notice_version
         else:
-            text, key = ("✓" if line.current else ""), int(line.current)
+            # A current withdrawal is no agreement in force: it never gets the tick.
+            in_force = line.current and e.decision is not Decision.WITHDRAWN
+            text, key = ("✓" if in_force else ""), int(in_force)
             if role == Qt.ItemDataRole.AccessibleTextRole:
-                return f"Current: {'yes' if line.current else 'no, replaced by a later decision'}"
+                if line.current and not in_force:
+                    return "Current: no, withdrawn; nothing is in force"
+                return f"Current: {'yes' if in_force else 'no, replaced by a later decision'}"
         if role == Qt.ItemDataRole.ToolTipRole and e.note:
             return f"{text}\nNote: {e.note}"
         return self._text_roles(index, role, text, key)

@@ -25,6 +25,7 @@ from centre_desk.services.session import DeskSession
 
 from .errors import describe
 from .forms.values import DATE_FORMAT_HINT, tidy_date
+from .help import install_help
 from .style import problem_colour
 from .tasks import TaskRunner
 from .widgets import heading, minimum_width, named
@@ -49,6 +50,7 @@ class RecordContactDialog(QDialog):
     def __init__(self, tasks: TaskRunner, session: Callable[[], DeskSession], household_id: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        install_help(self, "contact")
         self._tasks = tasks
         self._session = session
         self._household_id = household_id

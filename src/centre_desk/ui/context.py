@@ -7,6 +7,7 @@ temporary data directory. Nothing here imports storage or security: the UI sees 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from centre_desk.domain.clock import Clock
 from centre_desk.domain.errors import CentreDeskError
 from centre_desk.domain.organisation import Organisation
+from centre_desk.files import write_private_file
 from centre_desk.services.ports import (
     BackupArchives,
     PasswordPolicy,
@@ -199,3 +201,29 @@ def read_workplace(session: DeskSession, profiles: ProfileSource) -> Workplace:
             # administrator learns about the broken profile from centre-desk-admin.
             log.warning("organisation profile could not be loaded: %s", type(exc).__name__)
     return Workplace(centre_name, organisation, training)
+
+
+# The centre's name, outside the encrypted store, so that the sign-in window can say which centre's
+# desk this is before anyone signs in. It is the centre's public name and nothing else; it is
+# written after each sign-in (so a renamed centre shows its new name next time) and never trusted
+# beyond showing it.
+CENTRE_NAME_FILE = "centre-name.txt"
+CENTRE_NAME_MAX = 120
+
+
+def remembered_centre_name(data_dir: Path) -> str:
+    try:
+        text = (data_dir / CENTRE_NAME_FILE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    name = " ".join(text.split())
+    return name[:CENTRE_NAME_MAX] if name.isprintable() else ""
+
+
+def remember_centre_name(data_dir: Path, name: str) -> None:
+    """Best effort: a desk whose folder cannot take the file simply shows no name at sign-in."""
+    name = " ".join(name.split())[:CENTRE_NAME_MAX]
+    if not name or remembered_centre_name(data_dir) == name:
+        return
+    with contextlib.suppress(OSError):
+        write_private_file(data_dir / CENTRE_NAME_FILE, lambda: name.encode("utf-8"))

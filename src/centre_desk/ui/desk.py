@@ -75,9 +75,11 @@ class HouseholdDesk(QObject):
 
         self.box = named(SearchBox(), "householdSearchBox", SEARCH_NAME,
                          "Type a name, postcode, phone number or date of birth. Down goes to the results.")
-        self.box.setPlaceholderText("Find a household: name, postcode, phone or date of birth  (Ctrl+F)")
+        # Short enough to be read whole in the box, which leaves the toolbar room for Lock and
+        # Sign out on a 1024 px screen.
+        self.box.setPlaceholderText("Name, postcode, phone or date of birth (Ctrl+F)")
         self.box.setClearButtonEnabled(True)
-        self.box.setMinimumWidth(420)
+        self.box.setMinimumWidth(round(self.box.fontMetrics().horizontalAdvance(self.box.placeholderText()) + 48))
         self.box.setMaxLength(200)
         self.search = HouseholdSearch(self.box, self.search_page, tasks, session, self)
         self._make_actions()

@@ -100,7 +100,8 @@ class DuplicateDialog(QDialog):
         title = heading("This person may already be registered" if people == 1
                         else "These people may already be registered", 15, "duplicateHeading")
         explain = QLabel("Check with the family before saving. If it is the same person, open the existing "
-                         "household and update it there, so that the family's history stays in one place.")
+                         "household and update it there, so that the family's history stays in one place; "
+                         "what you typed on this form is then not kept.")
         explain.setWordWrap(True)
         self.model = DuplicatesModel(duplicates, entry_names, self)
         self.view = named(QTableView(), "duplicateList", "People already registered",

@@ -322,8 +322,10 @@ class HouseholdFormPage(QWidget):
                 return
             self._set_busy(False)
             if dialog.choice is DuplicateChoice.OPEN_EXISTING and dialog.household_id:
-                # The answers typed so far stay as a draft, to copy across or discard later.
-                self.save_draft_now()
+                # The same family: its record is the existing household, so the answers typed for a
+                # second registration are not left waiting in Unfinished forms (the dialog says so).
+                self._autosave.stop()
+                self._discard_draft()
                 self._finish()
                 self.open_existing.emit(dialog.household_id)
             else:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -67,7 +68,8 @@ from .widgets import comfortable_rows, heading, named
 
 SAFEGUARDING_COLOUR = "#a4161a"
 RESTRICTED_COLOUR = "#7a4b00"  # dark amber: 7.6:1 with white text
-DETAILS_WIDTH = 360
+DETAILS_WIDTH = 360  # the address and contact column, on a wide screen
+DETAILS_MIN_WIDTH = 220  # ... and on a 1024 px one, where the tabs need the room
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,11 @@ class HouseholdView(QWidget):
         details_scroll.setWidgetResizable(True)
         details_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         details_scroll.setWidget(self.details)
-        details_scroll.setFixedWidth(DETAILS_WIDTH)
+        # Up to 360 px on a wide screen, down to 220 on a 1024 px one, where the tabs need the room.
+        details_scroll.setMinimumWidth(DETAILS_MIN_WIDTH)
+        details_scroll.setMaximumWidth(DETAILS_WIDTH)
+        details_scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.details_scroll = details_scroll
         details_box = QVBoxLayout()
         details_box.setSpacing(4)
         details_box.addWidget(heading("Address and contact", 12, "householdDetailsHeading"))
@@ -255,6 +261,9 @@ class HouseholdView(QWidget):
         self.tabs = named(QTabWidget(), "householdTabs", "Household record",
                           "Ctrl+Tab moves between people, contacts, referrals, changes and consent")
         self.tabs.tabBar().setObjectName("householdTabBar")
+        # Every tab whole: scroll buttons left "Consent (5 in fo" cut at the edge on a 1024 px screen.
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.tabBar().setStyleSheet("QTabBar::tab { padding-left: 0.55em; padding-right: 0.55em; }")
         self.tabs.tabBar().setAccessibleName("Household record sections")
         for view, empty, name in ((self.members_view, None, "People"),
                                   (self.contacts_view, self.no_contacts, "Contacts"),

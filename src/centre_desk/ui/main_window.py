@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from centre_desk.domain.errors import CentreDeskError
 from centre_desk.domain.staff import Permission, StaffMember
 from centre_desk.services import auth
 from centre_desk.services.session import DeskSession
@@ -36,6 +37,8 @@ from .a11y import expose
 from .admin.desk import AdminDesk
 from .context import AppContext, SignedIn, Workplace
 from .desk import HouseholdDesk
+from .errors import show_error
+from .help import HELP_KEYS, HelpDialog, show_help, topic_of
 from .idle_lock import IdleLock, IdleWarning, LockScreen
 from .print_actions import NoticePrintActions
 from .reports.desk import ReportsDesk
@@ -310,9 +313,16 @@ class MainWindow(QMainWindow):
                                             self._ask_sign_out, QKeySequence("Ctrl+Shift+O"))
         self.quit_action = self._action("&Quit", "quitAction", "Quit (Ctrl+Q)", self._ask_quit,
                                         QKeySequence("Ctrl+Q"))
-        self.about_action = self._action("&About Centre Desk", "aboutAction", "About Centre Desk (F1)", self._about,
-                                         QKeySequence("F1"))
-        self._always_available = {self.sign_out_action, self.quit_action, self.about_action}
+        # F1 is help for the screen in front of you; About has no key of its own (Help menu, Alt+H).
+        self.help_action = self._action("&Help for this screen", "helpAction", f"Help for this screen ({HELP_KEYS})",
+                                        self.show_help, QKeySequence(HELP_KEYS))
+        self.quick_guide_action = self._action("Print &quick guide for reception…", "quickGuideAction",
+                                               "Preview, print or save the quick guide for reception",
+                                               self.print_quick_guide)
+        self.quick_guide_action.setEnabled(self._session.actor.may(Permission.PRINT))
+        self.about_action = self._action("&About Centre Desk", "aboutAction", "About Centre Desk", self._about)
+        self._always_available = {self.sign_out_action, self.quit_action, self.about_action, self.help_action}
+        self.help_dialog: HelpDialog | None = None
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
@@ -324,6 +334,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         help_menu = named(QMenu("&Help", self), "helpMenu", "Help")
+        help_menu.addAction(self.help_action)
+        help_menu.addAction(self.quick_guide_action)
+        help_menu.addSeparator()
         help_menu.addAction(self.about_action)
         bar.addMenu(file_menu)
         bar.addMenu(help_menu)
@@ -360,6 +373,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.idle_warning)
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
+        # A passing message belongs to the page it was said on: moving on clears it.
+        self.pages.currentChanged.connect(lambda _index: self.statusBar().clearMessage())
         self.lock_screen = LockScreen()
         self.lock_screen.unlock_requested.connect(self._unlock)
         self.lock_screen.sign_out_requested.connect(self._sign_out_from_lock)
@@ -557,6 +572,25 @@ class MainWindow(QMainWindow):
             self._ask_quit()
             return
         super().closeEvent(event)
+
+    def help_topic(self) -> str:
+        """The help page for what is on screen: the lock screen, else the page's own."""
+        if self._locked or self._leaving:
+            return "locked"
+        current = self.pages.currentWidget()
+        return topic_of(current) or self.current_page_name() or START_PAGE
+
+    def show_help(self) -> None:
+        may_print = self.quick_guide_action.isEnabled() and not self._locked
+        try:
+            self.help_dialog = show_help(self, self.help_topic(), self.print_quick_guide if may_print else None)
+        except CentreDeskError as error:
+            show_error(self, error)
+
+    def print_quick_guide(self) -> None:
+        if self._locked or not self.quick_guide_action.isEnabled():
+            return
+        self.printing.printer.quick_guide()
 
     def _about(self) -> None:
         from .about import AboutDialog

@@ -114,6 +114,16 @@ class DocumentPrinter(QObject):
 
         self._preview("We have corrected your information", "correction", make, large_print)
 
+    def quick_guide(self, large_print: bool = False) -> None:
+        from centre_desk.services.help import QUICK_GUIDE_TITLE, print_quick_guide
+
+        session, renderer = self._session(), self._renderer
+
+        def make(large: bool) -> bytes:
+            return print_quick_guide(session, renderer(), large_print=large)
+
+        self._preview(QUICK_GUIDE_TITLE, "quick-guide", make, large_print)
+
     def _preview(self, title: str, file_name: str, make: Callable[[bool], bytes], large_print: bool) -> None:
         # On the asking window, not application-wide: if that window closes first, nothing is left spinning.
         self._parent.setCursor(Qt.CursorShape.BusyCursor)

@@ -37,6 +37,7 @@ from centre_desk.domain.errors import CentreDeskError
 from centre_desk.files import write_private_file
 
 from .errors import describe
+from .help import install_help
 from .tasks import TaskRunner
 from .widgets import FocusRing, MessageLabel, heading, named, note
 
@@ -130,6 +131,7 @@ class PrintPreviewDialog(QDialog):
                  parent: QWidget | None = None, can_keep: bool = True) -> None:
         super().__init__(parent)
         self.can_keep = can_keep
+        install_help(self, "print-preview")
         self.setObjectName("printPreviewDialog")
         self.setAccessibleName(f"Print preview: {title}")
         self.setWindowTitle(f"Print preview — {title}")

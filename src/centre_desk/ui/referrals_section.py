@@ -45,6 +45,7 @@ from .contact_dialog import parse_uk_date
 from .errors import describe
 from .forms.renderer import FormView
 from .forms.values import DATE_FORMAT_HINT
+from .help import install_help
 from .questions import Answer, SafeQuestion
 from .referral_models import ReferralRow, ReferralsModel, describe_referral, next_steps, status_word
 from .style import problem_colour
@@ -303,6 +304,7 @@ class NewReferralDialog(QDialog):
     def __init__(self, tasks: TaskRunner, session: Callable[[], DeskSession], household: Household,
                  services: Sequence[tuple[str, str]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        install_help(self, "referral")
         self._tasks = tasks
         self._session = session
         self._household = household

@@ -36,7 +36,7 @@ from centre_desk.services.centre import OPENING_HOURS_MAX, check_centre_contact
 from centre_desk.services.setup import CENTRE_NAME_MAX, CentreDetails, initialise_store
 from centre_desk.services.training import TRAINING_HOUSEHOLDS
 
-from .context import AppContext, SignedIn, read_workplace
+from .context import AppContext, SignedIn, read_workplace, remember_centre_name
 from .errors import describe
 from .widgets import APP_NAME, MessageLabel, friendly_path, line_edit, named, note
 
@@ -360,6 +360,7 @@ class AdminPage(QWizardPage):
             except BaseException:
                 result.session.store.lock()
                 raise
+            remember_centre_name(context.data_dir, workplace.centre_name)
             return SignedIn(result.session, workplace), result.recovery_key, make_training(training, details,
                                                                                            username, password)
 

@@ -273,32 +273,48 @@ class SignaturePad(QWidget):
     # -- export ---------------------------------------------------------------------------------
 
     def ink_bounds(self) -> QRectF:
-        points = [p for stroke in self.strokes for p in stroke]
-        if not points:
-            return QRectF()
-        xs, ys = [p.x for p in points], [p.y for p in points]
-        return QRectF(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+        return ink_bounds(self.strokes)
 
     def signature_png(self) -> bytes | None:
         """The ink on white, cropped to the signature, as greyscale PNG bytes; None if unsigned."""
-        if not any(self.strokes):
-            return None
-        bounds = self.ink_bounds().adjusted(-EXPORT_MARGIN, -EXPORT_MARGIN, EXPORT_MARGIN, EXPORT_MARGIN)
-        scale = min(1.0, EXPORT_MAX_WIDTH / max(bounds.width(), 1.0))
-        size = QSize(max(1, round(bounds.width() * scale)), max(1, round(bounds.height() * scale)))
-        image = QImage(size, QImage.Format.Format_ARGB32)
-        image.fill(PAPER)
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for stroke in self.strokes:
-            draw_stroke(painter, stroke, bounds.topLeft(), scale)
-        painter.end()
-        data = QByteArray()
-        buffer = QBuffer(data)
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        QImageWriter(buffer, QByteArray(b"png")).write(image.convertToFormat(QImage.Format.Format_Grayscale8))
-        buffer.close()
-        return bytes(data.data())
+        return strokes_png(self.strokes)
+
+    def set_strokes(self, strokes: list[list[InkPoint]]) -> None:
+        """Show a signature drawn earlier (the consent dialog keeps one per person signing)."""
+        self.strokes = [list(stroke) for stroke in strokes]
+        self._current = None
+        self.update()
+        self.changed.emit()
+
+
+def ink_bounds(strokes: list[list[InkPoint]]) -> QRectF:
+    points = [p for stroke in strokes for p in stroke]
+    if not points:
+        return QRectF()
+    xs, ys = [p.x for p in points], [p.y for p in points]
+    return QRectF(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+
+
+def strokes_png(strokes: list[list[InkPoint]]) -> bytes | None:
+    """Strokes as ink on white, cropped to the signature, as greyscale PNG bytes; None if none."""
+    if not any(strokes):
+        return None
+    bounds = ink_bounds(strokes).adjusted(-EXPORT_MARGIN, -EXPORT_MARGIN, EXPORT_MARGIN, EXPORT_MARGIN)
+    scale = min(1.0, EXPORT_MAX_WIDTH / max(bounds.width(), 1.0))
+    size = QSize(max(1, round(bounds.width() * scale)), max(1, round(bounds.height() * scale)))
+    image = QImage(size, QImage.Format.Format_ARGB32)
+    image.fill(PAPER)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    for stroke in strokes:
+        draw_stroke(painter, stroke, bounds.topLeft(), scale)
+    painter.end()
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    QImageWriter(buffer, QByteArray(b"png")).write(image.convertToFormat(QImage.Format.Format_Grayscale8))
+    buffer.close()
+    return bytes(data.data())
 
 
 class SignatureField(QWidget):

@@ -25,8 +25,9 @@ from centre_desk.domain.errors import SignInThrottled
 from centre_desk.services.auth import sign_in
 from centre_desk.services.backup import RestoreResult
 
-from .context import AppContext, SignedIn, read_workplace
+from .context import AppContext, SignedIn, read_workplace, remember_centre_name, remembered_centre_name
 from .errors import describe
+from .help import install_help
 from .widgets import (
     APP_NAME,
     Countdown,
@@ -47,11 +48,15 @@ class SignInWindow(QDialog):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        install_help(self, "signin")
         self._context = context
         self._busy = False
         self.setObjectName("signInWindow")
         self.setAccessibleName("Sign in")
-        self.setWindowTitle(f"{APP_NAME} — Sign in")
+        # Which centre's desk this is, before anyone signs in (the name is kept outside the store).
+        self.centre_name = remembered_centre_name(context.data_dir)
+        self.setWindowTitle(f"{APP_NAME} — {self.centre_name} — Sign in" if self.centre_name
+                            else f"{APP_NAME} — Sign in")
         self.setModal(False)
 
         self.username = line_edit("username", "Username", max_length=64)
@@ -92,6 +97,11 @@ class SignInWindow(QDialog):
         inner.setContentsMargins(28, 24, 28, 24)
         inner.setSpacing(12)
         inner.addWidget(heading(APP_NAME, 22, "appTitle"))
+        if self.centre_name:
+            centre = heading(self.centre_name, 15, "signInCentre", level=2)
+            centre.setTextFormat(Qt.TextFormat.PlainText)
+            centre.setWordWrap(True)
+            inner.addWidget(centre)
         intro = QLabel("Sign in to open this desk's records.")
         intro.setWordWrap(True)
         inner.addWidget(intro)
@@ -172,10 +182,12 @@ class SignInWindow(QDialog):
             parts = context.parts()
             session = sign_in(parts.gate, parts.throttle, parts.clock, username, password, release=parts.release)
             try:
-                return SignedIn(session, read_workplace(session, context.profiles))
+                signed_in = SignedIn(session, read_workplace(session, context.profiles))
             except BaseException:
                 session.store.lock()
                 raise
+            remember_centre_name(context.data_dir, signed_in.workplace.centre_name)
+            return signed_in
 
         context.tasks.run(work, self._succeeded, self._failed, owner=self)
 

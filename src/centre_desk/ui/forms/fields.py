@@ -9,12 +9,15 @@ screen readers find fields the same way.
 from __future__ import annotations
 
 import html
+import time
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent, QStandardItem, QStandardItemModel, QWheelEvent
+from PySide6.QtGui import QFocusEvent, QFont, QFontMetrics, QKeyEvent, QStandardItem, QStandardItemModel, QWheelEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QAbstractScrollArea,
+    QApplication,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -263,6 +266,17 @@ def _choice_model(choices: tuple[Choice, ...], blank: str = "") -> QStandardItem
     return model
 
 
+def widest_entry(view: QAbstractItemView) -> int:
+    """The width the widest entry's words need, each in its own font (bold headings are wider)."""
+    model, widest = view.model(), 0
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
+        font = index.data(Qt.ItemDataRole.FontRole)
+        metrics = QFontMetrics(font if isinstance(font, QFont) else view.font())
+        widest = max(widest, metrics.horizontalAdvance(str(index.data() or "")))
+    return widest
+
+
 class SteadyComboBox(QComboBox):
     """A drop-down that only changes when someone means it to.
 
@@ -287,11 +301,58 @@ class SteadyComboBox(QComboBox):
             event.modifiers(), event.phase(), event.inverted(), event.source()))
         event.accept()
 
+    _typed = ""
+    _typed_at = 0.0
+
+    def showPopup(self) -> None:
+        # The open list as wide as its widest entry, bold group headings included: the census
+        # heading "Black, Black British, Black Welsh, Caribbean or African" was cut to "Bl…sh".
+        view = self.view()
+        need = widest_entry(view) + view.verticalScrollBar().sizeHint().width() + 2 * view.frameWidth() + 16
+        view.setMinimumWidth(max(need, self.width()))
+        super().showPopup()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
             event.ignore()
             return
+        text = event.text()
+        modifier = Qt.KeyboardModifier
+        commands = modifier.ControlModifier | modifier.AltModifier | modifier.MetaModifier
+        if (len(text) == 1 and text.isprintable() and not text.isspace() and not event.modifiers() & commands
+                and not self.isEditable()):
+            self._type_ahead(text)
+            event.accept()
+            return
         super().keyPressEvent(event)
+
+    def _type_ahead(self, text: str) -> None:
+        """Typing chooses by the first letters; the same letter again moves on to the next choice
+        that starts with it ("C" reaches Carer, "C" again Child), however quickly it is typed."""
+        now = time.monotonic()
+        if now - self._typed_at > QApplication.keyboardInputInterval() / 1000:
+            self._typed = ""
+        self._typed_at = now
+        typed = self._typed + text.casefold()
+        count = self.count()
+        model = self.model()
+        # Group headings (the census groups) cannot be chosen: never land on one.
+        labels = [self.itemText(i).casefold()
+                  if model.flags(model.index(i, self.modelColumn())) & Qt.ItemFlag.ItemIsEnabled else "\0"
+                  for i in range(count)]
+        start = self.currentIndex()
+        if len(typed) > 1 and any(label.startswith(typed) for label in labels):
+            order = [*range(max(start, 0), count), *range(0, max(start, 0))]  # the current one still fits
+            prefix = typed
+        else:
+            # One letter, or the same letter again: the next choice after this one that starts with it.
+            prefix = typed if len(set(typed)) > 1 else typed[0]
+            order = [*range(start + 1, count), *range(0, start + 1)]
+        self._typed = typed
+        for i in order:
+            if labels[i].startswith(prefix):
+                self.setCurrentIndex(i)
+                return
 
 
 class ChoiceRow(FieldRow):

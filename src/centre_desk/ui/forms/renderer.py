@@ -230,7 +230,12 @@ class FormView(QWidget):
             self.focus_section(index)
 
     def focus_section(self, index: int) -> None:
+        """The section from its top: its heading and help in view, the focus on its first input.
+        (Focusing the first input alone scrolled only as far as the input, so a page left scrolled
+        down, or a form opened for editing, showed its fields with the heading above out of sight.)"""
         page = self.pages[index]
+        if isinstance(page, SectionPage):
+            page.verticalScrollBar().setValue(0)
         chain = [w for w in page.focus_chain() if w.isEnabled() and w.isVisibleTo(page)]
         if chain:
             chain[0].setFocus(Qt.FocusReason.TabFocusReason)
