@@ -79,6 +79,27 @@ def _household(row: RecordRow, last_contact: date | None, flagged: bool,
     )
 
 
+def household_of_document(record_id: str, envelope: Mapping[str, Any], body: Mapping[str, Any],
+                          version: int = 1) -> Household:
+    """The household a synced document describes, as ``get_many`` would read it back once stored
+    (``sync_store`` indexes a pulled page's new households from this without re-reading them)."""
+    members = tuple(Member(m["id"], m["fields"]) for m in body.get("members", []))
+    created = str(envelope.get("created_at") or "")
+    return Household(
+        id=record_id,
+        version=version,
+        fields=body.get("fields", {}),
+        members=members,
+        form_id=envelope.get("form_id") or "membership",
+        form_version=envelope.get("form_version") or 1,
+        created_at=datetime.fromisoformat(created),
+        updated_at=datetime.fromisoformat(str(envelope.get("updated_at") or created)),
+        last_contact=None,
+        safeguarding_concern=False,
+        external_ref=body.get("ref"),
+    )
+
+
 def fts_query(query: str) -> str | None:
     """An FTS5 MATCH expression: every word as a prefix; a spaced postcode or phone number is
     also tried with its parts joined, because both forms are indexed."""

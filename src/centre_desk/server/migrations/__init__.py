@@ -1,3 +1,3 @@
 """Alembic migrations of the server database. ``HEAD`` must name the newest revision (a test checks)."""
 
-HEAD = "0002"
+HEAD = "0003"
