@@ -281,8 +281,11 @@ def create_app(db: Database, clock: Clock) -> FastAPI:
              limit: Annotated[int, Query(ge=1, le=sync.MAX_PULL)] = 1000,
              ack: Annotated[int | None, Query(ge=0, le=BIGINT, description=(
                  "the cursor this device has committed, when it asks for the next page before "
-                 "applying the one it holds (defaults to after)"))] = None) -> dict[str, Any]:
-        return sync.pull(db, clock, _who(credentials), user, after, limit, ack)
+                 "applying the one it holds (defaults to after)"))] = None,
+             full: Annotated[bool, Query(description=(
+                 "a full pull under way (it began at after=0 and drops whatever it is not sent), so the "
+                 "tombstone horizon does not apply"))] = False) -> dict[str, Any]:
+        return sync.pull(db, clock, _who(credentials), user, after, limit, ack, full)
 
     @app.get("/v1/conflicts", response_model=ConflictList, responses=ERRORS)
     def conflicts(credentials: Bearer, user: User = None) -> dict[str, Any]:

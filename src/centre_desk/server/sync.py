@@ -342,15 +342,17 @@ def _wire(r: ServerRecord) -> dict[str, Any]:
 
 
 def pull(db: Database, clock: Clock, who: Identity, username: str | None, after: int, limit: int,
-         ack: int | None = None) -> dict[str, Any]:
+         ack: int | None = None, full: bool = False) -> dict[str, Any]:
     """Records after ``after``. ``ack`` (at most ``after``): the cursor the device has committed,
-    when it asks for the next page before applying the one it holds; otherwise ``after`` is it."""
+    when it asks for the next page before applying the one it holds; otherwise ``after`` is it.
+    ``full``: the device is in a full pull (begun at 0; it drops at the end whatever it was not
+    sent), so a missed tombstone cannot matter and the horizon is not checked."""
     limit = max(1, min(limit, MAX_PULL))
     acknowledged = after if ack is None else min(ack, after)
     with db.unit() as s:
         member(s, who, username)
         horizon = s.get(TombstoneHorizon, who.org_id)
-        if horizon is not None and 0 < after < horizon.horizon_seq:
+        if horizon is not None and not full and 0 < after < horizon.horizon_seq:
             raise Refused(410, RESYNC_REQUIRED,
                           "this device was away longer than the server keeps erasures (the tombstone horizon): "
                           "push what it holds, then pull everything again from cursor 0")

@@ -12,6 +12,7 @@ duplicates); each pulled page is applied with its cursor in one unit of work.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from .session import DeskSession
 PUSH_BATCH = 500
 AUDIT_BATCH = 5000
 PULL_PAGE = 5000  # the server's most: a first sync of 200,000 records is 40 transactions
+PULL_PAGE_ENV = "CENTRE_DESK_SYNC_PULL_PAGE"  # smaller pages, for the crash tests (1..5000)
 MAX_RESYNC_RESTARTS = 3
 
 Progress = Callable[[str, int, int], None]
@@ -182,7 +184,8 @@ def _pull(session: DeskSession, server: SyncServer,
     server never counts a page as acknowledged before it is in the store. A pull from cursor 0
     is a full pull: on a store that held records, whatever it does not bring is dropped at the
     end (``finish_full_pull``). The server answers ``resync-required`` when the cursor is below
-    its tombstone horizon: the push is already done, so the device starts a full pull."""
+    its tombstone horizon: the push is already done, so the device starts a full pull. A full
+    pull says so (``full``), so one killed half way resumes from its cursor."""
     pulled = 0
     restarts = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
@@ -206,9 +209,17 @@ def _pull(session: DeskSession, server: SyncServer,
                 note("resync", 0, 0)
 
 
+def _page_size() -> int:
+    try:
+        return max(1, min(PULL_PAGE, int(os.environ.get(PULL_PAGE_ENV) or PULL_PAGE)))
+    except ValueError:
+        return PULL_PAGE
+
+
 def _pages(session: DeskSession, server: SyncServer, note: Progress, fetcher: ThreadPoolExecutor, cursor: int,
            pulled: int, full: bool) -> tuple[int, list[str], list[dict[str, Any]] | None]:
-    pending: Future[dict[str, Any]] = fetcher.submit(server.pull, cursor, PULL_PAGE)
+    size = _page_size()
+    pending: Future[dict[str, Any]] = fetcher.submit(server.pull, cursor, size, None, full)
     try:
         while True:
             page = pending.result()
@@ -216,7 +227,7 @@ def _pages(session: DeskSession, server: SyncServer, note: Progress, fetcher: Th
             changes = page["changes"]
             after = int(page["cursor"])
             if page["more"]:
-                pending = fetcher.submit(server.pull, after, PULL_PAGE, cursor)
+                pending = fetcher.submit(server.pull, after, size, cursor, full)
             last = not page["more"]
             if changes or after != cursor or (last and full):
                 with session.uow() as uow:
@@ -231,7 +242,7 @@ def _pages(session: DeskSession, server: SyncServer, note: Progress, fetcher: Th
                     reached("sync.pull.applied")
             cursor = after
             pulled += len(changes)
-            note("pull", pulled, pulled + (PULL_PAGE if page["more"] else 0))
+            note("pull", pulled, pulled + (size if page["more"] else 0))
             if last:
                 return pulled, [str(u) for u in page.get("disabled_staff") or []], page.get("conflicts")
     finally:
