@@ -25,7 +25,7 @@ THIRD: dict[str, Any] = {
     "phone": "07700 900789", "email": "",
     "members": [{"first_name": "Gabija", "last_name": "Kazlauskienė", "date_of_birth": "1990-02-02",
                  "role": "parent"}],
-    "contacts": [{"date": "2026-09-01", "type": "stay-and-play"}],
+    "contacts": [{"date": "2026-09-01", "type": "session"}],
 }
 
 

@@ -79,6 +79,30 @@ def _household(row: RecordRow, last_contact: date | None, flagged: bool,
     )
 
 
+def household_rows(households: Sequence[Household], actor: str, *, synthetic: bool = False) -> list[dict[str, Any]]:
+    """The ``records`` rows a bulk add of these households writes (also what the sync benchmark
+    puts on its server, so it serves exactly what a device would push)."""
+    return [
+        {"id": h.id, "kind": HOUSEHOLD, "household_id": h.id, "version": h.version,
+         "server_seq": None, "created_by": actor, "created_at": h.created_at.isoformat(),
+         "updated_by": actor, "updated_at": h.updated_at.isoformat(), "form_id": h.form_id,
+         "form_version": h.form_version, "deleted": False, "body": _body(h, synthetic)}
+        for h in households
+    ]
+
+
+def contact_rows(contacts: Sequence[tuple[str, date, str]], actor: str, at: datetime) -> list[dict[str, Any]]:
+    """The ``records`` rows of contacts (household id, date, type) added in bulk."""
+    stamp = at.isoformat()
+    return [
+        {"id": uuid7(), "kind": CONTACT, "household_id": hid, "version": 1, "server_seq": None,
+         "created_by": actor, "created_at": stamp, "updated_by": actor, "updated_at": stamp,
+         "form_id": None, "form_version": None, "deleted": False,
+         "body": _dumps({"date": on.isoformat(), "type": kind, "note": ""})}
+        for hid, on, kind in contacts
+    ]
+
+
 def household_of_document(record_id: str, envelope: Mapping[str, Any], body: Mapping[str, Any],
                           version: int = 1) -> Household:
     """The household a synced document describes, as ``get_many`` would read it back once stored
@@ -142,13 +166,7 @@ class SqlHouseholdRepository:
 
     def add_many(self, households: Sequence[Household], actor: str, *, synthetic: bool = False) -> None:
         """Bulk insert for imports and demo data: one executemany per table."""
-        rows = [
-            {"id": h.id, "kind": HOUSEHOLD, "household_id": h.id, "version": h.version,
-             "server_seq": None, "created_by": actor, "created_at": h.created_at.isoformat(),
-             "updated_by": actor, "updated_at": h.updated_at.isoformat(), "form_id": h.form_id,
-             "form_version": h.form_version, "deleted": False, "body": _body(h, synthetic)}
-            for h in households
-        ]
+        rows = household_rows(households, actor, synthetic=synthetic)
         if rows:
             self.s.execute(insert(RecordRow), rows)
         self.index.add(households)
@@ -214,14 +232,7 @@ class SqlHouseholdRepository:
         return dict(before)
 
     def add_contacts_many(self, contacts: Sequence[tuple[str, date, str]], actor: str, at: datetime) -> None:
-        stamp = at.isoformat()
-        rows = [
-            {"id": uuid7(), "kind": CONTACT, "household_id": hid, "version": 1, "server_seq": None,
-             "created_by": actor, "created_at": stamp, "updated_by": actor, "updated_at": stamp,
-             "form_id": None, "form_version": None, "deleted": False,
-             "body": _dumps({"date": on.isoformat(), "type": kind, "note": ""})}
-            for hid, on, kind in contacts
-        ]
+        rows = contact_rows(contacts, actor, at)
         if rows:
             self.s.execute(insert(RecordRow), rows)
         latest: dict[str, date] = {}
