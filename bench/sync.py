@@ -283,7 +283,9 @@ def main() -> None:
         first = sync_now(session, connect)
         out["first_sync_s"] = round(time.perf_counter() - t, 2)
         out["load_average_after_first_sync"] = round(os.getloadavg()[0], 1)
-        search = search_households(session, docs[0]["body"]["members"][0]["fields"]["last_name"], limit=500)
+        person = docs[0]["body"]["members"][0]["fields"]
+        query = " ".join(str(person.get(k) or "") for k in ("first_name", "last_name", "date_of_birth"))
+        search = search_households(session, query)
         out["first_sync_search_finds_first_household"] = any(h.household_id == docs[0]["record_id"] for h in search)
         with session.store.reader() as uow:
             out["first_sync_households"], device_digest = uow.sync.digest()
@@ -293,6 +295,8 @@ def main() -> None:
         out["first_sync_pulled"] = first.pulled
         out["first_sync_ratio_to_local_build"] = round(out["first_sync_s"] / out["local_build_s"], 2)
         out["first_sync_ratio_to_copy"] = round(out["first_sync_s"] / out["copy_s"], 2)
+
+        print(json.dumps(out), file=sys.stderr, flush=True)  # the figures so far, should a later phase fail
 
         # No-op syncs, each followed by one /health round trip on a kept-alive connection (the
         # reference), interleaved so both see the same load; 5 warm-up pairs, then NOOP_SAMPLES.

@@ -140,6 +140,8 @@ def test_a_device_offline_past_the_horizon_resyncs_without_the_erased_household_
 
 def test_acknowledged_tombstones_are_pruned_and_unacknowledged_young_ones_are_kept(
         org: Org, served: Served, tmp_path: Path) -> None:
+    refused = run(org.db, "tombstones", "prune", "--older-than", "-1")
+    assert refused.returncode == 2 and "--older-than" in refused.stderr
     a, _ = enrol(org, served.url, tmp_path / "a", "alice")
     a.register(ZOFIA, IOANA)
     a.sync()

@@ -385,7 +385,8 @@ class Pruned:
 
 def prune_tombstones(db: Database, clock: Clock, org_id: str, older_than_days: int) -> Pruned:
     """Drop the organisation's tombstones that every active device has acknowledged (their cursor
-    is at or past them), and those older than ``older_than_days`` whatever the devices have seen.
+    is at or past them), and those made ``older_than_days`` days ago or earlier whatever the devices
+    have seen (0: every tombstone).
 
     Acknowledgement: a device that pulls after cursor C has applied everything up to C. Devices
     at cursor 0 (enrolled, never pulled, or restarting a full pull) are not waited for: a pull
@@ -408,7 +409,7 @@ def prune_tombstones(db: Database, clock: Clock, org_id: str, older_than_days: i
             ServerRecord.org_id == org_id, ServerRecord.deleted.is_(True),
             or_(ServerRecord.seq <= acknowledged,
                 ServerRecord.seq.in_(select(ChangeLog.seq).where(ChangeLog.org_id == org_id,
-                                                                 ChangeLog.at < cutoff))))
+                                                                 ChangeLog.at <= cutoff))))
         rows = list(s.execute(victims))
         horizon = s.get(TombstoneHorizon, org_id)
         if rows:
