@@ -172,7 +172,8 @@ def serve(db_url: str, workers: int, log: Path) -> tuple[subprocess.Popen[bytes]
     proc = subprocess.Popen([sys.executable, "-m", "centre_desk.server", "serve", "--db", db_url, "--port", str(port),
                              "--workers", str(workers)], stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+    deadline = time.monotonic() + 300  # a loaded shared machine can take minutes to start it
+    while time.monotonic() < deadline:
         try:
             import urllib.request
 
@@ -181,6 +182,8 @@ def serve(db_url: str, workers: int, log: Path) -> tuple[subprocess.Popen[bytes]
                     return proc, url
         except OSError:
             time.sleep(0.2)
+    proc.terminate()
+    proc.wait(timeout=30)
     raise SystemExit("the server did not start")
 
 

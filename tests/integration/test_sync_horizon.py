@@ -19,6 +19,10 @@ from sqlalchemy import text
 from tests.integration.server_harness import GOOD_PASSWORD, Served, ok, postgres_database, run, serving
 from tests.integration.sync_harness import IOANA, ZOFIA, Device, Org, enrol, new_org
 
+# Each test runs a score of device commands, each a fresh process: on a loaded shared machine
+# that is minutes, on an idle one well under one.
+pytestmark = pytest.mark.timeout(1200)
+
 SMALL_PAGES = {"CENTRE_DESK_SYNC_PULL_PAGE": "2"}
 THIRD: dict[str, Any] = {
     "address_line1": "9 Station Road", "address_line2": "", "town": "Nailsea", "postcode": "BS48 1AA",
