@@ -26,6 +26,7 @@ APPEND_ONLY = frozenset({"contact", "consent", "referral", "referral-status", "c
 WHOLE_MEMBER = "*"
 SYNTHETIC = "synthetic"
 DEVICE_REVOKED = "device-revoked"
+RESYNC_REQUIRED = "resync-required"  # the device's cursor is below the server's tombstone horizon
 
 
 class ServerRefused(CentreDeskError):

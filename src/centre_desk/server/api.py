@@ -236,6 +236,15 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
+PULL_ERRORS: dict[int | str, dict[str, object]] = {
+    **ERRORS,
+    410: {"model": ErrorBody, "description": (
+        "error 'resync-required': the cursor is above 0 and below the organisation's tombstone horizon "
+        "(erasures this device has not seen were pruned). Push what the device holds, then pull everything "
+        "again from after=0 and drop every record the full pull did not return.")},
+}
+
+
 def create_app(db: Database, clock: Clock) -> FastAPI:
     app = FastAPI(title="Centre Desk server", version=__version__,
                   description="Central store for Centre Desk devices: enrolment now, sync next.")
@@ -304,10 +313,16 @@ def create_app(db: Database, clock: Clock) -> FastAPI:
         _storable(idempotency_key, "Idempotency-Key")
         return sync.push(db, clock, who, user, idempotency_key, payload)
 
-    @app.get("/v1/pull", response_model=PullResponse, responses=ERRORS)
+    @app.get("/v1/pull", response_model=PullResponse, responses=PULL_ERRORS)
     def pull(credentials: Bearer, user: User = None, after: Annotated[int, Query(ge=0, le=BIGINT)] = 0,
-             limit: Annotated[int, Query(ge=1, le=sync.MAX_PULL)] = 1000) -> dict[str, Any]:
-        return sync.pull(db, clock, _who(credentials), user, after, limit)
+             limit: Annotated[int, Query(ge=1, le=sync.MAX_PULL)] = 1000,
+             ack: Annotated[int | None, Query(ge=0, le=BIGINT, description=(
+                 "the cursor this device has committed, when it asks for the next page before "
+                 "applying the one it holds (defaults to after)"))] = None,
+             full: Annotated[bool, Query(description=(
+                 "a full pull under way (it began at after=0 and drops whatever it is not sent), so the "
+                 "tombstone horizon does not apply"))] = False) -> dict[str, Any]:
+        return sync.pull(db, clock, _who(credentials), user, after, limit, ack, full)
 
     @app.get("/v1/conflicts", response_model=ConflictList, responses=ERRORS)
     def conflicts(credentials: Bearer, user: User = None) -> dict[str, Any]:

@@ -193,6 +193,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
 # ---- parser
 
 
+def cmd_tombstones_prune(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from .models import Organisation
+    from .sync import prune_tombstones
+
+    if args.older_than < 0:
+        raise CliError("--older-than: give a number of days, 0 or more", EXIT_USAGE)
+    db = _db(args)
+    if args.org:
+        orgs = [args.org]
+        with db.unit() as s:
+            if s.get(Organisation, args.org) is None:
+                raise CliError("--org: no such organisation")
+    else:
+        with db.unit() as s:
+            orgs = [str(o) for o in s.scalars(select(Organisation.id).order_by(Organisation.id))]
+    clock = clock_from_env()
+    for org_id in orgs:
+        done = prune_tombstones(db, clock, org_id, args.older_than)
+        if args.json:
+            print(json.dumps({"org_id": done.org_id, "pruned": done.pruned, "horizon": done.horizon,
+                              "acknowledged": done.acknowledged}))
+        else:
+            print(f"Organisation {done.org_id}: {done.pruned} tombstones pruned; horizon {done.horizon} "
+                  f"(every active device has seen up to {done.acknowledged})")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = Parser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS, metavar="URL",
@@ -260,6 +289,15 @@ def build_parser() -> argparse.ArgumentParser:
                                                                           parser_class=Parser)
     verify = command(audit, "verify", cmd_audit_verify, "check the server's chains and every device chain held")
     verify.add_argument("--org", metavar="ORG_ID", help="only this organisation")
+
+    tombstones = sub.add_parser("tombstones", help="erasure tombstones").add_subparsers(
+        dest="action", required=True, parser_class=Parser)
+    prune = command(tombstones, "prune", cmd_tombstones_prune,
+                    "drop tombstones every active device has seen, and those older than DAYS regardless "
+                    "(a device further behind is told to resync in full)")
+    prune.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    prune.add_argument("--org", metavar="ORG_ID", help="only this organisation (default: every one)")
+    json_option(prune)
 
     serve = command(sub, "serve", cmd_serve, "serve the HTTP API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")

@@ -293,3 +293,23 @@ class ServerRecord(Base):
     envelope: Mapped[Any] = mapped_column(JSONDoc)
     body: Mapped[Any] = mapped_column(JSONDoc)
     stamps: Mapped[Any] = mapped_column(JSONDoc)
+
+
+class TombstoneHorizon(Base):
+    """The highest seq of a tombstone pruned in an organisation (server migration 0003): a pull
+    after a cursor above 0 and below it is answered ``resync-required`` (410)."""
+
+    __tablename__ = "tombstone_horizons"
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    horizon_seq: Mapped[int] = mapped_column(SeqInt)
+    pruned: Mapped[int] = mapped_column(Integer, default=0)
+    pruned_at: Mapped[datetime]
+
+
+class ErasedRecord(Base):
+    """The id of a record whose tombstone was pruned (server migration 0003): only the id, so a
+    late push for it is answered ``dropped-erased`` as the tombstone would have been."""
+
+    __tablename__ = "erased_records"
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)

@@ -19,11 +19,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from centre_desk.domain.audit import GENESIS_HASH, canonical, chain_hash
@@ -34,6 +34,7 @@ from centre_desk.domain.staff import Permission, Role, StaffMember, require
 from centre_desk.domain.sync import (
     APPEND_ONLY,
     HOUSEHOLD,
+    RESYNC_REQUIRED,
     Change,
     FieldStamp,
     apply_change,
@@ -52,13 +53,16 @@ from .enrolment import Identity, Refused
 from .models import (
     AuditAnchor,
     ChangeLog,
+    Device,
     DeviceAuditEntry,
     DeviceCursor,
+    ErasedRecord,
     PushBatch,
     ServerRecord,
     Staff,
     SyncConflict,
     TamperAlert,
+    TombstoneHorizon,
 )
 
 MAX_PULL = 5000
@@ -145,6 +149,9 @@ class _Batch:
         self.records: dict[str, ServerRecord] = {r.id: r for r in _in_chunks(
             s, lambda chunk: select(ServerRecord).where(ServerRecord.org_id == who.org_id,
                                                         ServerRecord.id.in_(chunk)), sorted(wanted))}
+        self.erased: set[str] = {str(r) for r in _in_chunks(
+            s, lambda chunk: select(ErasedRecord.id).where(ErasedRecord.org_id == who.org_id,
+                                                           ErasedRecord.id.in_(chunk)), sorted(wanted))}
         fresh = len({i for i in op_ids if i not in self.done})
         self.seqs = iter(_allocate(s, fresh))
         self.log: list[ChangeLog] = []
@@ -165,7 +172,13 @@ class _Batch:
         hid = op.get("household_id")
         household = self.records.get(hid) if hid and hid != op["record_id"] else None
         action = op["action"]
-        if action == "tombstone":
+        if record is None and op["record_id"] in self.erased:
+            # Erased, and its tombstone pruned since: as the tombstone would have answered.
+            result["status"] = "unchanged" if action == "tombstone" else "dropped-erased"
+        elif (household is None and hid in self.erased and hid != op["record_id"]
+              and op["kind"] not in KEPT_THROUGH_ERASURE):
+            result["status"] = "dropped-erased"
+        elif action == "tombstone":
             self.records[op["record_id"]] = _tombstone(s, who, op, record, seq)
         elif (record is not None and record.deleted) or (household is not None and household.deleted
                                                          and op["kind"] not in KEPT_THROUGH_ERASURE):
@@ -328,17 +341,28 @@ def _wire(r: ServerRecord) -> dict[str, Any]:
             "deleted": r.deleted, "envelope": r.envelope, "body": r.body}
 
 
-def pull(db: Database, clock: Clock, who: Identity, username: str | None, after: int, limit: int) -> dict[str, Any]:
+def pull(db: Database, clock: Clock, who: Identity, username: str | None, after: int, limit: int,
+         ack: int | None = None, full: bool = False) -> dict[str, Any]:
+    """Records after ``after``. ``ack`` (at most ``after``): the cursor the device has committed,
+    when it asks for the next page before applying the one it holds; otherwise ``after`` is it.
+    ``full``: the device is in a full pull (begun at 0; it drops at the end whatever it was not
+    sent), so a missed tombstone cannot matter and the horizon is not checked."""
     limit = max(1, min(limit, MAX_PULL))
+    acknowledged = after if ack is None else min(ack, after)
     with db.unit() as s:
         member(s, who, username)
+        horizon = s.get(TombstoneHorizon, who.org_id)
+        if horizon is not None and not full and 0 < after < horizon.horizon_seq:
+            raise Refused(410, RESYNC_REQUIRED,
+                          "this device was away longer than the server keeps erasures (the tombstone horizon): "
+                          "push what it holds, then pull everything again from cursor 0")
         rows = list(s.scalars(select(ServerRecord).where(ServerRecord.org_id == who.org_id, ServerRecord.seq > after)
                               .order_by(ServerRecord.seq).limit(limit + 1)))
         cursor = s.get(DeviceCursor, who.device_id)
         if cursor is None:
-            s.add(DeviceCursor(device_id=who.device_id, cursor=after, updated_at=clock.now()))
-        elif cursor.cursor != after:
-            cursor.cursor, cursor.updated_at = after, clock.now()
+            s.add(DeviceCursor(device_id=who.device_id, cursor=acknowledged, updated_at=clock.now()))
+        elif cursor.cursor != acknowledged:
+            cursor.cursor, cursor.updated_at = acknowledged, clock.now()
         more = len(rows) > limit
         disabled: list[str] = []
         credentials: dict[str, str] = {}
@@ -355,6 +379,64 @@ def pull(db: Database, clock: Clock, who: Identity, username: str | None, after:
     rows = rows[:limit]
     return {"changes": [_wire(r) for r in rows], "cursor": rows[-1].seq if rows else after, "more": more,
             "disabled_staff": disabled, "staff_credentials": credentials, "conflicts": open_conflicts}
+
+
+# ---- tombstone horizon
+
+
+@dataclass(frozen=True)
+class Pruned:
+    org_id: str
+    pruned: int
+    horizon: int  # the organisation's horizon seq after this prune (0: never pruned)
+    acknowledged: int  # the seq every active device has acknowledged
+
+
+def prune_tombstones(db: Database, clock: Clock, org_id: str, older_than_days: int) -> Pruned:
+    """Drop the organisation's tombstones that every active device has acknowledged (their cursor
+    is at or past them), and those made ``older_than_days`` days ago or earlier whatever the devices
+    have seen (0: every tombstone).
+
+    Acknowledgement: a device that pulls after cursor C has applied everything up to C. Devices
+    at cursor 0 (enrolled, never pulled, or restarting a full pull) are not waited for: a pull
+    from 0 is a full pull that drops whatever the server no longer holds. The horizon rises to
+    the highest pruned seq; a device whose cursor is below it is told ``resync-required``.
+    Records kept through an erasure (rights requests, erasure proofs) are never tombstones."""
+    if older_than_days < 0:
+        raise ValueError("older_than_days must be 0 or more")
+    now = clock.now()
+    cutoff = now - timedelta(days=older_than_days)
+    with db.unit() as s:
+        lock_org(s, "change", org_id)
+        cursors = [int(c) for c in s.scalars(
+            select(DeviceCursor.cursor).join(Device, Device.id == DeviceCursor.device_id)
+            .where(Device.org_id == org_id, Device.revoked_at.is_(None), DeviceCursor.cursor > 0))]
+        top = int(s.scalar(select(func.coalesce(func.max(ServerRecord.seq), 0))
+                           .where(ServerRecord.org_id == org_id)) or 0)
+        acknowledged = min(cursors) if cursors else top
+        victims = select(ServerRecord.id, ServerRecord.seq).where(
+            ServerRecord.org_id == org_id, ServerRecord.deleted.is_(True),
+            or_(ServerRecord.seq <= acknowledged,
+                ServerRecord.seq.in_(select(ChangeLog.seq).where(ChangeLog.org_id == org_id,
+                                                                 ChangeLog.at <= cutoff))))
+        rows = list(s.execute(victims))
+        horizon = s.get(TombstoneHorizon, org_id)
+        if rows:
+            for i in range(0, len(rows), 500):
+                ids = [str(r[0]) for r in rows[i:i + 500]]
+                s.execute(delete(ServerRecord).where(ServerRecord.org_id == org_id, ServerRecord.id.in_(ids)))
+                s.execute(delete(ErasedRecord).where(ErasedRecord.org_id == org_id, ErasedRecord.id.in_(ids)))
+                s.add_all([ErasedRecord(org_id=org_id, id=i_) for i_ in ids])
+            highest = max(int(r[1]) for r in rows)
+            if horizon is None:
+                horizon = TombstoneHorizon(org_id=org_id, horizon_seq=highest, pruned=len(rows), pruned_at=now)
+                s.add(horizon)
+            else:
+                horizon.horizon_seq = max(horizon.horizon_seq, highest)
+                horizon.pruned, horizon.pruned_at = horizon.pruned + len(rows), now
+            audit_log.append(s, org_id, now, "server", "tombstones.pruned", None,
+                             f"{len(rows)} tombstones, horizon {horizon.horizon_seq}")
+        return Pruned(org_id, len(rows), horizon.horizon_seq if horizon else 0, acknowledged)
 
 
 # ---- conflicts

@@ -12,7 +12,9 @@ duplicates); each pulled page is applied with its cursor in one unit of work.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +23,7 @@ from centre_desk.domain.clock import Clock
 from centre_desk.domain.crashpoints import reached
 from centre_desk.domain.errors import CentreDeskError, Conflict, NotFound, ValidationFailed
 from centre_desk.domain.staff import Permission, Role, StaffMember
-from centre_desk.domain.sync import DEVICE_REVOKED, ServerRefused, batch_key
+from centre_desk.domain.sync import DEVICE_REVOKED, RESYNC_REQUIRED, ServerRefused, batch_key
 
 from .auth import SLOT_CREDENTIALS_SETTING
 from .ports import StoreGate, SyncServer, UnitOfWork
@@ -29,7 +31,9 @@ from .session import DeskSession
 
 PUSH_BATCH = 500
 AUDIT_BATCH = 5000
-PULL_PAGE = 1000
+PULL_PAGE = 5000  # the server's most: a first sync of 200,000 records is 40 transactions
+PULL_PAGE_ENV = "CENTRE_DESK_SYNC_PULL_PAGE"  # smaller pages, for the crash tests (1..5000)
+MAX_RESYNC_RESTARTS = 3
 
 Progress = Callable[[str, int, int], None]
 Connect = Callable[[dict[str, str], str], SyncServer]  # (enrolment config, username) -> server
@@ -218,24 +222,79 @@ def _push(session: DeskSession, server: SyncServer, note: Progress) -> tuple[int
 
 def _pull(session: DeskSession, server: SyncServer,
           note: Progress) -> tuple[int, list[str], list[dict[str, Any]] | None, dict[str, str]]:
+    """Every page after the cursor, each applied with its cursor in one unit of work.
+
+    The next page is asked for while the current one is applied (the server works on it in its
+    own process meanwhile); that request carries ``ack`` = the cursor committed so far, so the
+    server never counts a page as acknowledged before it is in the store. A pull from cursor 0
+    is a full pull: on a store that held records, whatever it does not bring is dropped at the
+    end (``finish_full_pull``). The server answers ``resync-required`` when the cursor is below
+    its tombstone horizon: the push is already done, so the device starts a full pull. A full
+    pull says so (``full``), so one killed half way resumes from its cursor."""
     pulled = 0
-    while True:
-        with session.store.reader() as uow:
-            cursor = uow.sync.cursor()
-        page = server.pull(cursor, PULL_PAGE)
-        reached("sync.pull.fetched")
-        changes = page["changes"]
-        if changes or int(page["cursor"]) != cursor:
-            with session.uow() as uow:
-                uow.sync.apply(changes, int(page["cursor"]))
-                session.audit(uow, "sync.pulled", None, f"{len(changes)} records")
-                uow.commit()
-            reached("sync.pull.applied")
-        pulled += len(changes)
-        note("pull", pulled, pulled + (PULL_PAGE if page["more"] else 0))
-        if not page["more"]:
-            credentials = {str(k): str(v) for k, v in (page.get("staff_credentials") or {}).items()}
-            return pulled, [str(u) for u in page.get("disabled_staff") or []], page.get("conflicts"), credentials
+    restarts = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
+        while True:
+            with session.store.reader() as uow:
+                cursor, full = uow.sync.cursor(), uow.sync.full_pull()
+            if cursor == 0 and full is None:
+                with session.uow() as uow:
+                    full = uow.sync.begin_full_pull()
+                    uow.commit()
+            try:
+                return _pages(session, server, note, fetcher, cursor, pulled, full is not None)
+            except ServerRefused as exc:
+                if exc.code != RESYNC_REQUIRED or restarts >= MAX_RESYNC_RESTARTS:
+                    raise
+                restarts += 1
+                with session.uow() as uow:
+                    mode = uow.sync.begin_full_pull()
+                    session.audit(uow, "sync.resync", None, f"full pull from the start ({mode})")
+                    uow.commit()
+                note("resync", 0, 0)
+
+
+def _page_size() -> int:
+    try:
+        return max(1, min(PULL_PAGE, int(os.environ.get(PULL_PAGE_ENV) or PULL_PAGE)))
+    except ValueError:
+        return PULL_PAGE
+
+
+def _pages(session: DeskSession, server: SyncServer, note: Progress, fetcher: ThreadPoolExecutor, cursor: int,
+           pulled: int, full: bool) -> tuple[int, list[str], list[dict[str, Any]] | None, dict[str, str]]:
+    size = _page_size()
+    pending: Future[dict[str, Any]] = fetcher.submit(server.pull, cursor, size, None, full)
+    try:
+        while True:
+            page = pending.result()
+            reached("sync.pull.fetched")
+            changes = page["changes"]
+            after = int(page["cursor"])
+            if page["more"]:
+                pending = fetcher.submit(server.pull, after, size, cursor, full)
+            last = not page["more"]
+            if changes or after != cursor or (last and full):
+                with session.uow() as uow:
+                    if changes or after != cursor:
+                        uow.sync.apply(changes, after)
+                        session.audit(uow, "sync.pulled", None, f"{len(changes)} records")
+                    if last and full:
+                        removed = uow.sync.finish_full_pull()
+                        session.audit(uow, "sync.full-pull.done", None, f"{removed} records the server no longer holds")
+                    uow.commit()
+                if changes or after != cursor:
+                    reached("sync.pull.applied")
+            cursor = after
+            pulled += len(changes)
+            note("pull", pulled, pulled + (size if page["more"] else 0))
+            if last:
+                credentials = {str(k): str(v) for k, v in (page.get("staff_credentials") or {}).items()}
+                return pulled, [str(u) for u in page.get("disabled_staff") or []], page.get("conflicts"), credentials
+    finally:
+        if not pending.done():
+            pending.cancel()
+            wait([pending])  # never leave a request in flight on the connection the caller closes
 
 
 def sync_status(session: DeskSession) -> SyncStatus:

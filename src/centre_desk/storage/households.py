@@ -79,6 +79,51 @@ def _household(row: RecordRow, last_contact: date | None, flagged: bool,
     )
 
 
+def household_rows(households: Sequence[Household], actor: str, *, synthetic: bool = False) -> list[dict[str, Any]]:
+    """The ``records`` rows a bulk add of these households writes (also what the sync benchmark
+    puts on its server, so it serves exactly what a device would push)."""
+    return [
+        {"id": h.id, "kind": HOUSEHOLD, "household_id": h.id, "version": h.version,
+         "server_seq": None, "created_by": actor, "created_at": h.created_at.isoformat(),
+         "updated_by": actor, "updated_at": h.updated_at.isoformat(), "form_id": h.form_id,
+         "form_version": h.form_version, "deleted": False, "body": _body(h, synthetic)}
+        for h in households
+    ]
+
+
+def contact_rows(contacts: Sequence[tuple[str, date, str]], actor: str, at: datetime) -> list[dict[str, Any]]:
+    """The ``records`` rows of contacts (household id, date, type) added in bulk."""
+    stamp = at.isoformat()
+    return [
+        {"id": uuid7(), "kind": CONTACT, "household_id": hid, "version": 1, "server_seq": None,
+         "created_by": actor, "created_at": stamp, "updated_by": actor, "updated_at": stamp,
+         "form_id": None, "form_version": None, "deleted": False,
+         "body": _dumps({"date": on.isoformat(), "type": kind, "note": ""})}
+        for hid, on, kind in contacts
+    ]
+
+
+def household_of_document(record_id: str, envelope: Mapping[str, Any], body: Mapping[str, Any],
+                          version: int = 1) -> Household:
+    """The household a synced document describes, as ``get_many`` would read it back once stored
+    (``sync_store`` indexes a pulled page's new households from this without re-reading them)."""
+    members = tuple(Member(m["id"], m["fields"]) for m in body.get("members", []))
+    created = str(envelope.get("created_at") or "")
+    return Household(
+        id=record_id,
+        version=version,
+        fields=body.get("fields", {}),
+        members=members,
+        form_id=envelope.get("form_id") or "membership",
+        form_version=envelope.get("form_version") or 1,
+        created_at=datetime.fromisoformat(created),
+        updated_at=datetime.fromisoformat(str(envelope.get("updated_at") or created)),
+        last_contact=None,
+        safeguarding_concern=False,
+        external_ref=body.get("ref"),
+    )
+
+
 def fts_query(query: str) -> str | None:
     """An FTS5 MATCH expression: every word as a prefix; a spaced postcode or phone number is
     also tried with its parts joined, because both forms are indexed."""
@@ -147,13 +192,7 @@ class SqlHouseholdRepository:
 
     def add_many(self, households: Sequence[Household], actor: str, *, synthetic: bool = False) -> None:
         """Bulk insert for imports and demo data: one executemany per table."""
-        rows = [
-            {"id": h.id, "kind": HOUSEHOLD, "household_id": h.id, "version": h.version,
-             "server_seq": None, "created_by": actor, "created_at": h.created_at.isoformat(),
-             "updated_by": actor, "updated_at": h.updated_at.isoformat(), "form_id": h.form_id,
-             "form_version": h.form_version, "deleted": False, "body": _body(h, synthetic)}
-            for h in households
-        ]
+        rows = household_rows(households, actor, synthetic=synthetic)
         if rows:
             self.s.execute(insert(RecordRow), rows)
         self.index.add(households)
@@ -219,14 +258,7 @@ class SqlHouseholdRepository:
         return dict(before)
 
     def add_contacts_many(self, contacts: Sequence[tuple[str, date, str]], actor: str, at: datetime) -> None:
-        stamp = at.isoformat()
-        rows = [
-            {"id": uuid7(), "kind": CONTACT, "household_id": hid, "version": 1, "server_seq": None,
-             "created_by": actor, "created_at": stamp, "updated_by": actor, "updated_at": stamp,
-             "form_id": None, "form_version": None, "deleted": False,
-             "body": _dumps({"date": on.isoformat(), "type": kind, "note": ""})}
-            for hid, on, kind in contacts
-        ]
+        rows = contact_rows(contacts, actor, at)
         if rows:
             self.s.execute(insert(RecordRow), rows)
         latest: dict[str, date] = {}

@@ -162,3 +162,10 @@ class SyncConflictRow(Base):
     field: Mapped[str] = mapped_column(String(100))
     person_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     candidates: Mapped[str] = mapped_column(Text)
+
+
+class SyncFullPullSeenRow(Base):
+    """Record ids a full pull (from cursor 0) has received so far (revision 0017_first_sync)."""
+
+    __tablename__ = "sync_full_pull_seen"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)

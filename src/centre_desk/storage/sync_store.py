@@ -22,7 +22,7 @@ from centre_desk.domain.audit import AuditEntry
 from centre_desk.domain.rights import KEPT_THROUGH_ERASURE
 from centre_desk.domain.sync import HOUSEHOLD, apply_change, canonical_body, digest, field_changes, record_line
 
-from .households import SqlHouseholdRepository
+from .households import SqlHouseholdRepository, household_of_document
 
 SETTING_DEVICE = "sync_device_id"
 SETTING_SERVER = "sync_server_url"
@@ -32,6 +32,10 @@ SETTING_CURSOR = "sync_cursor"
 SETTING_AUDIT = "sync_audit_pushed"
 SETTING_LAST = "sync_last"
 SETTING_PIN = "sync_server_pin"
+# While a full pull from cursor 0 is under way: "fresh" (the store held no records when it began,
+# so nothing can be left over) or "sweep" (records it held and the pull does not return go at the end).
+SETTING_FULL = "sync_full_pull"
+FULL_FRESH, FULL_SWEEP = "fresh", "sweep"
 
 _PENDING = text("""
 SELECT o.record_id, o.last_seq, f.action, f.before, l.op_id, l.kind, l.household_id,
@@ -45,6 +49,9 @@ LEFT JOIN records r ON r.id = o.record_id
 ORDER BY o.first_seq
 """)
 
+
+BULK_ROWS = 100  # a pulled page with at least this many new records takes the bulk insert
+OUTBOX_INSERT_TRIGGER = "records_outbox_insert"  # migration 0006_sync
 
 _INSERT_RECORD = text(
     "INSERT INTO records (id, kind, household_id, version, server_seq, created_by, created_at, updated_by, "
@@ -173,11 +180,16 @@ class SqlSyncRepository:
         """One pulled page and its cursor, in the caller's transaction; search rows refreshed.
 
         Records this device does not hold yet (all of them on a first sync) go in with one
-        executemany and their households into the index in one batch; records it holds take the
-        per-record path (keep a local unpushed edit on top)."""
+        executemany, and new households into the index in one batch straight from the pulled
+        documents (``SearchIndex.add``, the same rows a save writes); records it holds take the
+        per-record path (keep a local unpushed edit on top). A household touched only through
+        its other records (a contact, a referral) keeps its search rows: only its card's facts
+        (last contact, safeguarding flag) depend on them, and those are recomputed."""
         self._applying(True)
         touched: set[str] = set()
+        rewritten: set[str] = set()  # households whose own record changed here
         erased: set[str] = set()
+        fresh: dict[str, dict[str, Any]] = {}  # new households: their pulled document
         ids = [c["record_id"] for c in changes if not c["deleted"]]
         held = {r[0]: r[1] for r in self.s.execute(
             text("SELECT id, body FROM records WHERE id IN (SELECT value FROM json_each(:ids))"),
@@ -190,6 +202,7 @@ class SqlSyncRepository:
                 if kind == HOUSEHOLD:
                     self._erase_household(rid)
                     erased.add(rid)
+                    fresh.pop(rid, None)
                 else:
                     self.s.execute(text("DELETE FROM records WHERE id = :r"), {"r": rid})
                     self.s.execute(text("DELETE FROM sync_outbox WHERE record_id = :r"), {"r": rid})
@@ -201,27 +214,108 @@ class SqlSyncRepository:
                 seq_only.append({"seq": c["seq"], "id": rid})  # our own record coming back
             elif rid in held:
                 self._put(c, held[rid])
+                if rid == hid or kind == HOUSEHOLD:
+                    rewritten.add(rid)
             else:
                 new_rows.append(_row(c))
+                if kind == HOUSEHOLD and rid == hid:
+                    fresh[rid] = c
+                elif rid == hid:
+                    rewritten.add(rid)
             if hid:
                 touched.add(hid)
         if new_rows:
-            self.s.execute(_INSERT_RECORD, new_rows)
+            self._insert_records(new_rows)
         if seq_only:
             self.s.execute(text("UPDATE records SET server_seq = :seq WHERE id = :id"), seq_only)
+        if self._get(SETTING_FULL) == FULL_SWEEP:
+            self.s.execute(text("INSERT OR IGNORE INTO sync_full_pull_seen(id) SELECT value FROM json_each(:ids)"),
+                           {"ids": json.dumps(ids)})
         self._set(SETTING_CURSOR, str(cursor))
         self._applying(False)
         live = sorted(touched - erased)
+        self._index(live, fresh, rewritten)
+        return Applied(len(changes), live)
+
+    def _insert_records(self, rows: list[dict[str, Any]]) -> None:
+        """New records in one executemany. For a large batch the outbox insert trigger is dropped
+        and re-created around it, in this same transaction (SQLite DDL is transactional, so a
+        crash leaves the trigger as it was): it would not fire anyway while a pull is applied
+        (``sync_applying``), but evaluating it cost about four times the insert itself per row
+        (each trigger run allocates a frame, and every allocation under
+        ``cipher_memory_security`` is locked and wiped)."""
+        trigger = None
+        if len(rows) >= BULK_ROWS:
+            trigger = self.s.execute(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
+                                     {"n": OUTBOX_INSERT_TRIGGER}).scalar()
+        if trigger:
+            self.s.execute(text(f"DROP TRIGGER {OUTBOX_INSERT_TRIGGER}"))
+        self.s.execute(_INSERT_RECORD, rows)
+        if trigger:
+            self.s.execute(text(str(trigger)))
+
+    def _index(self, live: list[str], fresh: dict[str, dict[str, Any]], rewritten: set[str]) -> None:
         carded = {r[0] for r in self.s.execute(
             text("SELECT household_id FROM household_cards WHERE household_id IN (SELECT value FROM json_each(:ids))"),
             {"ids": json.dumps(live)})}
         repo = SqlHouseholdRepository(self.s)
-        fresh = repo.get_many([h for h in live if h not in carded])
-        repo.index.add(fresh)
-        repo.refresh_search([h for h in live if h in carded])
-        if fresh:
-            repo.index._recompute_facts([h.id for h in fresh])
-        return Applied(len(changes), live)
+        new = [household_of_document(h, fresh[h].get("envelope") or {}, fresh[h]["body"])
+               for h in live if h in fresh and h not in carded]
+        # A household the index does not know yet that was not in this page as a new document
+        # (its record came earlier without a card, or changed kind) is read back from the store.
+        new += repo.get_many([h for h in live if h not in carded and h not in fresh])
+        repo.index.add(new)
+        repo.refresh_search([h for h in live if h in carded and (h in rewritten or h in fresh)])
+        repo.index.recompute_facts(live)
+
+    # -- full pull (first sync, and full resync past the tombstone horizon) ------------------------
+    def full_pull(self) -> str | None:
+        """``fresh`` or ``sweep`` while a full pull is under way, else None."""
+        return self._get(SETTING_FULL)
+
+    def begin_full_pull(self) -> str:
+        """Start (or start again) pulling everything from cursor 0. On a store that holds records
+        (a full resync) the ids each page brings are kept, so that the end can drop the rest."""
+        mode = FULL_SWEEP if self.s.execute(text("SELECT 1 FROM records LIMIT 1")).first() else FULL_FRESH
+        self.s.execute(text("DELETE FROM sync_full_pull_seen"))
+        self._set(SETTING_FULL, mode)
+        self._set(SETTING_CURSOR, "0")
+        return mode
+
+    def finish_full_pull(self) -> int:
+        """The last page is in: every record the full pull did not bring, other than one created
+        here and not pushed yet, is one the server no longer holds (erased elsewhere and its
+        tombstone pruned) and goes, an erased household as a pulled tombstone would take it
+        (records, search rows and card, drafts, outbox rows, conflicts). Returns how many."""
+        mode = self._get(SETTING_FULL)
+        if mode is None:
+            return 0
+        removed = 0
+        if mode == FULL_SWEEP:
+            gone = self.s.execute(text(
+                "SELECT r.id, r.kind, r.household_id FROM records r "
+                "WHERE NOT EXISTS (SELECT 1 FROM sync_full_pull_seen s WHERE s.id = r.id) "
+                "AND NOT (r.server_seq IS NULL AND EXISTS (SELECT 1 FROM sync_outbox o WHERE o.record_id = r.id))"
+            )).all()
+            households = {str(r[0]) for r in gone if r[1] == HOUSEHOLD}
+            self._applying(True)
+            touched: set[str] = set()
+            for hid in sorted(households):
+                self._erase_household(hid)
+            for rid, _kind, hid in gone:
+                if rid in households:
+                    continue
+                self.s.execute(text("DELETE FROM records WHERE id = :r"), {"r": rid})
+                self.s.execute(text("DELETE FROM sync_outbox WHERE record_id = :r"), {"r": rid})
+                if hid and hid not in households:
+                    touched.add(str(hid))
+            self._applying(False)
+            if touched:
+                SqlHouseholdRepository(self.s).refresh_search(sorted(touched))
+            removed = len(gone)
+        self.s.execute(text("DELETE FROM sync_full_pull_seen"))
+        self.s.execute(text("DELETE FROM settings WHERE key = :k"), {"k": SETTING_FULL})
+        return removed
 
     def _erase_household(self, household_id: str) -> None:
         SqlHouseholdRepository(self.s).index.remove(household_id)

@@ -120,8 +120,11 @@ class SyncClient:
         return dict(self._request("POST", "/v1/push", {"operations": operations, "audit": audit},
                                   {"Idempotency-Key": batch_key}))
 
-    def pull(self, after: int, limit: int) -> dict[str, Any]:
-        return dict(self._request("GET", f"/v1/pull?after={int(after)}&limit={int(limit)}"))
+    def pull(self, after: int, limit: int, ack: int | None = None, full: bool = False) -> dict[str, Any]:
+        """``ack``: the cursor committed so far, when asking ahead of applying the page held;
+        ``full``: a full pull is under way (the tombstone horizon does not apply)."""
+        extra = ("" if ack is None else f"&ack={int(ack)}") + ("&full=true" if full else "")
+        return dict(self._request("GET", f"/v1/pull?after={int(after)}&limit={int(limit)}{extra}"))
 
     def conflicts(self) -> list[dict[str, Any]]:
         return list(self._request("GET", "/v1/conflicts")["conflicts"])

@@ -108,6 +108,9 @@ def describe_state(kind: str, *, last_sync: str | None = None, conflicts: int = 
         stage, done, total = progress or ("", 0, 0)
         if stage == "push" and total:
             return SyncView(kind, f"Syncing: sent {done} of {total} changes…", conflicts)
+        if stage == "resync":
+            return SyncView(kind, "Syncing: away longer than the server keeps erasures, fetching everything again…",
+                            conflicts)
         if stage == "pull" and done:
             # Pages arrive until the server says there are no more: the total is not known ahead.
             return SyncView(kind, f"Syncing: received {done} record{'s' if done != 1 else ''}…", conflicts)

@@ -5,7 +5,7 @@ device can derive (``security/escrow.py`` on the device); ``release_hash`` is th
 device's release token, which authenticates a first sign-in on that device.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ audit chain; from this revision ``DeskSession.audit`` indexes them too (actions 
 ones already written.
 
 Revision ID: 0015_rights_seen
-Revises: 0010_sessions
+Revises: 0011_speed
 """
 
 from __future__ import annotations
