@@ -417,3 +417,21 @@ def test_a_merge_and_a_dismissal_made_on_one_device_reach_the_other(org: Org, se
         assert shown["household_id"] == keep and len(shown["members"]) == 4
         assert [h["household_id"] for h in device.search("wojcik")] == [keep]
     assert a.status()["digest"] == b.status()["digest"] == org.digest()["digest"]
+
+
+def test_a_search_that_shows_many_households_is_audited_and_the_device_still_syncs(
+        org: Org, served: Served, tmp_path: Path) -> None:
+    """A search's audit entry lists every household it showed; one that showed 130 was longer than
+    the server took (4,000 characters), and the server then refused that device's every push."""
+    a, _ = enrol(org, served.url, tmp_path / "a", "alice")
+    a.register(*({**ZOFIA, "address_line1": f"{n} Marine Parade", "phone": f"07700 9{n:05d}",
+                  "email": f"z{n}@example.org"} for n in range(1, 131)))
+    shown = [json.loads(line) for line in a.ok("search", "--json", "--limit", "200", "wisniewska").splitlines()
+             if line.strip()]
+    assert len(shown) == 130
+    assert a.sync()["pushed"] == 260  # the households and their contacts
+    assert a.status()["pending"] == 0
+    assert a.status()["digest"] == org.digest()["digest"]
+    ok(run(org.db, "audit", "verify"))
+    refused = a.run("search", "--limit", "5000", "wisniewska")
+    assert refused.returncode != 0 and "limit" in refused.stderr and "1000" in refused.stderr

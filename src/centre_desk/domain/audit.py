@@ -21,6 +21,11 @@ SOURCE_STORE = "store"
 SOURCE_REPORTED = "reported"
 SOURCES = (SOURCE_STORE, SOURCE_REPORTED)
 
+# The longest detail an entry may carry. The sync server accepts every entry up to this (its API
+# checks the same number), so no entry a device writes can make the server refuse its pushes for
+# ever: an entry past it is a programming error, refused where it is made.
+DETAIL_MAX = 100_000
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -73,6 +78,8 @@ def entry_after(head: Head | None, at: datetime, actor: str, action: str,
     """The entry that extends the chain whose last entry is ``head`` (None: an empty chain)."""
     if source not in SOURCES:
         raise ValueError("unknown audit source")
+    if detail is not None and len(detail) > DETAIL_MAX:
+        raise ValueError(f"audit detail longer than {DETAIL_MAX} characters")
     seq = 1 if head is None else head.count + 1
     prev_hash = GENESIS_HASH if head is None else head.hash
     digest = chain_hash(prev_hash, canonical(seq, at, actor, action, record_ref, detail, source))

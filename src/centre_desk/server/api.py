@@ -18,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from centre_desk import __version__
+from centre_desk.domain.audit import DETAIL_MAX
 from centre_desk.domain.clock import Clock
 
 from . import enrolment, escrow, sync
@@ -136,7 +137,7 @@ class WireAuditEntry(BaseModel):
     actor: str = Field(max_length=64)
     action: str = Field(max_length=64)
     ref: str | None = Field(None, max_length=64)
-    detail: str | None = Field(None, max_length=4000)
+    detail: str | None = Field(None, max_length=DETAIL_MAX)
     source: str = Field("store", max_length=16)
     prev_hash: str = Field(min_length=64, max_length=64)
     hash: str = Field(min_length=64, max_length=64)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from centre_desk.domain.audit import AuditEntry
+from centre_desk.domain.audit import DETAIL_MAX, AuditEntry
 from centre_desk.domain.duplicates import LikelyDuplicate, likely_duplicates
 from centre_desk.domain.errors import FieldProblem, NotFound, ValidationFailed
 from centre_desk.domain.household import FieldChange, Household, SearchHit, diff, split_submission
@@ -120,6 +120,12 @@ def household_history(session: DeskSession, household_id: str) -> list[tuple[dat
         return [(at, names.get(actor, actor), changes) for at, actor, changes in uow.households.history(household_id)]
 
 
+# At most this many households in one search: its audit entry lists every id shown (37 characters
+# each), and stays well within what an audit entry may hold (``domain.audit.DETAIL_MAX``).
+MAX_SEARCH_RESULTS = 1000
+assert MAX_SEARCH_RESULTS * 40 < DETAIL_MAX
+
+
 def search_households(session: DeskSession, query: str, limit: int = 50) -> list[SearchHit]:
     """Search as you type. Every search that shows households is audited with their ids (never
     the query), so "who looked at this family" includes everyone who saw it in a result list.
@@ -130,6 +136,8 @@ def search_households(session: DeskSession, query: str, limit: int = 50) -> list
     corrupt the chain. An fsync per keystroke would cost the search most of its time budget.
     """
     session.require(Permission.VIEW_HOUSEHOLD)
+    if not 1 <= limit <= MAX_SEARCH_RESULTS:
+        raise ValidationFailed([FieldProblem("limit", f"must be between 1 and {MAX_SEARCH_RESULTS}")])
     if not query.strip():
         return []
     return session.store.search_households(query, limit, session.clock.today(),
