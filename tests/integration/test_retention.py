@@ -278,3 +278,91 @@ def test_a_retention_hold_refuses_erasure_on_request_too(session: DeskSession) -
     erase_household(session, hid, reason="family asked", authority="manager decision")
     with session.store.reader() as uow:
         assert not uow.households.exists(hid)
+
+
+# -- erasure and certificate are one unit of work ------------------------------------------------------
+
+
+def _what_is_left(session: DeskSession, hid: str) -> dict[str, object]:
+    from centre_desk.domain.rights import ERASURE
+
+    with session.store.reader() as uow:
+        actions = [e.action for e in uow.audit.entries()]
+        return {"household": uow.households.exists(hid),
+                "erasures": len(uow.rights.of_kind(ERASURE, hid)),
+                "certificates": [c.record_id for c in uow.retention.certificates()],
+                "erasure audits": actions.count("erasure.household"),
+                "destroyed audits": actions.count("retention.destroyed")}
+
+
+def test_a_fault_between_erasure_and_certificate_leaves_neither_and_a_rerun_finishes(
+        session: DeskSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    from centre_desk.storage.retention import SqlRetentionRepository
+
+    first, second = old_family(session), old_family(session)
+    before = {"household": True, "erasures": 0, "certificates": [], "erasure audits": 0, "destroyed audits": 0}
+    real = SqlRetentionRepository.add_certificate
+    calls: list[str] = []
+
+    def fails_on_the_second(self: SqlRetentionRepository, cert):  # type: ignore[no-untyped-def]
+        calls.append(cert.record_id)
+        if len(calls) == 2:
+            raise OSError("disk full")  # after the second household's erasure was written, before its certificate
+        real(self, cert)
+
+    monkeypatch.setattr(SqlRetentionRepository, "add_certificate", fails_on_the_second)
+    with pytest.raises(OSError, match="disk full"):
+        destroy_due(session, default_eraser())
+    done_first, failed = calls
+    assert _what_is_left(session, done_first) == {"household": False, "erasures": 1, "certificates": [done_first],
+                                                 "erasure audits": 1, "destroyed audits": 1}
+    assert _what_is_left(session, failed) == {**before, "certificates": [done_first], "erasure audits": 1,
+                                             "destroyed audits": 1}
+    assert {e.review.household_id for e in retention_review(session)} == {failed}
+    assert len(search_households(session, "Wiśniewska")) == 1  # the half-done one is wholly there
+
+    monkeypatch.setattr(SqlRetentionRepository, "add_certificate", real)
+    again = destroy_due(session, default_eraser())
+    assert [c.record_id for c in again.certificates] == [failed]
+    assert _what_is_left(session, failed) == {"household": False, "erasures": 1,
+                                             "certificates": sorted([first, second], key=calls.index),
+                                             "erasure audits": 2, "destroyed audits": 2}
+    assert retention_review(session) == []
+
+
+KILLED_WRITER = """
+import os, sys
+from pathlib import Path
+from centre_desk.services.auth import sign_in
+from centre_desk.services.retention import default_eraser, destroy_due
+from centre_desk.storage.retention import SqlRetentionRepository
+from centre_desk.wiring import Wiring
+
+def killed(self, cert):
+    self.s.flush()  # the erasure's writes are in the database file's journal, not committed
+    os._exit(9)
+
+SqlRetentionRepository.add_certificate = killed
+w = Wiring(Path(sys.argv[1]))
+destroy_due(sign_in(w.gate, w.throttle, w.clock, sys.argv[2], sys.argv[3]), default_eraser())
+"""
+
+
+def test_a_process_killed_between_erasure_and_certificate_loses_both_and_the_cli_finishes(
+        store, admin_session: DeskSession) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import sys
+
+    from tests.conftest import ADMIN, ADMIN_PASSWORD
+
+    hid = old_family(admin_session, add_years(date.today(), -7))
+    proc = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(store.data_dir), ADMIN, ADMIN_PASSWORD],
+                          capture_output=True, text=True, env={**os.environ}, timeout=120)
+    assert proc.returncode == 9, proc.stderr
+    assert _what_is_left(admin_session, hid) == {"household": True, "erasures": 0, "certificates": [],
+                                                 "erasure audits": 0, "destroyed audits": 0}
+    r = run(store.data_dir, "--user", ADMIN, "retention", "destroy", "--confirm", password=ADMIN_PASSWORD)
+    assert r.returncode == 0, r.stderr
+    assert "Destroyed 1 records" in r.stdout
+    assert _what_is_left(admin_session, hid) == {"household": False, "erasures": 1, "certificates": [hid],
+                                                 "erasure audits": 1, "destroyed audits": 1}

@@ -6,10 +6,11 @@ one household or on everything (the organisation profile's, such as the inquiry 
 Somerset profile, or one placed here), keeps a household out of destruction and says why.
 
 Destruction removes the personal data the way erasure does: through the ``Eraser`` port, the shape
-of ``services.erasure.erase_household(session, household_id, *, reason, authority)``
-(``default_eraser``), called with authority ``retention: <rule id>``. Each household destroyed
-leaves a ``DestructionCertificate`` (ids, category, rule, dates, who authorised it; no personal
-data)."""
+of ``services.erasure.erase_household_in(session, uow, household_id, *, reason, authority)``
+(``default_eraser``), called with authority ``retention: <rule id>`` inside the unit of work that
+also writes the household's ``DestructionCertificate`` (ids, category, rule, dates, who
+authorised it; no personal data) and the ``retention.destroyed`` audit entry: one transaction per
+household, so a crash leaves either all three or none, and a re-run finishes the job."""
 
 from __future__ import annotations
 
@@ -45,18 +46,20 @@ DESTROY_REASON = "retention period ended"
 
 
 class Eraser(Protocol):
-    """Removes a household's personal data everywhere, as a rights erasure does (one unit of
-    work of its own, audited)."""
+    """Removes a household's personal data everywhere, as a rights erasure does, inside the
+    caller's unit of work (audited there; the caller commits). A refusal is raised before
+    anything is written."""
 
-    def __call__(self, session: DeskSession, household_id: str, *, reason: str, authority: str) -> object: ...
+    def __call__(self, session: DeskSession, uow: UnitOfWork, household_id: str, *, reason: str,
+                 authority: str) -> object: ...
 
 
 def default_eraser() -> Eraser:
-    """Erasure as the rights work does it (``services.erasure.erase_household``): tombstones that
-    sync carries to every device, holds and open requests checked first."""
-    from .erasure import erase_household
+    """Erasure as the rights work does it (``services.erasure.erase_household_in``): tombstones
+    that sync carries to every device, holds and open requests checked first."""
+    from .erasure import erase_household_in
 
-    return erase_household
+    return erase_household_in
 
 
 class CertificateRenderer(Protocol):
@@ -188,16 +191,20 @@ def destroy_due(session: DeskSession, erase: Eraser, as_of: date | None = None) 
             continue
         review = entry.review
         rule = rules[review.rule.id]
-        try:
-            erase(session, review.household_id, reason=DESTROY_REASON, authority=f"retention: {rule.id}")
-        except CentreDeskError as exc:
-            # Erasure refused this one (an open access request, a hold it knows of): keep going,
-            # say which and why; ids and the refusal only.
-            refused.append((review.household_id, str(exc)))
-            continue
         cert = DestructionCertificate(uuid7(), review.household_id, rule.id, retention_text(rule), review.start,
                                       review.due, session.clock.now(), session.actor.id, session.actor.username)
+        # One unit of work: the erasure (its tombstones, erasure record and audit entry), the
+        # certificate and the destruction's audit entry commit together or not at all.
         with session.uow() as uow:
+            try:
+                erase(session, uow, review.household_id, reason=DESTROY_REASON, authority=f"retention: {rule.id}")
+            except NotFound:
+                continue  # gone since the queue was read (erased on request, or by sync): nothing to certify
+            except CentreDeskError as exc:
+                # Erasure refused this one (an open access request, a hold it knows of): keep going,
+                # say which and why; ids and the refusal only.
+                refused.append((review.household_id, str(exc)))
+                continue
             uow.retention.add_certificate(cert)
             session.audit(uow, "retention.destroyed", review.household_id, f"rule {rule.id}; certificate {cert.id}")
             uow.commit()
