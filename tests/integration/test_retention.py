@@ -78,7 +78,8 @@ def test_a_new_contact_moves_the_review_date_on(session: DeskSession) -> None:
 
 def test_organisation_hold_keeps_everything_then_destruction_leaves_a_certificate(session: DeskSession) -> None:
     hid = old_family(session)
-    hold = place_hold(session, "Inquiry into the closure of the Sea Road centre")
+    hold = place_hold(session, "Inquiry into the closure of the Sea Road centre", reference="SRC/2026/14")
+    assert hold.reference == "SRC/2026/14"
     queue = retention_review(session)
     assert [(e.review.household_id, e.held) for e in queue] == [(hid, True)]
     assert [h.id for h in queue[0].holds] == [hold.id]
@@ -127,6 +128,12 @@ def test_hold_reason_is_required_and_checked(session: DeskSession) -> None:
         place_hold(session, "   ")
     with pytest.raises(ValidationFailed, match="reason"):
         place_hold(session, "x\u202e")
+    # Organisation-wide: the reference is required too, and both problems are named at once.
+    with pytest.raises(ValidationFailed) as refused:
+        place_hold(session, "", reference=" ")
+    assert [p.field for p in refused.value.problems] == ["reason", "reference"]
+    assert "reference: is required for an organisation-wide hold" in str(refused.value)
+    assert list_holds(session) == []
 
 
 # -- through the command line (real clock: the store's "today") ---------------------------------------
@@ -162,12 +169,14 @@ def test_cli_review_hold_destroy_and_certificates(tmp_path: Path) -> None:
     old = date.fromisoformat(due["due"])
     assert review(data, "--as-of", (old - timedelta(days=1)).isoformat()) == []
 
-    r = run(data, "--user", "admin", "retention", "hold", "add", "--organisation", "--reason", "Public inquiry")
+    r = run(data, "--user", "admin", "retention", "hold", "add", "--organisation", "--reason", "Public inquiry",
+            "--reference", "IICSA-2026")
     assert r.returncode == 0, r.stderr
     hold_id = r.stdout.split()[2]
     assert [d["held"] for d in review(data)] == [True]
     listed = run(data, "--user", "admin", "retention", "hold", "list", "--json")
-    assert [json.loads(line)["hold_id"] for line in listed.stdout.splitlines()] == [hold_id]
+    assert [(h["hold_id"], h["reference"]) for h in map(json.loads, listed.stdout.splitlines())] == [
+        (hold_id, "IICSA-2026")]
 
     r = run(data, "--user", "admin", "retention", "destroy", "--confirm")
     assert r.returncode == 0, r.stderr

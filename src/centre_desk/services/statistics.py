@@ -17,7 +17,9 @@ from typing import Protocol
 from centre_desk.domain.errors import ValidationFailed
 from centre_desk.domain.organisation import Organisation
 from centre_desk.domain.staff import Permission
+from centre_desk.domain.statistics import REACH_CSV_COLUMNS as REACH_CSV_COLUMNS  # the CLI's and bench's names
 from centre_desk.domain.statistics import ReachReport, reach_report
+from centre_desk.domain.statistics import reach_csv_rows as reach_csv_rows
 from centre_desk.domain.text import EARLIEST_DATE
 
 from .households import MEMBERSHIP
@@ -80,19 +82,6 @@ def reach_statistics(session: DeskSession, start: date | None = None, end: date 
         session.audit(uow, "statistics.reach", detail=f"{start.isoformat() if start else 'start'} to {end.isoformat()}")
         uow.commit()
     return report
-
-
-def reach_csv_rows(report: ReachReport) -> list[list[str]]:
-    """One row per published cell: table, row heading, row, column, value (``<5``, ``*`` or a count)."""
-    rows: list[list[str]] = []
-    for t in report.tables:
-        header = t.header()
-        for line in t.lines():
-            rows += [[t.table.title, line[0], header[i], cell] for i, cell in enumerate(line[1:], start=1)]
-    return rows
-
-
-REACH_CSV_COLUMNS = ("table", "row", "column", "value")
 
 
 def reach_pdf(session: DeskSession, renderer: ReportRenderer, report: ReachReport) -> bytes:
