@@ -123,7 +123,9 @@ def test_statistics_on_an_enrolled_device_and_on_the_server_cover_the_whole_orga
             pairs = uow.retention.reach_people()  # type: ignore[attr-defined]
     finally:
         store.lock()
-    zofia = a.find("wisniewska")
+    # The demo data has Wiśniewskas too: B's family is the one with Zofia's date of birth.
+    zofia = next(h["household_id"] for h in a.search("wisniewska")
+                 if any(m["date_of_birth"] == "1991-04-12" for m in h["members"]))
     objector = next(pid for hid, pid in pairs if hid != zofia)
     a.ok("object", objector, "--purpose", "reach-statistics", "--upheld", "--outcome", "Upheld at her request")
     a.ok("restrict", zofia, "--reason", "Asked us to stop using their details")
