@@ -9,7 +9,10 @@
   a core (the load average is in the output).
 - references measured in the same run on the same store: a plain SQLCipher read of every
   card's last contact (what any review must at least read), and a plain read of every household
-  record's body (what any statistics run must at least read), with ratios.
+  record's body (what any statistics run must at least read), with ratios;
+- the review as it was before the last-contact path (``review_queue`` over one
+  ``HouseholdFacts`` per household, from ``household_facts``), interleaved with the service on
+  the same ``as_of`` dates, its answers checked equal, both as CPU and wall seconds.
 
 The review and statistics calls are the services themselves: permission check, profile, reads,
 the work, and the audit entry each writes.
@@ -26,18 +29,14 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from _store import open_store
+from _store import open_store, summary
 from sqlalchemy import text
 
+from centre_desk.domain.retention import review_queue
 from centre_desk.services.auth import sign_out
-from centre_desk.services.retention import retention_review
+from centre_desk.services.profile import profile_of
+from centre_desk.services.retention import _all_holds, _years_before, retention_review
 from centre_desk.services.statistics import reach_csv_rows, reach_statistics
-
-
-def summary(samples: list[float]) -> dict[str, float | int]:
-    return {"p50": round(statistics.median(samples), 3),
-            "p95": round(statistics.quantiles(samples, n=20)[-1], 3) if len(samples) > 1 else round(samples[0], 3),
-            "n": len(samples)}
 
 
 def main() -> None:
@@ -45,6 +44,7 @@ def main() -> None:
     p.add_argument("--data-dir", default="/tmp/retention-bench/data")
     p.add_argument("--households", type=int, default=100_000)
     p.add_argument("--samples", type=int, default=12)
+    p.add_argument("--compare-samples", type=int, default=40, help="before/after pairs of the review")
     args = p.parse_args()
     out: dict[str, Any] = {"households": args.households}
     session, info = open_store(args.data_dir, args.households)
@@ -71,6 +71,29 @@ def main() -> None:
         worst_cpu.append(time.process_time() - c)
     out["retention_review_all_due_s"] = {**summary(worst), "due": len(queue)}
     out["retention_review_all_due_cpu_s"] = summary(worst_cpu)
+
+    # Before and after in the same run: the general path (one HouseholdFacts per household, then
+    # review_queue) against the service, alternating, on the same dates; every answer compared.
+    org = profile_of(session)
+    cut_years = max(r.period_years for r in org.retention)
+    before_cpu, after_cpu, before_wall, after_wall = [], [], [], []
+    for i in range(args.compare_samples):
+        as_of = today + timedelta(days=round(i * 7 * 365 / max(1, args.compare_samples - 1)))
+        t, c = time.perf_counter(), time.process_time()
+        with session.store.reader() as uow:
+            facts = uow.retention.household_facts(contacted_by=_years_before(as_of, cut_years), with_referrals=False)
+            holds = _all_holds(org, uow.retention.holds())
+        old = review_queue(facts, org.retention, holds, as_of)
+        before_wall.append(time.perf_counter() - t)
+        before_cpu.append(time.process_time() - c)
+        t, c = time.perf_counter(), time.process_time()
+        new = retention_review(session, as_of)
+        after_wall.append(time.perf_counter() - t)
+        after_cpu.append(time.process_time() - c)
+        assert new == old, f"different answers as of {as_of}"
+    out["review_before_cpu_s"], out["review_after_cpu_s"] = summary(before_cpu), summary(after_cpu)
+    out["review_before_wall_s"], out["review_after_wall_s"] = summary(before_wall), summary(after_wall)
+    out["ratio_review_after_to_before_cpu"] = round(statistics.median(after_cpu) / statistics.median(before_cpu), 2)
 
     stats_s, stats_cpu = [], []
     for _ in range(max(3, args.samples // 3)):

@@ -131,3 +131,34 @@ def test_period_and_restriction_leave_people_out(admin_session: DeskSession) -> 
 
     with pytest.raises(ValidationFailed, match="from: is after the end of the period"):
         reach_statistics(session, date(2026, 5, 1), date(2026, 4, 1))
+
+
+def test_an_upheld_objection_to_statistics_leaves_that_person_out(admin_session: DeskSession) -> None:
+    from centre_desk.services.households import open_household
+    from centre_desk.services.rights import record_objection
+
+    clock = FixedClock(datetime(2026, 6, 1, 9, tzinfo=UTC))
+    session = DeskSession(admin_session.store, admin_session.actor, clock)
+    make_demo_households(session, 30, seed=5)
+
+    def totals() -> tuple[int, int]:
+        report = reach_statistics(session)
+        people = next(t for t in report.tables if t.table.title == "People reached by ethnic group and age")
+        return report.households.values[-1][-1], people.values[-1][-1]
+
+    homes, people = totals()
+    assert homes == 30
+    with session.store.reader() as uow:
+        pairs = uow.retention.reach_people()
+    hid = next(h for h, _ in pairs if sum(1 for x, _ in pairs if x == h) >= 2)
+    members = [m.id for m in open_household(session, hid).members]
+    # Not upheld, or to another purpose: still counted.
+    record_objection(session, members[0], "reach-statistics", upheld=False, outcome="Compelling grounds shown")
+    record_objection(session, members[0], "service-delivery", upheld=True, outcome="Stopped")
+    assert totals() == (30, people)
+    record_objection(session, members[0], "reach-statistics", upheld=True, outcome="Upheld at her request")
+    assert totals() == (30, people - 1)
+    # Everyone in the household objects: the household is no longer reached either.
+    for pid in members[1:]:
+        record_objection(session, pid, "reach-statistics", upheld=True, outcome="Upheld")
+    assert totals() == (29, people - len(members))

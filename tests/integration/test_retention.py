@@ -78,7 +78,8 @@ def test_a_new_contact_moves_the_review_date_on(session: DeskSession) -> None:
 
 def test_organisation_hold_keeps_everything_then_destruction_leaves_a_certificate(session: DeskSession) -> None:
     hid = old_family(session)
-    hold = place_hold(session, "Inquiry into the closure of the Sea Road centre")
+    hold = place_hold(session, "Inquiry into the closure of the Sea Road centre", reference="SRC/2026/14")
+    assert hold.reference == "SRC/2026/14"
     queue = retention_review(session)
     assert [(e.review.household_id, e.held) for e in queue] == [(hid, True)]
     assert [h.id for h in queue[0].holds] == [hold.id]
@@ -127,6 +128,12 @@ def test_hold_reason_is_required_and_checked(session: DeskSession) -> None:
         place_hold(session, "   ")
     with pytest.raises(ValidationFailed, match="reason"):
         place_hold(session, "x\u202e")
+    # Organisation-wide: the reference is required too, and both problems are named at once.
+    with pytest.raises(ValidationFailed) as refused:
+        place_hold(session, "", reference=" ")
+    assert [p.field for p in refused.value.problems] == ["reason", "reference"]
+    assert "reference: is required for an organisation-wide hold" in str(refused.value)
+    assert list_holds(session) == []
 
 
 # -- through the command line (real clock: the store's "today") ---------------------------------------
@@ -162,12 +169,14 @@ def test_cli_review_hold_destroy_and_certificates(tmp_path: Path) -> None:
     old = date.fromisoformat(due["due"])
     assert review(data, "--as-of", (old - timedelta(days=1)).isoformat()) == []
 
-    r = run(data, "--user", "admin", "retention", "hold", "add", "--organisation", "--reason", "Public inquiry")
+    r = run(data, "--user", "admin", "retention", "hold", "add", "--organisation", "--reason", "Public inquiry",
+            "--reference", "IICSA-2026")
     assert r.returncode == 0, r.stderr
     hold_id = r.stdout.split()[2]
     assert [d["held"] for d in review(data)] == [True]
     listed = run(data, "--user", "admin", "retention", "hold", "list", "--json")
-    assert [json.loads(line)["hold_id"] for line in listed.stdout.splitlines()] == [hold_id]
+    assert [(h["hold_id"], h["reference"]) for h in map(json.loads, listed.stdout.splitlines())] == [
+        (hold_id, "IICSA-2026")]
 
     r = run(data, "--user", "admin", "retention", "destroy", "--confirm")
     assert r.returncode == 0, r.stderr
@@ -278,3 +287,91 @@ def test_a_retention_hold_refuses_erasure_on_request_too(session: DeskSession) -
     erase_household(session, hid, reason="family asked", authority="manager decision")
     with session.store.reader() as uow:
         assert not uow.households.exists(hid)
+
+
+# -- erasure and certificate are one unit of work ------------------------------------------------------
+
+
+def _what_is_left(session: DeskSession, hid: str) -> dict[str, object]:
+    from centre_desk.domain.rights import ERASURE
+
+    with session.store.reader() as uow:
+        actions = [e.action for e in uow.audit.entries()]
+        return {"household": uow.households.exists(hid),
+                "erasures": len(uow.rights.of_kind(ERASURE, hid)),
+                "certificates": [c.record_id for c in uow.retention.certificates()],
+                "erasure audits": actions.count("erasure.household"),
+                "destroyed audits": actions.count("retention.destroyed")}
+
+
+def test_a_fault_between_erasure_and_certificate_leaves_neither_and_a_rerun_finishes(
+        session: DeskSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    from centre_desk.storage.retention import SqlRetentionRepository
+
+    first, second = old_family(session), old_family(session)
+    before = {"household": True, "erasures": 0, "certificates": [], "erasure audits": 0, "destroyed audits": 0}
+    real = SqlRetentionRepository.add_certificate
+    calls: list[str] = []
+
+    def fails_on_the_second(self: SqlRetentionRepository, cert):  # type: ignore[no-untyped-def]
+        calls.append(cert.record_id)
+        if len(calls) == 2:
+            raise OSError("disk full")  # after the second household's erasure was written, before its certificate
+        real(self, cert)
+
+    monkeypatch.setattr(SqlRetentionRepository, "add_certificate", fails_on_the_second)
+    with pytest.raises(OSError, match="disk full"):
+        destroy_due(session, default_eraser())
+    done_first, failed = calls
+    assert _what_is_left(session, done_first) == {"household": False, "erasures": 1, "certificates": [done_first],
+                                                 "erasure audits": 1, "destroyed audits": 1}
+    assert _what_is_left(session, failed) == {**before, "certificates": [done_first], "erasure audits": 1,
+                                             "destroyed audits": 1}
+    assert {e.review.household_id for e in retention_review(session)} == {failed}
+    assert len(search_households(session, "Wiśniewska")) == 1  # the half-done one is wholly there
+
+    monkeypatch.setattr(SqlRetentionRepository, "add_certificate", real)
+    again = destroy_due(session, default_eraser())
+    assert [c.record_id for c in again.certificates] == [failed]
+    assert _what_is_left(session, failed) == {"household": False, "erasures": 1,
+                                             "certificates": sorted([first, second], key=calls.index),
+                                             "erasure audits": 2, "destroyed audits": 2}
+    assert retention_review(session) == []
+
+
+KILLED_WRITER = """
+import os, sys
+from pathlib import Path
+from centre_desk.services.auth import sign_in
+from centre_desk.services.retention import default_eraser, destroy_due
+from centre_desk.storage.retention import SqlRetentionRepository
+from centre_desk.wiring import Wiring
+
+def killed(self, cert):
+    self.s.flush()  # the erasure's writes are in the database file's journal, not committed
+    os._exit(9)
+
+SqlRetentionRepository.add_certificate = killed
+w = Wiring(Path(sys.argv[1]))
+destroy_due(sign_in(w.gate, w.throttle, w.clock, sys.argv[2], sys.argv[3]), default_eraser())
+"""
+
+
+def test_a_process_killed_between_erasure_and_certificate_loses_both_and_the_cli_finishes(
+        store, admin_session: DeskSession) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import sys
+
+    from tests.conftest import ADMIN, ADMIN_PASSWORD
+
+    hid = old_family(admin_session, add_years(date.today(), -7))
+    proc = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(store.data_dir), ADMIN, ADMIN_PASSWORD],
+                          capture_output=True, text=True, env={**os.environ}, timeout=120)
+    assert proc.returncode == 9, proc.stderr
+    assert _what_is_left(admin_session, hid) == {"household": True, "erasures": 0, "certificates": [],
+                                                 "erasure audits": 0, "destroyed audits": 0}
+    r = run(store.data_dir, "--user", ADMIN, "retention", "destroy", "--confirm", password=ADMIN_PASSWORD)
+    assert r.returncode == 0, r.stderr
+    assert "Destroyed 1 records" in r.stdout
+    assert _what_is_left(admin_session, hid) == {"household": False, "erasures": 1, "certificates": [hid],
+                                                 "erasure audits": 1, "destroyed audits": 1}

@@ -373,6 +373,33 @@ def test_the_merge_screen(qtbot, store, tasks, shell_factory):
     dialog.reject()
 
 
+@pytest.mark.parametrize("which", ["place", "lift"])
+def test_the_organisation_hold_dialogs(qtbot, store, tasks, shell_factory, which):
+    from centre_desk.ui.reports.holds import OrganisationHoldDialog
+
+    main = open_main(qtbot, store, tasks, shell_factory)
+    main.reports.retention_action.trigger()
+    settle(qtbot, tasks)
+    page = main.reports.retention
+    if which == "place":
+        page.add_org_hold_button.click()
+        dialog = modal(qtbot, OrganisationHoldDialog)
+        check(qtbot, "organisation-wide hold", dialog)
+        dialog.reject()
+        return
+    from centre_desk.services.retention import place_hold
+    from centre_desk.ui.questions import SafeQuestion
+
+    place_hold(main.session, "Public inquiry", reference="INQ-1")
+    page.refresh()
+    settle(qtbot, tasks)
+    page.holds_list.setCurrentRow(0)
+    page.lift_org_hold_button.click()
+    box = modal(qtbot, SafeQuestion)
+    check(qtbot, "lift organisation-wide hold", box)
+    box.reject()
+
+
 def test_the_add_session_dialog(qtbot, store, tasks, shell_factory):
     main = open_main(qtbot, store, tasks, shell_factory)
     main.sessions.action.trigger()

@@ -131,3 +131,88 @@ def test_every_input_on_the_report_pages_is_named(qtbot, store, tasks, shell_fac
     show_and_focus(qtbot, main)
     assert _unnamed(main.reports.statistics) == []
     assert _unnamed(main.reports.retention) == []
+
+
+def test_an_organisation_wide_hold_is_placed_and_lifted_from_the_retention_page(  # type: ignore[no-untyped-def]
+        qtbot, store, tasks, shell_factory):
+    from centre_desk.ui.questions import SafeQuestion
+    from centre_desk.ui.reports.holds import OrganisationHoldDialog
+
+    from .conftest import modal
+
+    context = make_context(store.data_dir, tasks)
+    signed = sign_in_directly(context, ADMIN, ADMIN_PASSWORD)
+    s = signed.session
+    then = DeskSession(s.store, s.actor, FixedClock(datetime(2018, 3, 1, 9, tzinfo=UTC)))
+    old = register_household(then, FAMILY)
+    record_contact(then, old.id, "drop-in", date(2018, 3, 1))
+    main = shell_factory(context).open_main(signed)
+    show_and_focus(qtbot, main)
+    main.reports.retention_action.trigger()
+    review = main.reports.retention
+    qtbot.waitUntil(lambda: review.model.rowCount() == 1 and not tasks.busy, timeout=10_000)
+    assert review.holds_list.item(0).text().startswith("None")
+    assert not review.lift_org_hold_button.isEnabled() and review.destroy_button.isEnabled()
+
+    # By keyboard: Alt+A opens the dialog; a missing reference is named there and the dialog stays.
+    qtbot.keyClick(review, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    dialog = modal(qtbot, OrganisationHoldDialog)
+    assert dialog.focusWidget() is dialog.reason
+    qtbot.keyClicks(dialog.reason, "Independent inquiry into the Sea Road centre")
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "reference" in dialog.message.text() and not tasks.busy, timeout=10_000)
+    assert "is required for an organisation-wide hold" in dialog.message.text() and dialog.isVisible()
+    with s.store.reader() as uow:
+        assert uow.retention.holds() == []
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Tab)
+    qtbot.keyClicks(QApplication.focusWidget(), "SRC/2026/14")
+    assert dialog.reference.text() == "SRC/2026/14"
+    qtbot.keyClick(dialog.reference, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: review.model.entries and review.model.entries[0].held and not tasks.busy, timeout=10_000)
+    assert review.holds_list.count() == 1 and "reference SRC/2026/14" in review.holds_list.item(0).text()
+    # The held household says why, and nothing can be destroyed.
+    assert review.model.index(0, 3).data() == \
+        "Organisation-wide (SRC/2026/14): Independent inquiry into the Sea Road centre"
+    assert not review.destroy_button.isEnabled()
+
+    review.holds_list.setFocus()
+    review.holds_list.setCurrentRow(0)
+    assert review.lift_org_hold_button.isEnabled()
+    review.lift_org_hold_button.click()
+    box = modal(qtbot, SafeQuestion)
+    assert "SRC/2026/14" in box.text()
+    box.buttons_by_key["keepHold"].click()
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=10_000)
+    assert review.model.entries[0].held  # kept
+    review.lift_org_hold_button.click()
+    box = modal(qtbot, SafeQuestion)
+    box.buttons_by_key["confirmLiftHold"].click()
+    qtbot.waitUntil(lambda: not review.model.entries[0].held and not tasks.busy, timeout=10_000)
+    assert review.holds_list.item(0).text().startswith("None") and review.destroy_button.isEnabled()
+    review.resize(1024, 768)
+    review.grab().save(str(store.data_dir.parent / "retention-page.png"))
+
+
+def test_the_profiles_own_hold_is_shown_and_only_the_profile_lifts_it(qtbot, tmp_path, tasks,  # type: ignore[no-untyped-def]
+                                                                     shell_factory):
+    from centre_desk.services.auth import sign_out
+    from centre_desk.services.setup import CentreDetails, initialise_store
+    from centre_desk.wiring import Wiring
+
+    data = tmp_path / "somerset"
+    w = Wiring(data)
+    sign_out(initialise_store(w.gate, CentreDetails("somerset-childrens-services", "Taunton Office"), ADMIN,
+                              ADMIN_PASSWORD, w.clock, w.passwords).session)
+    context = make_context(data, tasks)
+    main = shell_factory(context).open_main(sign_in_directly(context, ADMIN, ADMIN_PASSWORD))
+    show_and_focus(qtbot, main)
+    main.reports.retention_action.trigger()
+    review = main.reports.retention
+    qtbot.waitUntil(lambda: bool(review.org_holds) and not tasks.busy, timeout=10_000)
+    line = review.holds_list.item(0).text()
+    assert "Independent Inquiry into Child Sexual Abuse" in line and "only a change to the profile lifts it" in line
+    review.holds_list.setCurrentRow(0)
+    assert not review.lift_org_hold_button.isEnabled()
+    assert review.add_org_hold_button.isEnabled()
+    review.grab().save(str(tmp_path / "retention-somerset.png"))

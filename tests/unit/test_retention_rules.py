@@ -58,3 +58,50 @@ def test_an_open_case_is_never_due_and_the_longest_referral_decides() -> None:
 
 def test_a_household_no_rule_covers_is_never_due() -> None:
     assert review_of(HouseholdFacts("h", date(1990, 1, 1), date(1991, 1, 1)), SOMERSET) is None
+
+
+def _rows(seed: int) -> list[tuple[str, str | None, str | None]]:
+    import random
+
+    rng = random.Random(seed)
+    days = [date(2012, 1, 1).toordinal() + rng.randrange(5000) for _ in range(60)]
+    texts = [date.fromordinal(d).isoformat() for d in days] + ["2016-02-29", "2020-02-29", "not a date", "", None]
+    return [(f"h{i:04d}", rng.choice(texts), rng.choice([*texts, None, None])) for i in range(800)]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_last_contact_review_gives_the_general_reviews_answers(seed: int) -> None:
+    """``review_by_last_contact`` (rows of ISO text, each date parsed once) against ``review_queue``
+    (one HouseholdFacts per household): the same entries, in the same order, holds included,
+    for one rule and for a schedule of several last-contact rules of which the longest decides."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from centre_desk.domain.retention import (
+        Hold,
+        last_contact_rule,
+        review_by_last_contact,
+        review_queue,
+    )
+
+    def parsed(text: str | None) -> date | None:
+        try:
+            return date.fromisoformat(text) if text else None
+        except ValueError:
+            return None
+
+    rows = _rows(seed)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    holds = [Hold("o", None, "inquiry", "s", at, reference="R1"), Hold("x", "h0003", "complaint", "s", at),
+             Hold("y", "h0005", "lifted", "s", at, "s", at), Hold("z", "h0003", "second", "s", at)]
+    longer = replace(NS[0], id="longer", period_years=NS[0].period_years + 2)
+    for rules in (NS, (*NS, longer, replace(longer, id="equal"))):
+        rule = last_contact_rule(rules)
+        assert rule is not None and rule.id == ("family-records" if rules is NS else "longer")
+        facts = [HouseholdFacts(hid, parsed(registered), parsed(last)) for hid, registered, last in rows]
+        for as_of, within in ((date(2021, 3, 1), 0), (date(2024, 2, 28), 90), (date(2040, 1, 1), 0)):
+            for hold_set in ([], holds):
+                general = review_queue(facts, rules, hold_set, as_of, within)
+                assert review_by_last_contact(rows, rule, hold_set, as_of, within) == general
+                assert general  # each case finds some due
+    assert last_contact_rule(SOMERSET) is None and last_contact_rule(()) is None

@@ -68,7 +68,7 @@ def cmd_hold_add(ctx: Context) -> int:
     a = ctx.args
     if bool(a.household_id) == bool(a.organisation):
         raise CliError("give a household id or --organisation (a hold on every record)", 2)
-    hold = place_hold(ctx.session(), a.reason, None if a.organisation else a.household_id)
+    hold = place_hold(ctx.session(), a.reason, None if a.organisation else a.household_id, a.reference or "")
     where = "every record" if hold.organisation_wide else f"household {hold.household_id}"
     print(f"Placed hold {hold.id} on {where}")
     return EXIT_OK
@@ -89,11 +89,13 @@ def cmd_hold_list(ctx: Context) -> int:
     for h in holds:
         if ctx.args.json:
             print(json_line({"hold_id": h.id, "household_id": h.household_id, "reason": h.reason,
+                             "reference": h.reference,
                              "placed_by": h.placed_by,
                              "placed_at": None if h.id == "profile" else h.placed_at.isoformat()}))
         else:
             where = "every record" if h.organisation_wide else f"household {h.household_id}"
-            print(f"{h.id}  {where}: {terminal_safe(h.reason)}")
+            ref = f" (reference {terminal_safe(h.reference)})" if h.reference else ""
+            print(f"{h.id}  {where}: {terminal_safe(h.reason)}{ref}")
     if not holds and not ctx.args.json:
         print("No legal holds.")
     return EXIT_OK
@@ -142,6 +144,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     add.add_argument("household_id", nargs="?")
     add.add_argument("--organisation", action="store_true")
     add.add_argument("--reason", required=True, help="why (no names or other personal details)")
+    add.add_argument("--reference", help="the inquiry's or case's reference (required with --organisation)")
     add.set_defaults(handler=cmd_hold_add)
     remove = hold.add_parser("remove", help="lift a hold")
     remove.add_argument("hold_id")

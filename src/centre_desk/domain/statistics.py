@@ -15,10 +15,13 @@ full postcode), month, and contact type; every table goes through ``suppression.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from .household import ADULT_ROLES, Household
+from .retention import add_years
 from .suppression import CrossTab, PublishedTable, publish, publish_linked
 
 NOT_RECORDED = "Not recorded"
@@ -58,6 +61,125 @@ def district(postcode: str) -> str:
         return parts[0]
     compact = "".join(parts)
     return compact[:-3] if len(compact) > 4 else NOT_RECORDED
+
+
+# -- the compact facts per household, and counting them -----------------------------------------------
+# One row per household, ``(household id, registered YYYY-MM-DD, district, people, person ids,
+# youngest date of birth)``: its people as ``date of birth|kind|ethnicity`` joined by ``;`` (kind
+# ``c`` child, ``a`` adult, empty when the role does not say), their ids in the same order. The
+# device keeps these rows in ``reach_households``; the server makes them from its records. Both
+# count them with ``count_reach``, so the two give the same answers for the same records.
+ReachRow = tuple[str, str, str, str, str, str]
+
+
+def _kind(role: object) -> str:
+    return "c" if role == "child" else "a" if role in ADULT_ROLES else ""
+
+
+def reach_row(h: Household, registered: date | None = None) -> ReachRow:
+    """The row for one household; ``registered`` defaults to the day it was created."""
+    return (h.id, (registered or h.created_at.date()).isoformat(),
+            district(h.postcode) if h.postcode else NOT_RECORDED,
+            ";".join(f"{m.fields.get('date_of_birth') or ''}|{_kind(m.role)}|{m.fields.get('ethnicity') or ''}"
+                     for m in h.members),
+            ";".join(m.id for m in h.members),
+            max((str(m.fields.get("date_of_birth") or "") for m in h.members), default=""))
+
+
+def count_reach(rows: Iterable[ReachRow], contacts: Iterable[tuple[str, str, str]], start: date | None, end: date,
+                under: int, left_out: Iterable[str]) -> ReachCounts:
+    """People and households reached in ``start``..``end`` (registered by its end; registered or
+    contacted in it) and their contacts in it (``(household id, date, type)``), leaving out the
+    person ids in ``left_out``. Age bands are ranges of dates of birth worked out from the
+    period's end (ISO dates compare as text).
+
+    Each group's people texts are joined and counted at once (``Counter`` over a list runs in
+    C); a band is worked out once per distinct ``date of birth|kind``. Per-person work in Python
+    only when someone is left out."""
+    lo, hi = (start.isoformat() if start else ""), end.isoformat()
+    dated = [(hid, on, kind) for hid, on, kind in contacts if lo <= on <= hi]
+    seen = {hid for hid, _, _ in dated}
+    u, c12, c18 = (add_years(end, -years).isoformat() for years in (under, 12, 18))
+    skip = set(left_out)
+    groups: dict[tuple[str, str, bool], list[str]] = {}
+    homes: Counter[tuple[str, str, bool, bool]] = Counter()
+    reached: set[str] = set()
+    for hid, registered, where, text_, pids, youngest in rows:
+        if registered > hi or not text_:
+            continue
+        registered_in = registered >= lo
+        if not registered_in and hid not in seen:
+            continue
+        if skip:
+            kept = [p for p, i in zip(text_.split(";"), pids.split(";"), strict=True) if i not in skip]
+            if not kept:
+                continue
+            text_ = ";".join(kept)
+            youngest = max(p.partition("|")[0] for p in kept)
+        key = (where, registered[:7], registered_in)
+        texts = groups.get(key)
+        if texts is None:
+            texts = groups[key] = []
+        texts.append(text_)
+        reached.add(hid)
+        homes[where, key[1], registered_in, youngest > u] += 1
+    bands: dict[str, int] = {}
+    people: list[tuple[str, str, bool, str | None, int, int]] = []
+    for (where, month, registered_in), texts in groups.items():
+        by_band: Counter[tuple[str, int]] = Counter()
+        for person, n in Counter(";".join(texts).split(";")).items():
+            head, _, eth = person.rpartition("|")
+            band = bands.get(head)
+            if band is None:
+                band = bands[head] = _band(head, u, c12, c18)
+            by_band[eth, band] += n
+        people += [(where, month, registered_in, eth or None, band, n) for (eth, band), n in by_band.items()]
+    attendance: Counter[tuple[str, str]] = Counter()
+    for hid, on, kind in dated:
+        if hid in reached:
+            attendance[on[:7], kind] += 1
+    return ReachCounts(people=people, households=[(*k, n) for k, n in homes.items()],
+                       attendance=[(*k, n) for k, n in attendance.items()])
+
+
+def _band(head: str, u: str, c12: str, c18: str) -> int:
+    """``head`` is ``date of birth|kind``."""
+    dob, _, kind = head.partition("|")
+    if not dob:
+        return 3 if kind == "a" else 4
+    if dob > u:
+        return 0
+    if dob > c12:
+        return 1
+    if dob > c18:
+        return 2
+    return 3
+
+
+def consenting(decisions: Iterable[tuple[str, str, Mapping[str, Any]]], purpose_id: str) -> set[tuple[str, str]]:
+    """(household, person) pairs whose latest decision for ``purpose_id`` (not a partner's) is to
+    consent, from ``(household id, recorded at, consent body)``."""
+    latest: dict[tuple[str, str], tuple[str, str]] = {}
+    for hid, at, b in decisions:
+        if b.get("purpose_id") != purpose_id or b.get("partner_id"):
+            continue
+        key = (hid, str(b["person_id"]))
+        if key not in latest or latest[key][0] <= at:
+            latest[key] = (at, str(b["decision"]))
+    return {k for k, (_, decision) in latest.items() if decision == "given"}
+
+
+def reach_csv_rows(report: ReachReport) -> list[list[str]]:
+    """One row per published cell: table, row heading, row, column, value (``<5``, ``*`` or a count)."""
+    rows: list[list[str]] = []
+    for t in report.tables:
+        header = t.header()
+        for line in t.lines():
+            rows += [[t.table.title, line[0], header[i], cell] for i, cell in enumerate(line[1:], start=1)]
+    return rows
+
+
+REACH_CSV_COLUMNS = ("table", "row", "column", "value")
 
 
 def _table(title: str, heading: str, rows: Sequence[str], columns: Sequence[str],

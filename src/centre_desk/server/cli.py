@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -184,6 +184,53 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _day(option: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"{option}: must be a date as YYYY-MM-DD") from None
+
+
+def cmd_stats_reach(args: argparse.Namespace) -> int:
+    import csv
+    import io
+
+    from centre_desk.domain.statistics import REACH_CSV_COLUMNS, reach_csv_rows
+    from centre_desk.domain.text import spreadsheet_safe
+    from centre_desk.files import write_private_file
+
+    from .stats import reach
+
+    out = Path(args.out).expanduser()
+    if out.suffix.lower() != ".csv":
+        raise CliError("--out: must end in .csv")
+    if args.pdf:
+        raise CliError("--pdf: the server makes the CSV only (charts are drawn by the desktop's printing, "
+                       "which the server does not include); make the PDF on an enrolled device with "
+                       "'centre-desk-admin stats reach --pdf FILE.pdf', which holds the same records")
+    if not out.parent.is_dir():
+        raise CliError(f"--out: the folder {out.parent} does not exist")
+    clock = clock_from_env()
+    start, end = _day("--from", args.start), _day("--to", args.end) or clock.today()
+    report = reach(_db(args), args.org, start, end, clock.now())
+
+    def make() -> bytes:
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(REACH_CSV_COLUMNS)
+        writer.writerows([spreadsheet_safe(cell) for cell in row] for row in reach_csv_rows(report))
+        return text.getvalue().encode("utf-8")
+
+    try:
+        write_private_file(out, make)
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
+    print(f"Wrote {len(report.tables)} tables to {out}")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
@@ -298,6 +345,15 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--older-than", type=int, required=True, metavar="DAYS")
     prune.add_argument("--org", metavar="ORG_ID", help="only this organisation (default: every one)")
     json_option(prune)
+    stats = sub.add_parser("stats", help="anonymised statistics").add_subparsers(dest="action", required=True,
+                                                                               parser_class=Parser)
+    reach = command(stats, "reach", cmd_stats_reach, "the organisation's reach statistics as CSV, counts of 1-4 "
+                    "suppressed")
+    org_option(reach)
+    reach.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="default: from the first record")
+    reach.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="default: today")
+    reach.add_argument("--out", required=True, metavar="FILE.csv")
+    reach.add_argument("--pdf", metavar="FILE.pdf", help="not on the server: refused with where to make it")
 
     serve = command(sub, "serve", cmd_serve, "serve the HTTP API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")

@@ -184,27 +184,37 @@ def erase_household(session: DeskSession, household_id: str, *, reason: str, aut
     that are due, which skips the retention-category check; otherwise the rights request id or
     the manager's decision. Legal holds and open requests refuse either way.
     """
+    with session.uow() as uow:
+        result = erase_household_in(session, uow, household_id, reason=reason, authority=authority)
+        uow.commit()
+    return result
+
+
+def erase_household_in(session: DeskSession, uow: UnitOfWork, household_id: str, *, reason: str,
+                       authority: str) -> ErasureResult:
+    """``erase_household`` inside the caller's unit of work, which commits it (or not) together
+    with whatever else belongs to the same act: the retention schedule's destruction writes its
+    certificate in the same transaction, so a crash leaves both or neither. Refusals are raised
+    before anything is written."""
     retention = authority.strip().lower().startswith(AUTHORITY_RETENTION)
     session.require(Permission.RETENTION_REVIEW if retention else Permission.ERASE)
     why = _check_text("reason", reason, REASON_MAX)
     by = _check_text("authority", authority, AUTHORITY_MAX)
     org = profile_of(session)
     now = session.clock.now()
-    with session.uow() as uow:
-        if uow.households.get(household_id) is None:
-            raise NotFound("no such household")
-        refusals = _holds(org, uow, household_id) + _open_requests(uow, household_id, None)
-        if not retention:
-            refusals += _kept_by_retention(org, uow, household_id, None)
-        if refusals:
-            raise ErasureRefused(refusals)
-        counts = uow.rights.erase_household(household_id, session.actor.id, now)
-        _close_erasure_requests(session, uow, household_id, None)
-        uow.rights.add(ERASURE, uuid7(), household_id,
-                       {"scope": "household", "reason": why, "authority": by, "counts": counts},
-                       session.actor.id, now)
-        session.audit(uow, "erasure.household", household_id, _summary(counts))
-        uow.commit()
+    if uow.households.get(household_id) is None:
+        raise NotFound("no such household")
+    refusals = _holds(org, uow, household_id) + _open_requests(uow, household_id, None)
+    if not retention:
+        refusals += _kept_by_retention(org, uow, household_id, None)
+    if refusals:
+        raise ErasureRefused(refusals)
+    counts = uow.rights.erase_household(household_id, session.actor.id, now)
+    _close_erasure_requests(session, uow, household_id, None)
+    uow.rights.add(ERASURE, uuid7(), household_id,
+                   {"scope": "household", "reason": why, "authority": by, "counts": counts},
+                   session.actor.id, now)
+    session.audit(uow, "erasure.household", household_id, _summary(counts))
     return ErasureResult(household_id, None, True, counts)
 
 

@@ -6,10 +6,11 @@ one household or on everything (the organisation profile's, such as the inquiry 
 Somerset profile, or one placed here), keeps a household out of destruction and says why.
 
 Destruction removes the personal data the way erasure does: through the ``Eraser`` port, the shape
-of ``services.erasure.erase_household(session, household_id, *, reason, authority)``
-(``default_eraser``), called with authority ``retention: <rule id>``. Each household destroyed
-leaves a ``DestructionCertificate`` (ids, category, rule, dates, who authorised it; no personal
-data)."""
+of ``services.erasure.erase_household_in(session, uow, household_id, *, reason, authority)``
+(``default_eraser``), called with authority ``retention: <rule id>`` inside the unit of work that
+also writes the household's ``DestructionCertificate`` (ids, category, rule, dates, who
+authorised it; no personal data) and the ``retention.destroyed`` audit entry: one transaction per
+household, so a crash leaves either all three or none, and a re-run finishes the job."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from centre_desk.domain.documents import retention_text
-from centre_desk.domain.errors import CentreDeskError, NotFound, ValidationFailed
+from centre_desk.domain.errors import CentreDeskError, FieldProblem, NotFound, ValidationFailed
 from centre_desk.domain.ids import uuid7
-from centre_desk.domain.organisation import Organisation, StartEvent
+from centre_desk.domain.organisation import Organisation
 from centre_desk.domain.retention import (
     PROFILE_HOLD_ID,
     UPCOMING_DAYS,
@@ -30,7 +31,9 @@ from centre_desk.domain.retention import (
     QueueEntry,
     add_years,
     holds_on,
+    last_contact_rule,
     profile_hold,
+    review_by_last_contact,
     review_queue,
 )
 from centre_desk.domain.staff import Permission
@@ -41,22 +44,25 @@ from .profile import profile_of
 from .session import DeskSession
 
 HOLD_REASON_MAX = 500
+HOLD_REFERENCE_MAX = 100
 DESTROY_REASON = "retention period ended"
 
 
 class Eraser(Protocol):
-    """Removes a household's personal data everywhere, as a rights erasure does (one unit of
-    work of its own, audited)."""
+    """Removes a household's personal data everywhere, as a rights erasure does, inside the
+    caller's unit of work (audited there; the caller commits). A refusal is raised before
+    anything is written."""
 
-    def __call__(self, session: DeskSession, household_id: str, *, reason: str, authority: str) -> object: ...
+    def __call__(self, session: DeskSession, uow: UnitOfWork, household_id: str, *, reason: str,
+                 authority: str) -> object: ...
 
 
 def default_eraser() -> Eraser:
-    """Erasure as the rights work does it (``services.erasure.erase_household``): tombstones that
-    sync carries to every device, holds and open requests checked first."""
-    from .erasure import erase_household
+    """Erasure as the rights work does it (``services.erasure.erase_household_in``): tombstones
+    that sync carries to every device, holds and open requests checked first."""
+    from .erasure import erase_household_in
 
-    return erase_household
+    return erase_household_in
 
 
 class CertificateRenderer(Protocol):
@@ -72,11 +78,16 @@ def _queue(session: DeskSession, org: Organisation, as_of: date, within_days: in
     rules = org.retention
     horizon = as_of + timedelta(days=within_days)
     # A schedule with only "from last contact" rules for every household (North Somerset) needs
-    # only the households whose last contact is old enough, which the card index finds directly.
-    simple = all(not r.services and r.start_event is StartEvent.LAST_CONTACT for r in rules)
-    cut = min((_years_before(horizon, r.period_years) for r in rules), default=None) if simple else None
+    # only the households whose last contact is old enough, which the card index finds directly,
+    # and only their dates (``review_by_last_contact``).
+    rule = last_contact_rule(rules)
+    if rule is not None:
+        with session.store.reader() as uow:
+            rows = uow.retention.household_dates(contacted_by=_years_before(horizon, rule.period_years))
+            stored = uow.retention.holds()
+        return review_by_last_contact(rows, rule, _all_holds(org, stored), as_of, within_days)
     with session.store.reader() as uow:
-        facts = uow.retention.household_facts(contacted_by=cut, with_referrals=not simple)
+        facts = uow.retention.household_facts()
         stored = uow.retention.holds()
     return review_queue(facts, rules, _all_holds(org, stored), as_of, within_days)
 
@@ -121,16 +132,24 @@ def list_holds(session: DeskSession) -> list[Hold]:
         return _all_holds(org, uow.retention.holds())
 
 
-def place_hold(session: DeskSession, reason: str, household_id: str | None = None) -> Hold:
-    """A legal hold on one household, or (``household_id`` None) on every record."""
+def place_hold(session: DeskSession, reason: str, household_id: str | None = None, reference: str = "") -> Hold:
+    """A legal hold on one household, or (``household_id`` None) on every record. An
+    organisation-wide hold needs the reference of what it is for (the inquiry's, the claim's)."""
     session.require(Permission.RETENTION_REVIEW)
-    reason = " ".join(reason.split())
+    reason, reference = " ".join(reason.split()), " ".join(reference.split())
+    problems: list[FieldProblem] = []
     if not reason:
-        raise ValidationFailed.one("reason", "is required: say why the records must be kept")
-    problem = check_text(reason, multiline=False, max_length=HOLD_REASON_MAX)
-    if problem:
-        raise ValidationFailed.one("reason", problem)
-    hold = Hold(uuid7(), household_id, reason, session.actor.id, session.clock.now())
+        problems.append(FieldProblem("reason", "is required: say why the records must be kept"))
+    elif problem := check_text(reason, multiline=False, max_length=HOLD_REASON_MAX):
+        problems.append(FieldProblem("reason", problem))
+    if not reference and household_id is None:
+        problems.append(FieldProblem("reference", "is required for an organisation-wide hold: the inquiry's or case's "
+                                      "reference"))
+    elif reference and (problem := check_text(reference, multiline=False, max_length=HOLD_REFERENCE_MAX)):
+        problems.append(FieldProblem("reference", problem))
+    if problems:
+        raise ValidationFailed(problems)
+    hold = Hold(uuid7(), household_id, reason, session.actor.id, session.clock.now(), reference=reference)
     with session.uow() as uow:
         if household_id is not None and not uow.households.exists(household_id):
             raise NotFound("no such household")
@@ -188,16 +207,20 @@ def destroy_due(session: DeskSession, erase: Eraser, as_of: date | None = None) 
             continue
         review = entry.review
         rule = rules[review.rule.id]
-        try:
-            erase(session, review.household_id, reason=DESTROY_REASON, authority=f"retention: {rule.id}")
-        except CentreDeskError as exc:
-            # Erasure refused this one (an open access request, a hold it knows of): keep going,
-            # say which and why; ids and the refusal only.
-            refused.append((review.household_id, str(exc)))
-            continue
         cert = DestructionCertificate(uuid7(), review.household_id, rule.id, retention_text(rule), review.start,
                                       review.due, session.clock.now(), session.actor.id, session.actor.username)
+        # One unit of work: the erasure (its tombstones, erasure record and audit entry), the
+        # certificate and the destruction's audit entry commit together or not at all.
         with session.uow() as uow:
+            try:
+                erase(session, uow, review.household_id, reason=DESTROY_REASON, authority=f"retention: {rule.id}")
+            except NotFound:
+                continue  # gone since the queue was read (erased on request, or by sync): nothing to certify
+            except CentreDeskError as exc:
+                # Erasure refused this one (an open access request, a hold it knows of): keep going,
+                # say which and why; ids and the refusal only.
+                refused.append((review.household_id, str(exc)))
+                continue
             uow.retention.add_certificate(cert)
             session.audit(uow, "retention.destroyed", review.household_id, f"rule {rule.id}; certificate {cert.id}")
             uow.commit()

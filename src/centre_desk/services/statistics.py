@@ -2,7 +2,8 @@
 ``domain.suppression``).
 
 Left out: anyone whose processing is restricted (``services.rights.restricted_people``: whole
-households and single people), anyone an extra ``Restriction`` check names, and, when the
+households and single people), anyone with an upheld objection to the ``reach-statistics``
+purpose (``services.rights.upheld_objections``), anyone an extra ``Restriction`` check names, and, when the
 organisation's reach-statistics purpose rests on consent, anyone without a current consent for it.
 On a device this covers the households in its store; on an enrolled device that is the whole
 organisation once sync has run."""
@@ -16,13 +17,15 @@ from typing import Protocol
 from centre_desk.domain.errors import ValidationFailed
 from centre_desk.domain.organisation import Organisation
 from centre_desk.domain.staff import Permission
+from centre_desk.domain.statistics import REACH_CSV_COLUMNS as REACH_CSV_COLUMNS  # the CLI's and bench's names
 from centre_desk.domain.statistics import ReachReport, reach_report
+from centre_desk.domain.statistics import reach_csv_rows as reach_csv_rows
 from centre_desk.domain.text import EARLIEST_DATE
 
 from .households import MEMBERSHIP
 from .ports import UnitOfWork
 from .profile import form, profile_of
-from .rights import restricted_people
+from .rights import restricted_people, upheld_objections
 from .session import DeskSession
 
 PURPOSE = "reach-statistics"
@@ -66,6 +69,8 @@ def reach_statistics(session: DeskSession, start: date | None = None, end: date 
     with session.store.reader() as uow:
         # Restriction of processing (the rights work): whole households and single people.
         whole, left_out = restricted_people(uow)
+        # An upheld objection to this purpose (Article 21) stops it for that person.
+        left_out |= {pid for pid, purpose in upheld_objections(uow) if purpose == PURPOSE}
         if whole or needs_consent or restricted is not nobody_restricted:
             consented = uow.retention.consented(PURPOSE) if needs_consent else set()
             left_out |= {pid for hid, pid in uow.retention.reach_people()
@@ -77,19 +82,6 @@ def reach_statistics(session: DeskSession, start: date | None = None, end: date 
         session.audit(uow, "statistics.reach", detail=f"{start.isoformat() if start else 'start'} to {end.isoformat()}")
         uow.commit()
     return report
-
-
-def reach_csv_rows(report: ReachReport) -> list[list[str]]:
-    """One row per published cell: table, row heading, row, column, value (``<5``, ``*`` or a count)."""
-    rows: list[list[str]] = []
-    for t in report.tables:
-        header = t.header()
-        for line in t.lines():
-            rows += [[t.table.title, line[0], header[i], cell] for i, cell in enumerate(line[1:], start=1)]
-    return rows
-
-
-REACH_CSV_COLUMNS = ("table", "row", "column", "value")
 
 
 def reach_pdf(session: DeskSession, renderer: ReportRenderer, report: ReachReport) -> bytes:

@@ -20,7 +20,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from centre_desk.domain.retention import DestructionCertificate, Hold, HouseholdFacts, ReferralFacts
-from centre_desk.domain.statistics import ReachCounts
+from centre_desk.domain.statistics import ReachCounts, consenting
 
 from .models import RecordRow
 from .reach import ReachRows
@@ -37,7 +37,7 @@ def _hold(row: RecordRow) -> Hold:
     b = json.loads(row.body)
     return Hold(row.id, b.get("household_id"), b.get("reason", ""), row.created_by,
                 datetime.fromisoformat(row.created_at), b.get("lifted_by"),
-                datetime.fromisoformat(b["lifted_at"]) if b.get("lifted_at") else None)
+                datetime.fromisoformat(b["lifted_at"]) if b.get("lifted_at") else None, b.get("reference", ""))
 
 
 def _certificate(row: RecordRow) -> DestructionCertificate:
@@ -66,9 +66,12 @@ class SqlRetentionRepository:
     # -- holds ------------------------------------------------------------------------------------
     def add_hold(self, hold: Hold) -> None:
         at = hold.placed_at.isoformat()
+        body = {"household_id": hold.household_id, "reason": hold.reason}
+        if hold.reference:
+            body["reference"] = hold.reference
         self.s.add(RecordRow(id=hold.id, kind=HOLD, household_id=hold.household_id, version=1,
                              created_by=hold.placed_by, created_at=at, updated_by=hold.placed_by, updated_at=at,
-                             deleted=False, body=_dumps({"household_id": hold.household_id, "reason": hold.reason})))
+                             deleted=False, body=_dumps(body)))
         self.s.flush()
 
     def lift_hold(self, hold_id: str, by: str, at: datetime) -> None:
@@ -109,6 +112,21 @@ class SqlRetentionRepository:
         or before that date (the index on ``household_cards.last_contact`` answers it), for a
         schedule whose only rule counts from the last contact. ``with_referrals``: also read each
         household's referrals and the dates of birth the date-of-birth rules need."""
+        rows = self.household_dates(contacted_by=contacted_by)
+        referrals: dict[str, list[ReferralFacts]] = {}
+        births: dict[str, date | None] = {}
+        if with_referrals:
+            referrals, births = self._referral_facts()
+        out = []
+        for hid, registered, last in rows:
+            out.append(HouseholdFacts(hid, _date(registered), _date(last),
+                                      tuple(referrals.get(hid, ())), births.get(hid)))
+        return out
+
+    def household_dates(self, *, contacted_by: date | None = None) -> list[tuple[str, str | None, str | None]]:
+        """``(household id, registered, last contact)`` as ISO text, straight from the driver:
+        every household, or with ``contacted_by`` only those whose last contact (none: whose
+        registration) is on or before it."""
         # The registration date from the reach row: joining the records would read every
         # household document's pages.
         sql = ("SELECT c.household_id, h.registered, c.last_contact FROM household_cards c "
@@ -121,16 +139,7 @@ class SqlRetentionRepository:
             sql = ("SELECT household_id, NULL, last_contact FROM household_cards WHERE last_contact <= ? "
                    f"UNION ALL {sql} WHERE c.last_contact IS NULL AND h.registered <= ?")
             params = (cut, cut)
-        rows = self._raw().execute(sql, params).fetchall()
-        referrals: dict[str, list[ReferralFacts]] = {}
-        births: dict[str, date | None] = {}
-        if with_referrals:
-            referrals, births = self._referral_facts()
-        out = []
-        for hid, registered, last in rows:
-            out.append(HouseholdFacts(hid, _date(registered), _date(last),
-                                      tuple(referrals.get(hid, ())), births.get(hid)))
-        return out
+        return list(self._raw().execute(sql, params).fetchall())
 
     def _referral_facts(self) -> tuple[dict[str, list[ReferralFacts]], dict[str, date | None]]:
         raw = self._raw()
@@ -141,11 +150,14 @@ class SqlRetentionRepository:
         referral_rows = raw.execute("SELECT id, household_id, body FROM records WHERE kind = 'referral' "
                                     "AND deleted = 0").fetchall()
         households = {hid for _, hid, _ in referral_rows}
-        people: dict[str, dict[str, date | None]] = {}
-        for hid in households:
-            (body,) = raw.execute("SELECT body FROM records WHERE id = ?", (hid,)).fetchone() or ("{}",)
-            people[hid] = {m["id"]: _date(m.get("fields", {}).get("date_of_birth"))
-                           for m in json.loads(body).get("members", [])}
+        # Dates of birth from the reach rows (``date of birth|kind|ethnicity`` per person, ids
+        # beside them): no household document is read or parsed.
+        people: dict[str, dict[str, date | None]] = {hid: {} for hid in households}
+        if households:
+            for hid, text_, pids in raw.execute("SELECT household_id, people, person_ids FROM reach_households"):
+                if hid in people and text_:
+                    people[hid] = {pid: _date(p.partition("|")[0])
+                                   for p, pid in zip(text_.split(";"), pids.split(";"), strict=True)}
         births = {hid: max((d for d in dobs.values() if d), default=None) for hid, dobs in people.items()}
         out: dict[str, list[ReferralFacts]] = {}
         for rid, hid, body in referral_rows:
@@ -167,13 +179,6 @@ class SqlRetentionRepository:
 
     def consented(self, purpose_id: str) -> set[tuple[str, str]]:
         """(household, person) pairs whose latest decision for ``purpose_id`` is to consent."""
-        latest: dict[tuple[str, str], tuple[str, str]] = {}
-        for hid, at, body in self.s.execute(text(
-                "SELECT household_id, created_at, body FROM records WHERE kind = 'consent' AND deleted = 0")):
-            b = json.loads(body)
-            if b.get("purpose_id") != purpose_id or b.get("partner_id"):
-                continue
-            key = (hid, b["person_id"])
-            if key not in latest or latest[key][0] <= at:
-                latest[key] = (at, b["decision"])
-        return {k for k, (_, decision) in latest.items() if decision == "given"}
+        return consenting(((hid, at, json.loads(body)) for hid, at, body in self.s.execute(text(
+            "SELECT household_id, created_at, body FROM records WHERE kind = 'consent' AND deleted = 0"))),
+            purpose_id)

@@ -10,6 +10,7 @@ from centre_desk.domain.retention import QueueEntry
 from centre_desk.domain.suppression import HIDDEN, SMALL, PublishedTable
 
 from ..table_model import SORT_ROLE, HeaderedTableModel
+from .holds import hold_words
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -83,8 +84,7 @@ class RetentionQueueModel(HeaderedTableModel):
             return self._text_roles(index, role, e.review.rule.name, e.review.rule.name)
         if col == 2:
             return self._text_roles(index, role, f"{e.review.due:%d/%m/%Y}", e.review.due.isoformat())
-        why = "; ".join(("Organisation-wide: " if h.organisation_wide else "This household: ") + h.reason
-                        for h in e.holds)
+        why = "; ".join(hold_words(h) for h in e.holds)
         if role == SORT_ROLE:
             return int(e.held)
         return self._text_roles(index, role, why or "Not held", why)

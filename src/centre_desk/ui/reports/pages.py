@@ -12,9 +12,12 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -23,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from centre_desk.domain.errors import ValidationFailed
-from centre_desk.domain.retention import QueueEntry
+from centre_desk.domain.retention import PROFILE_HOLD_ID, Hold, QueueEntry
 from centre_desk.domain.staff import Permission
 from centre_desk.domain.statistics import ReachReport
 from centre_desk.services.documents import DocumentRenderer
@@ -33,6 +36,7 @@ from centre_desk.services.retention import (
     default_eraser,
     destroy_due,
     lift_hold,
+    list_holds,
     place_hold,
     retention_review,
 )
@@ -41,10 +45,12 @@ from centre_desk.services.statistics import reach_pdf, reach_statistics
 
 from ..a11y import StatusLabel, expose
 from ..errors import show_error
+from ..questions import Answer, SafeQuestion
 from ..table_model import SORT_ROLE
 from ..tasks import TaskRunner
 from ..widgets import DateBox, comfortable_rows, named, record_table
 from .chart import BarChart
+from .holds import OrganisationHoldDialog, hold_line
 from .models import PublishedTableModel, RetentionQueueModel
 
 SessionGetter = Callable[[], DeskSession]
@@ -190,6 +196,10 @@ class RetentionPage(QWidget):
         self._proxy, self.view = record_table(self, self.model, SORT_ROLE, 2, "retentionQueue", "Retention review",
                                          "Households due for review: category, due date and any hold")
         self.view.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+        header = self.view.horizontalHeader()
+        for column in (0, 1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)  # the hold and why: as wide as the page allows
         self.view.selectionModel().currentChanged.connect(lambda *_: self._enable_row_actions())
         self.refresh_button = named(QPushButton("&Refresh"), "retentionRefresh", "Refresh the review")
         self.refresh_button.clicked.connect(self.refresh)
@@ -207,6 +217,26 @@ class RetentionPage(QWidget):
                                          "Print or save the destruction certificates as PDF")
         self.certificates_button.clicked.connect(self.show_certificates)
         self.certificates_button.setEnabled(renderer is not None)
+        # Organisation-wide holds: the profile's own (shown, lifted only by the profile) and those
+        # placed here by a manager, with reason and reference.
+        self.holds_list = named(QListWidget(), "retentionOrganisationHolds", "Organisation-wide legal holds",
+                                "Each hold keeps every record of the organisation from destruction")
+        self.holds_list.setWordWrap(True)
+        self.holds_list.setMaximumHeight(96)
+        self.holds_list.currentRowChanged.connect(lambda _row: self._enable_hold_actions())
+        self.add_org_hold_button = named(QPushButton("&Add organisation-wide hold…"), "retentionAddOrganisationHold",
+                                         "Add organisation-wide hold",
+                                         "Asks for the reason and reference; while it is in force nothing is "
+                                         "destroyed")
+        self.add_org_hold_button.clicked.connect(self.ask_organisation_hold)
+        self.lift_org_hold_button = named(QPushButton("Lift or&ganisation-wide hold…"), "retentionLiftOrganisationHold",
+                                          "Lift organisation-wide hold",
+                                          "Lifts the selected organisation-wide hold, after asking; the "
+                                          "organisation profile's own hold is lifted only by the profile")
+        self.lift_org_hold_button.clicked.connect(self.ask_lift_organisation_hold)
+        self.org_holds: list[Hold] = []
+        self.hold_dialog: OrganisationHoldDialog | None = None
+        self.lift_question: SafeQuestion | None = None
         self.queue: list[QueueEntry] = []
         self.note = ""  # what the last destruction did, shown until the next one
         row = QHBoxLayout()
@@ -217,8 +247,17 @@ class RetentionPage(QWidget):
         row.addWidget(self.destroy_button)
         row.addWidget(self.certificates_button)
         row.addStretch(1)
+        holds_heading = QLabel("<h3>Organisation-wide legal holds</h3>")
+        holds_heading.setBuddy(self.holds_list)
+        holds_row = QHBoxLayout()
+        holds_row.addWidget(self.add_org_hold_button)
+        holds_row.addWidget(self.lift_org_hold_button)
+        holds_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Retention review</h2>"))
+        layout.addWidget(holds_heading)
+        layout.addWidget(self.holds_list)
+        layout.addLayout(holds_row)
         layout.addLayout(row)
         layout.addWidget(self.summary)
         layout.addWidget(self.view, 1)
@@ -226,10 +265,12 @@ class RetentionPage(QWidget):
     def refresh(self) -> None:
         session = self._session()
         within = 90 if self.scope.currentIndex() == 1 else 0
-        self._tasks.run(lambda: retention_review(session, within_days=within), self._shown,
+        self._tasks.run(lambda: (retention_review(session, within_days=within), list_holds(session)), self._shown,
                         lambda e: show_error(self, e), owner=self)
 
-    def _shown(self, queue: list[QueueEntry]) -> None:
+    def _shown(self, found: tuple[list[QueueEntry], list[Hold]]) -> None:
+        queue, holds = found
+        self._show_holds([h for h in holds if h.organisation_wide])
         self.queue = queue
         self.model.set_entries(queue)
         held = sum(e.held for e in queue)
@@ -260,6 +301,59 @@ class RetentionPage(QWidget):
         self.destroy_button.setEnabled(False)
         self._tasks.run(lambda: destroy_due(session, default_eraser()), self._destroyed,
                         lambda e: show_error(self, e), owner=self)
+
+    def _show_holds(self, holds: list[Hold]) -> None:
+        self.org_holds = holds
+        self.holds_list.clear()
+        for h in holds:
+            item = QListWidgetItem(hold_line(h))
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, hold_line(h))
+            self.holds_list.addItem(item)
+        if not holds:
+            none = QListWidgetItem("None: records are destroyed when they are due")
+            none.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.holds_list.addItem(none)
+        self._enable_hold_actions()
+
+    def selected_hold(self) -> Hold | None:
+        row = self.holds_list.currentRow()
+        return self.org_holds[row] if 0 <= row < len(self.org_holds) else None
+
+    def _enable_hold_actions(self) -> None:
+        hold = self.selected_hold()
+        self.lift_org_hold_button.setEnabled(hold is not None and hold.id != PROFILE_HOLD_ID)
+
+    def ask_organisation_hold(self) -> None:
+        dialog = OrganisationHoldDialog(self._tasks, self._session, self)
+        dialog.placed.connect(lambda _hold: self.refresh())
+        dialog.finished.connect(lambda _result: dialog.deleteLater())
+        self.hold_dialog = dialog
+        dialog.open()
+
+    def ask_lift_organisation_hold(self) -> None:
+        hold = self.selected_hold()
+        if hold is None or hold.id == PROFILE_HOLD_ID:
+            return
+        box = SafeQuestion(self, "liftOrganisationHoldQuestion", "Lift the organisation-wide hold?",
+                           f"Lift the hold “{hold.reason}” (reference {hold.reference or 'none'})?",
+                           "Records it keeps can then be destroyed once they are due. Lift it only when the "
+                           "inquiry or case it is for no longer needs them.",
+                           [Answer("Lift hold", "confirmLiftHold", QMessageBox.ButtonRole.DestructiveRole,
+                                   destructive=True),
+                            Answer("Keep hold", "keepHold", QMessageBox.ButtonRole.RejectRole)],
+                           safe="keepHold", icon=QMessageBox.Icon.Warning)
+        lift = box.buttons_by_key["confirmLiftHold"]
+
+        def done(_result: int) -> None:
+            if box.clickedButton() is lift:
+                session, hold_id = self._session(), hold.id
+                self._tasks.run(lambda: lift_hold(session, hold_id), lambda _lifted: self.refresh(),
+                                lambda e: show_error(self, e), owner=self)
+
+        box.finished.connect(done)
+        box.finished.connect(lambda _result: box.deleteLater())
+        self.lift_question = box
+        box.open()
 
     def _enable_row_actions(self) -> None:
         entry = self.selected()
