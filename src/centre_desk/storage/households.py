@@ -31,6 +31,7 @@ from centre_desk.domain.household import (
 from centre_desk.domain.ids import uuid7
 from centre_desk.domain.text import fold, normalise_postcode
 
+from . import aliases
 from .models import AuditRow, RecordRow
 from .repositories import _entry
 from .search_index import SearchIndex, hit_of
@@ -378,6 +379,16 @@ class SqlHouseholdRepository:
         row.updated_by = actor
         row.updated_at = at.isoformat()
         self.s.flush()
+
+    # -- one person entered twice, folded into one (storage.aliases) ------------------------------
+    def add_fold(self, folded_id: str, into_id: str, household_id: str, actor: str, at: datetime) -> None:
+        aliases.add_fold(self.s, folded_id, into_id, household_id, actor, at)
+
+    def folded_into(self, person_id: str) -> str | None:
+        return aliases.folded_into(self.s, person_id)
+
+    def aliases(self, household_id: str | None = None) -> dict[str, str]:
+        return aliases.aliases(self.s, household_id)
 
     def delete_everything(self, household_id: str) -> None:
         """Hard delete of a household and every record that hangs off it (erasure)."""

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from centre_desk.domain.retention import DestructionCertificate, Hold, HouseholdFacts, ReferralFacts
 from centre_desk.domain.statistics import ReachCounts
 
+from .aliases import aliases, mapped
 from .models import RecordRow
 from .reach import ReachRows
 
@@ -147,12 +148,13 @@ class SqlRetentionRepository:
             people[hid] = {m["id"]: _date(m.get("fields", {}).get("date_of_birth"))
                            for m in json.loads(body).get("members", [])}
         births = {hid: max((d for d in dobs.values() if d), default=None) for hid, dobs in people.items()}
+        alias = aliases(self.s) if referral_rows else {}
         out: dict[str, list[ReferralFacts]] = {}
         for rid, hid, body in referral_rows:
             b = json.loads(body)
             events = sorted(steps.get(rid, []))
             closed = next((_date(d) for d, status in events if status == "closed"), None)
-            dobs = tuple(d for p in b.get("person_ids", []) if (d := people.get(hid, {}).get(p)))
+            dobs = tuple(d for p in mapped(b.get("person_ids", []), alias) if (d := people.get(hid, {}).get(p)))
             out.setdefault(hid, []).append(ReferralFacts(rid, str(b.get("fields", {}).get("service", "")),
                                                          tuple(s for _, s in events), closed, dobs))
         return out, births
@@ -168,12 +170,13 @@ class SqlRetentionRepository:
     def consented(self, purpose_id: str) -> set[tuple[str, str]]:
         """(household, person) pairs whose latest decision for ``purpose_id`` is to consent."""
         latest: dict[tuple[str, str], tuple[str, str]] = {}
+        alias = aliases(self.s)  # a person folded into another: the newest decision of either counts
         for hid, at, body in self.s.execute(text(
                 "SELECT household_id, created_at, body FROM records WHERE kind = 'consent' AND deleted = 0")):
             b = json.loads(body)
             if b.get("purpose_id") != purpose_id or b.get("partner_id"):
                 continue
-            key = (hid, b["person_id"])
+            key = (hid, alias.get(b["person_id"], b["person_id"]))
             if key not in latest or latest[key][0] <= at:
                 latest[key] = (at, b["decision"])
         return {k for k, (_, decision) in latest.items() if decision == "given"}
