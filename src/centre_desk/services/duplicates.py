@@ -26,6 +26,7 @@ from .rights import is_restricted_in, restricted_people
 from .session import DeskSession
 
 REVIEWED = "duplicates.reviewed"
+COUNTED = "duplicates.counted"
 DISMISSED = "duplicates.dismissed"
 MERGED = "household.merged"
 FOLDED = "person.folded"
@@ -68,6 +69,34 @@ def review_duplicates(session: DeskSession, matcher: PersonMatcher,
                       threshold: float = DEFAULT_THRESHOLD) -> list[DuplicatePair]:
     """Likely duplicate people in different households, best first, leaving out every pair a
     manager said is not the same. Audited with the number of pairs (the ids are in the answer)."""
+    pairs = _scan(session, matcher, threshold)
+    with session.uow() as uow:
+        entry = session.audit(uow, REVIEWED, detail=f"{len(pairs)} pairs at threshold {threshold:.2f}")
+        # "Who looked at this family" includes whoever saw it in the queue.
+        uow.households.note_read(entry.seq, sorted({h for p in pairs for h in p.household_ids}))
+        uow.commit()
+    return pairs
+
+
+def count_duplicates(session: DeskSession, matcher: PersonMatcher, threshold: float = DEFAULT_THRESHOLD) -> int:
+    """How many pairs the review queue holds now, for the manager's start page: the same scan,
+    audited with the count only (nobody is shown, so no household is noted as read)."""
+    pairs = _scan(session, matcher, threshold)
+    with session.uow() as uow:
+        session.audit(uow, COUNTED, detail=f"{len(pairs)} pairs at threshold {threshold:.2f}")
+        uow.commit()
+    return len(pairs)
+
+
+def store_mark(session: DeskSession) -> int:
+    """A number that grows whenever records are added to the store (an import, a sync, another
+    program on the same files): the window recounts the queue when it moved. Nothing personal."""
+    session.require(Permission.MERGE_HOUSEHOLDS)
+    with session.store.reader() as uow:
+        return uow.households.records_mark()
+
+
+def _scan(session: DeskSession, matcher: PersonMatcher, threshold: float) -> list[DuplicatePair]:
     session.require(Permission.MERGE_HOUSEHOLDS)
     if not 0.0 <= threshold <= 1.0:
         raise ValidationFailed.one("threshold", "must be between 0 and 1")
@@ -81,11 +110,6 @@ def review_duplicates(session: DeskSession, matcher: PersonMatcher,
         pairs = [p for p in matcher.pairs(people, threshold) if p.person_ids not in dismissed
                  and not held.intersection(p.household_ids)]
         del people
-    with session.uow() as uow:
-        entry = session.audit(uow, REVIEWED, detail=f"{len(pairs)} pairs at threshold {threshold:.2f}")
-        # "Who looked at this family" includes whoever saw it in the queue.
-        uow.households.note_read(entry.seq, sorted({h for p in pairs for h in p.household_ids}))
-        uow.commit()
     return pairs
 
 

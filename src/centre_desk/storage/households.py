@@ -380,6 +380,12 @@ class SqlHouseholdRepository:
         row.updated_at = at.isoformat()
         self.s.flush()
 
+    def records_mark(self) -> int:
+        """The newest record's row number plus the number of households: it moves when records
+        arrive (an import, a sync) or go, in a couple of index lookups."""
+        top = self.s.execute(text("SELECT coalesce(max(rowid), 0) FROM records")).scalar() or 0
+        return int(top) * 1_000_003 + self.count()
+
     # -- one person entered twice, folded into one (storage.aliases) ------------------------------
     def add_fold(self, folded_id: str, into_id: str, household_id: str, actor: str, at: datetime) -> None:
         aliases.add_fold(self.s, folded_id, into_id, household_id, actor, at)

@@ -35,7 +35,7 @@ from centre_desk.services.session import DeskSession
 
 from .a11y import expose
 from .context import AppContext, SignedIn, Workplace
-from .desk import HouseholdDesk
+from .desk import REVIEW_WORDS, HouseholdDesk
 from .idle_lock import IdleLock, IdleWarning, LockScreen
 from .print_actions import NoticePrintActions
 from .reports.desk import ReportsDesk
@@ -225,9 +225,7 @@ class MainWindow(QMainWindow):
                         "Fill in the membership form with the family.", Permission.REGISTER_HOUSEHOLD)
         page.add_action(self.sessions.action, "Sessions and registers",
                         "Today's sessions: tick who came, add a session.", Permission.VIEW_HOUSEHOLD)
-        page.add_action(desk.review_action, "Review likely duplicates",
-                        "People who may have been registered twice: merge them, or say they are not the same.",
-                        Permission.MERGE_HOUSEHOLDS)
+        page.add_action(desk.review_action, "Review likely duplicates", REVIEW_WORDS, Permission.MERGE_HOUSEHOLDS)
         page.add_action(self.printing.notice_action, "Print the privacy notice",
                         "Preview, print or save the family's copy.", Permission.PRINT)
         page.add_action(self.reports.statistics_action, "Reach statistics",
