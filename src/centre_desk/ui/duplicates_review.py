@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -490,6 +490,7 @@ class PersonPairing(QWidget):
             if target is not None:
                 combo.setCurrentIndex(max(0, combo.findData(target)))
             combo.currentIndexChanged.connect(lambda _i, pid=m.id: self._paired(pid))
+            combo.installEventFilter(self)  # Ctrl+Return on a choice still merges or folds
             row.addWidget(label)
             row.addWidget(combo, 1)
             self.layout_.addLayout(row)
@@ -499,6 +500,16 @@ class PersonPairing(QWidget):
             self._holders = getattr(self, "_holders", {})
             self._holders[m.id] = holder
             self._paired(m.id, quiet=True)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier):
+            dialog = self.window()
+            if isinstance(dialog, QDialog):
+                dialog.accept()
+                return True
+        return super().eventFilter(watched, event)
 
     def _paired(self, pid: str, quiet: bool = False) -> None:
         old = self.details.pop(pid, None)
