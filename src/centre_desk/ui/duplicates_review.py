@@ -465,7 +465,7 @@ class PersonPairing(QWidget):
     changed = Signal()
 
     def __init__(self, folded_side: Sequence[Member], into_side: Sequence[Member], same: dict[str, str],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, nobody: str = "a different person from everyone there") -> None:
         super().__init__(parent)
         self.setObjectName("personPairing")
         self.into_side = list(into_side)
@@ -483,7 +483,7 @@ class PersonPairing(QWidget):
             combo = named(QComboBox(), f"samePerson:{m.id}", f"{words} is the same person as",
                           "Choose who this is in the other household, if the same person was entered twice")
             label.setBuddy(combo)
-            combo.addItem("a different person from everyone there", NOT_PAIRED)
+            combo.addItem(nobody, NOT_PAIRED)
             for other in self.into_side:
                 combo.addItem(f"the same person as {_person_words(other)}", other.id)
             target = same.get(m.id)
@@ -547,14 +547,14 @@ class FoldDialog(QDialog):
         self.household = household
         members = list(household.members)
         # The entry added later (ids are time-ordered) is offered as the one folded away.
-        self.pairing = PersonPairing(members, members, dict(same), self)
+        self.pairing = PersonPairing(members, members, dict(same), self, "nobody else here: one person, entered once")
         for pid, combo in self.pairing.combos.items():  # nobody is the same as themself
             combo.removeItem(combo.findData(pid))
         self.pairing.changed.connect(self._show_people)
         intro = QLabel("If the same person was entered twice in this household, say who is who and choose "
                        "the values to keep. Everything recorded for either entry (consents with their dates "
                        "and notice versions, referrals, attendance, requests) then belongs to the one person, "
-                       "and the folded entry's id leads to her.")
+                       "and the folded entry's id leads to the entry that stays.")
         intro.setWordWrap(True)
         inner = QWidget()
         column = QVBoxLayout(inner)
