@@ -353,13 +353,24 @@ class SqlHouseholdRepository:
                                                       RecordRow.id != from_id))
         counts: dict[str, int] = {}
         stamp = at.isoformat()
+        moved: list[str] = []
         for row in rows:
             row.household_id = to_id
             row.version += 1
             row.updated_by = actor
             row.updated_at = stamp
             counts[row.kind] = counts.get(row.kind, 0) + 1
+            moved.append(row.id)
         self.s.flush()
+        # The outbox triggers (0006_sync) fire on a changed body only, and a move changes the
+        # envelope alone: queue the moved records here, so sync carries them to the survivor on
+        # every device (the server moves an append-only record sent again under another household).
+        if moved:
+            self.s.execute(text(
+                "INSERT INTO sync_outbox (op_id, record_id, household_id, kind, action, before) "
+                "SELECT lower(hex(randomblob(16))), id, household_id, kind, 'update', body FROM records "
+                "WHERE id IN (SELECT value FROM json_each(:ids)) AND NOT EXISTS (SELECT 1 FROM sync_applying) "
+                "AND EXISTS (SELECT 1 FROM settings WHERE key = 'sync_device_id')"), {"ids": json.dumps(moved)})
         return counts
 
     def make_pointer(self, household_id: str, into_id: str, expected_version: int, actor: str,
