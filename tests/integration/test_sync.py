@@ -435,3 +435,33 @@ def test_a_search_that_shows_many_households_is_audited_and_the_device_still_syn
     ok(run(org.db, "audit", "verify"))
     refused = a.run("search", "--limit", "5000", "wisniewska")
     assert refused.returncode != 0 and "limit" in refused.stderr and "1000" in refused.stderr
+
+
+def test_a_fold_made_on_one_device_reaches_the_other_as_one_person(org: Org, served: Served, tmp_path: Path) -> None:
+    from tests.integration.test_duplicates_cli import FIRST, SECOND
+
+    a, _ = enrol(org, served.url, tmp_path / "a", "alice")
+    a.register(FIRST, SECOND)
+    keep, away = a.find("OLD-0001"), a.find("OLD-0002")
+    mum = a.show(keep)["members"][0]["person_id"]
+    mum_away = a.show(away)["members"][0]["person_id"]
+    a.ok("consent", "give", away, "--person", mum_away, "--purpose", "email-contact")
+    a.sync()
+    b, _ = enrol(org, served.url, tmp_path / "b", "alice")
+    a.ok("duplicates", "merge", away, "--into", keep)
+    a.ok("duplicates", "fold", mum_away, "--into", mum, "--take", "date_of_birth=into")
+    a.sync()
+    b.sync()
+    for device in (a, b):
+        people = [m["person_id"] for m in device.show(keep)["members"]]
+        assert people.count(mum) == 1 and mum_away not in people and len(people) == 3
+        (consent,) = [json.loads(x) for x in device.ok("consent", "list", keep, "--json").splitlines()]
+        assert (consent["person_id"], consent["recorded_for"], consent["current"]) == (mum, mum_away, True)
+        found = device.search("wojcik")
+        assert [h["household_id"] for h in found] == [keep]
+        assert [m["person_id"] for m in found[0]["members"]].count(mum) == 1
+        assert device.ok("duplicates", "review", "--json").strip() == ""
+    # The folded id is still known on B: folding it again is refused there in words.
+    again = b.run("duplicates", "fold", mum_away, "--into", mum, "--take", "date_of_birth=into")
+    assert again.returncode == 1 and "already folded" in again.stderr
+    assert a.status()["digest"] == b.status()["digest"] == org.digest()["digest"]

@@ -400,6 +400,37 @@ def test_the_organisation_hold_dialogs(qtbot, store, tasks, shell_factory, which
     box.reject()
 
 
+def test_the_merge_screen_with_a_person_to_fold(qtbot, store, tasks, shell_factory, tmp_path):
+    from centre_desk.ui.duplicates_review import MergeDialog
+
+    from .test_duplicates_review import _keyed_twice, _show_review
+
+    _keyed_twice(store)
+    main = open_main(qtbot, store, tasks, shell_factory)
+    main.resize(1024, 768)
+    page = _show_review(qtbot, main, tasks)
+    page.merge_button.click()
+    dialog = modal(qtbot, MergeDialog)
+    check(qtbot, "merge households, folding a person", dialog)
+    dialog.grab().save(str(tmp_path / "merge-screen.png"))
+    dialog.reject()
+
+
+def test_the_fold_dialog(qtbot, store, tasks, shell_factory, family, tmp_path):
+    from centre_desk.ui.duplicates_review import FoldDialog
+
+    main = open_main(qtbot, store, tasks, shell_factory)
+    main.resize(1024, 768)
+    main.households.open_household(family[0])
+    settle(qtbot, tasks)
+    dialog = main.page("household").fold()
+    assert isinstance(dialog, FoldDialog)
+    qtbot.waitUntil(dialog.isVisible, timeout=5_000)
+    check(qtbot, "one person entered twice", dialog)
+    dialog.grab().save(str(tmp_path / "fold-dialog.png"))
+    dialog.reject()
+
+
 def test_the_add_session_dialog(qtbot, store, tasks, shell_factory):
     main = open_main(qtbot, store, tasks, shell_factory)
     main.sessions.action.trigger()

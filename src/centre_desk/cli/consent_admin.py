@@ -36,6 +36,7 @@ def cmd_consent_list(ctx: Context) -> int:
                 "method": e.method.value, "recorded_at": e.recorded_at.isoformat(), "recorded_by": line.recorded_by,
                 "notice_version": e.notice_version, "given_by": e.given_by, "current": line.current,
                 "has_signature": e.signature_png is not None,
+                "recorded_for": e.recorded_for,  # the folded entry's id it was recorded under, if any
             }))
         else:
             target = f" with {terminal_safe(line.partner_name)}" if line.partner_name else ""

@@ -1,4 +1,4 @@
-"""``duplicates review | dismiss | merge``: the review queue of likely duplicate people without a window.
+"""``duplicates review | dismiss | merge | fold``: the review queue of likely duplicate people without a window.
 
 Output names people and households by id only: the reasons are fixed phrases, never a name or date.
 """
@@ -39,23 +39,46 @@ def cmd_dismiss(ctx: Context) -> int:
     return EXIT_OK
 
 
-def _choices(raw: list[str]) -> dict[str, str]:
+def _choices(raw: list[str], other: str = "merged") -> dict[str, str]:
     out: dict[str, str] = {}
     for item in raw:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise CliError("--take: give FIELD=into or FIELD=merged")
+            raise CliError(f"--take: give FIELD=into or FIELD={other}")
         out[key.strip()] = value.strip()
     return out
 
 
-def cmd_merge(ctx: Context) -> int:
-    from centre_desk.services.duplicates import merge_households
+def _folds(raw: list[str]) -> list[tuple[str, str]]:
+    out = []
+    for item in raw:
+        folded, sep, into = item.partition("=")
+        if not sep or not folded.strip() or not into.strip():
+            raise CliError("--fold: give PERSON_ID=PERSON_ID (the entry folded away, then the one that stays)")
+        out.append((folded.strip(), into.strip()))
+    return out
 
-    result = merge_households(ctx.session(), ctx.args.household_id, ctx.args.into, _choices(ctx.args.take or []))
+
+def cmd_merge(ctx: Context) -> int:
+    from centre_desk.services.duplicates import Fold, merge_households
+
+    folds = [Fold(a, b) for a, b in _folds(ctx.args.fold or [])]
+    result = merge_households(ctx.session(), ctx.args.household_id, ctx.args.into, _choices(ctx.args.take or []),
+                              folds=folds)
     moved = sum(result.records_moved.values())
     print(f"Merged {result.merged_away} into {result.household.id}: {result.people_moved} people and "
           f"{moved} records moved; the old id now opens {result.household.id}")
+    for f in folds:
+        print(f"Folded person {f.folded_id} into {f.into_id}")
+    return EXIT_OK
+
+
+def cmd_fold(ctx: Context) -> int:
+    from centre_desk.services.duplicates import TAKE_FOLDED, fold_person
+
+    result = fold_person(ctx.session(), ctx.args.person_id, ctx.args.into, _choices(ctx.args.take or [], TAKE_FOLDED))
+    print(f"Folded person {result.folded_id} into {result.into_id} in household {result.household.id}; "
+          f"everything recorded for {result.folded_id} now reads as {result.into_id}, and the old id leads there")
     return EXIT_OK
 
 
@@ -70,7 +93,7 @@ def _threshold(value: str) -> float:
 
 
 def register(sub: argparse._SubParsersAction[Parser]) -> None:
-    dup = sub.add_parser("duplicates", help="likely duplicate people across the store: review, dismiss, merge")
+    dup = sub.add_parser("duplicates", help="likely duplicate people across the store: review, dismiss, merge, fold")
     cmds = dup.add_subparsers(dest="duplicates_command", required=True, parser_class=Parser)
     review = cmds.add_parser("review", help="likely duplicate pairs, best first")
     review.add_argument("--json", action="store_true",
@@ -87,4 +110,15 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     merge.add_argument("--take", action="append", metavar="FIELD=into|merged",
                        help="for a household field that differs: keep the remaining household's value "
                             "(into, the default unless it is blank) or take the merged one's")
+    merge.add_argument("--fold", action="append", metavar="PERSON_ID=PERSON_ID",
+                       help="two people of these households who are one person: the first is folded into "
+                            "the second in the same change (see 'duplicates fold')")
     merge.set_defaults(handler=cmd_merge)
+    fold = cmds.add_parser("fold", help="one person entered twice in a household: fold one entry into the other")
+    fold.add_argument("person_id", help="the entry folded away (its id will lead to the other)")
+    fold.add_argument("--into", required=True, help="the entry that remains")
+    fold.add_argument("--take", action="append", metavar="FIELD=into|folded",
+                      help="for a field of the person that differs: keep the remaining entry's value "
+                           "(into, the default unless it is blank) or take the folded one's; a different "
+                           "date of birth needs a choice")
+    fold.set_defaults(handler=cmd_fold)

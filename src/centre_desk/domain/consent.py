@@ -42,6 +42,9 @@ class ConsentEvent:
     given_by: str | None = None  # person id of the adult who decided for a child
     signature_png: bytes | None = None
     note: str = ""
+    # Recorded for a person later folded into ``person_id`` (one person entered twice): the id the
+    # decision was recorded under. The record itself is never rewritten (see storage.aliases).
+    recorded_for: str | None = None
 
     @property
     def key(self) -> tuple[str, str, str | None]:

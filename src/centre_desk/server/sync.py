@@ -206,7 +206,13 @@ class _Batch:
                 changes = field_changes(record.body, op.get("body") or {})
             _merge(s, who, self.by, self.now, op, record, seq, changes, result)
         elif record.kind in APPEND_ONLY:
-            result["status"] = "unchanged"  # append-only: the first copy stands
+            if hid and hid != record.household_id and (op.get("body") or {}) == record.body:
+                # A merge re-pointed it to the surviving household (services.duplicates): the same
+                # body under another household of this organisation. Served again, so every device moves it.
+                record.household_id, record.seq = hid, seq
+                record.envelope = op.get("envelope") or record.envelope
+            else:
+                result["status"] = "unchanged"  # append-only: the first copy stands
         else:
             record.body, record.envelope, record.seq = op.get("body") or {}, op.get("envelope") or {}, seq
         self.log.append(_log_row(who, op, seq, result["status"], self.now))

@@ -16,19 +16,26 @@ from typing import Any
 
 from centre_desk.domain.duplicates import DEFAULT_THRESHOLD, DuplicatePair, pair_key
 from centre_desk.domain.errors import NotFound, ValidationFailed
-from centre_desk.domain.household import FieldChange, Household, diff
+from centre_desk.domain.household import FieldChange, Household, Member, diff
 from centre_desk.domain.staff import Permission
 
+from .erasure import hold_reasons, org_hold_reason
 from .ports import PersonMatcher, UnitOfWork
+from .profile import profile_of
 from .rights import is_restricted_in, restricted_people
 from .session import DeskSession
 
 REVIEWED = "duplicates.reviewed"
+COUNTED = "duplicates.counted"
 DISMISSED = "duplicates.dismissed"
 MERGED = "household.merged"
+FOLDED = "person.folded"
 # A choice for one differing household field: keep the surviving household's value or take the
 # merged-away household's.
 KEEP, TAKE = "into", "merged"
+# The same for one differing field of a person folded into another: keep the surviving entry's
+# value or take the folded entry's.
+TAKE_FOLDED = "folded"
 
 # Checks that may refuse a merge, each given the unit of work and the two households (merged-away,
 # surviving) and returning a reason in words (no personal values) or None. The rights work adds one
@@ -47,10 +54,49 @@ def _restricted(uow: UnitOfWork, merged: Household, into: Household) -> str | No
 MERGE_REFUSALS.append(_restricted)
 
 
+def _on_hold(uow: UnitOfWork, merged: Household, into: Household) -> str | None:
+    reasons = hold_reasons(uow, merged.id) + hold_reasons(uow, into.id)
+    if reasons:
+        return (f"{reasons[0]}; records on a legal hold stay as they are, so these households cannot be merged "
+                "(nor people in them folded together) until the hold is lifted")
+    return None
+
+
+MERGE_REFUSALS.append(_on_hold)
+
+
 def review_duplicates(session: DeskSession, matcher: PersonMatcher,
                       threshold: float = DEFAULT_THRESHOLD) -> list[DuplicatePair]:
     """Likely duplicate people in different households, best first, leaving out every pair a
     manager said is not the same. Audited with the number of pairs (the ids are in the answer)."""
+    pairs = _scan(session, matcher, threshold)
+    with session.uow() as uow:
+        entry = session.audit(uow, REVIEWED, detail=f"{len(pairs)} pairs at threshold {threshold:.2f}")
+        # "Who looked at this family" includes whoever saw it in the queue.
+        uow.households.note_read(entry.seq, sorted({h for p in pairs for h in p.household_ids}))
+        uow.commit()
+    return pairs
+
+
+def count_duplicates(session: DeskSession, matcher: PersonMatcher, threshold: float = DEFAULT_THRESHOLD) -> int:
+    """How many pairs the review queue holds now, for the manager's start page: the same scan,
+    audited with the count only (nobody is shown, so no household is noted as read)."""
+    pairs = _scan(session, matcher, threshold)
+    with session.uow() as uow:
+        session.audit(uow, COUNTED, detail=f"{len(pairs)} pairs at threshold {threshold:.2f}")
+        uow.commit()
+    return len(pairs)
+
+
+def store_mark(session: DeskSession) -> int:
+    """A number that grows whenever records are added to the store (an import, a sync, another
+    program on the same files): the window recounts the queue when it moved. Nothing personal."""
+    session.require(Permission.MERGE_HOUSEHOLDS)
+    with session.store.reader() as uow:
+        return uow.households.records_mark()
+
+
+def _scan(session: DeskSession, matcher: PersonMatcher, threshold: float) -> list[DuplicatePair]:
     session.require(Permission.MERGE_HOUSEHOLDS)
     if not 0.0 <= threshold <= 1.0:
         raise ValidationFailed.one("threshold", "must be between 0 and 1")
@@ -64,11 +110,6 @@ def review_duplicates(session: DeskSession, matcher: PersonMatcher,
         pairs = [p for p in matcher.pairs(people, threshold) if p.person_ids not in dismissed
                  and not held.intersection(p.household_ids)]
         del people
-    with session.uow() as uow:
-        entry = session.audit(uow, REVIEWED, detail=f"{len(pairs)} pairs at threshold {threshold:.2f}")
-        # "Who looked at this family" includes whoever saw it in the queue.
-        uow.households.note_read(entry.seq, sorted({h for p in pairs for h in p.household_ids}))
-        uow.commit()
     return pairs
 
 
@@ -150,6 +191,7 @@ class MergeResult:
     merged_away: str
     people_moved: int
     records_moved: Mapping[str, int] = field(default_factory=dict)
+    folded: tuple[str, ...] = ()  # people folded into another in the same unit of work
 
 
 def differing_fields(merged: Household, into: Household) -> list[str]:
@@ -189,7 +231,8 @@ def _merged_ref(merged: Household, into: Household) -> str | None:
 
 def merge_households(session: DeskSession, merged_id: str, into_id: str,
                      choices: Mapping[str, str] | None = None,
-                     expected_versions: tuple[int, int] | None = None) -> MergeResult:
+                     expected_versions: tuple[int, int] | None = None,
+                     folds: Sequence[Fold] = ()) -> MergeResult:
     """Merge household ``merged_id`` into ``into_id`` in one audited unit of work.
 
     The people of both end up in the surviving household (same person ids, so consents stay theirs);
@@ -197,7 +240,8 @@ def merge_households(session: DeskSession, merged_id: str, into_id: str,
     history, and kinds added later such as disclosures) moves across with its dates and notice
     versions untouched; the merged-away household becomes a pointer (``merged_into``, no personal
     data), so its old id opens the survivor. ``expected_versions`` (merged, into): refuse if either
-    changed since the manager looked.
+    changed since the manager looked. ``folds``: people of the two households the manager judged to
+    be one person, folded in the same unit of work (``fold_person``); any refusal refuses it all.
     """
     session.require(Permission.MERGE_HOUSEHOLDS)
     if merged_id == into_id:
@@ -215,6 +259,7 @@ def merge_households(session: DeskSession, merged_id: str, into_id: str,
         if expected_versions is not None and (merged.version, into.version) != expected_versions:
             raise ValidationFailed.one("household", "was changed by someone else since you opened it; "
                                                     "open the merge again to see the changes")
+        _refuse_on_org_hold(session, "merge")
         for check in MERGE_REFUSALS:
             reason = check(uow, merged, into)
             if reason:
@@ -234,7 +279,155 @@ def merge_households(session: DeskSession, merged_id: str, into_id: str,
         uow.households.refresh_search([into.id])
         session.audit(uow, MERGED, into.id,
                       f"{merged.id} merged in: {len(merged.members)} people, {sum(moved.values())} records moved")
+        both = {m.id for m in merged.members} | {m.id for m in into.members}
+        folded: list[str] = []
+        for f in folds:
+            if f.folded_id not in both or f.into_id not in both:
+                raise ValidationFailed.one("folds", "names a person who is in neither household")
+            _fold(session, uow, f, now)
+            folded.append(f.folded_id)
         uow.commit()
         saved = uow.households.get(into.id)
     assert saved is not None
-    return MergeResult(saved, merged.id, len(merged.members), moved)
+    return MergeResult(saved, merged.id, len(merged.members), moved, tuple(folded))
+
+
+def _refuse_on_org_hold(session: DeskSession, what: str) -> None:
+    reason = org_hold_reason(profile_of(session))
+    if reason:
+        raise ValidationFailed.one(what, f"{reason}; records on a legal hold stay as they are until it is lifted")
+
+
+# -- one person entered twice: folding one entry into the other ------------------------------------
+@dataclass(frozen=True)
+class Fold:
+    """Person ``folded_id`` is the same person as ``into_id``; ``choices`` per differing field of the
+    person: ``into`` (keep the surviving entry's value) or ``folded`` (take the folded entry's)."""
+
+    folded_id: str
+    into_id: str
+    choices: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    household: Household  # as saved
+    folded_id: str
+    into_id: str
+
+
+# Checks that may refuse a fold, given the unit of work, the household and the two person ids; each
+# returns a reason in words (no personal values) or None.
+FOLD_REFUSALS: list[Callable[[UnitOfWork, Household, str, str], str | None]] = []
+
+
+def _fold_restricted(uow: UnitOfWork, household: Household, folded_id: str, into_id: str) -> str | None:
+    if any(is_restricted_in(uow, household.id, p) for p in (folded_id, into_id)):
+        return ("this person has asked for the processing of their information to be restricted; the two entries "
+                "cannot be folded together until the restriction is lifted")
+    return None
+
+
+def _fold_on_hold(uow: UnitOfWork, household: Household, folded_id: str, into_id: str) -> str | None:
+    reasons = hold_reasons(uow, household.id)
+    if reasons:
+        return (f"{reasons[0]}; records on a legal hold stay as they are, so the two entries cannot be folded "
+                "together until the hold is lifted")
+    return None
+
+
+FOLD_REFUSALS += [_fold_restricted, _fold_on_hold]
+
+DATE_OF_BIRTH = "date_of_birth"
+
+
+def differing_person_fields(folded: Member, into: Member) -> list[str]:
+    """The fields of a person where the folded entry holds a value the surviving one does not."""
+    keys = sorted(set(folded.fields) | set(into.fields))
+    return [k for k in keys if _filled(folded.fields.get(k)) and folded.fields.get(k) != into.fields.get(k)]
+
+
+def folded_person_fields(folded: Member, into: Member, choices: Mapping[str, str]) -> dict[str, Any]:
+    """The surviving entry's fields after the fold. A differing field takes the choice; with no
+    choice the surviving value stays, unless it is blank. Two different dates of birth need a choice:
+    they may be two people after all."""
+    differing = differing_person_fields(folded, into)
+    unknown = [k for k in choices if k not in differing]
+    if unknown:
+        raise ValidationFailed.one(f"choices.{unknown[0]}" if unknown[0].isidentifier() else "choices",
+                                   "is not a field that differs between the two entries of this person")
+    bad = [k for k, v in choices.items() if v not in (KEEP, TAKE_FOLDED)]
+    if bad:
+        raise ValidationFailed.one(f"choices.{bad[0]}", f"must be '{KEEP}' or '{TAKE_FOLDED}'")
+    if (DATE_OF_BIRTH in differing and _filled(into.fields.get(DATE_OF_BIRTH))
+            and DATE_OF_BIRTH not in choices):
+        raise ValidationFailed.one("date_of_birth", "is different in the two entries; choose which date of birth "
+                                                    "is right (or say they are not the same person)")
+    out = dict(into.fields)
+    for key in differing:
+        choice = choices.get(key)
+        if choice == TAKE_FOLDED or (choice is None and not _filled(into.fields.get(key))):
+            out[key] = folded.fields[key]
+    return out
+
+
+def fold_person(session: DeskSession, folded_id: str, into_id: str, choices: Mapping[str, str] | None = None,
+                expected_version: int | None = None) -> FoldResult:
+    """Fold person ``folded_id`` into ``into_id`` (one person entered twice in one household), in one
+    audited unit of work. The folded entry leaves the household (its values stay in the field
+    history); a ``person-folded`` record makes every record naming the folded id read as the
+    surviving person (``storage.aliases``); the folded id still leads to her. ``expected_version``:
+    refuse if the household changed since the manager looked."""
+    session.require(Permission.MERGE_HOUSEHOLDS)
+    now = session.clock.now()
+    with session.uow() as uow:
+        result = _fold(session, uow, Fold(folded_id, into_id, dict(choices or {})), now, expected_version)
+        uow.commit()
+    return result
+
+
+def _fold(session: DeskSession, uow: UnitOfWork, f: Fold, now: Any,
+          expected_version: int | None = None) -> FoldResult:
+    if f.folded_id == f.into_id:
+        raise ValidationFailed.one("person", "cannot be folded into themselves")
+    for pid in (f.folded_id, f.into_id):
+        target = uow.households.folded_into(pid)
+        if target is not None:
+            raise ValidationFailed.one("person", f"{pid} was already folded into {target}")
+    where = {p: uow.rights.household_of(p) for p in (f.folded_id, f.into_id)}
+    for pid, hid in where.items():
+        if hid is None:
+            raise NotFound(f"no such person: {pid}")
+    if where[f.folded_id] != where[f.into_id]:
+        raise ValidationFailed.one("person", "the two people are in different households; merge the households "
+                                             "first, then fold the two entries together")
+    hid = where[f.into_id]
+    assert hid is not None
+    household = uow.households.get(hid)
+    if household is None:
+        raise NotFound(f"no such household: {hid}")
+    if expected_version is not None and household.version != expected_version:
+        raise ValidationFailed.one("household", "was changed by someone else since you opened it; "
+                                                "open it again to see the changes")
+    _refuse_on_org_hold(session, "fold")
+    for check in FOLD_REFUSALS:
+        reason = check(uow, household, f.folded_id, f.into_id)
+        if reason:
+            raise ValidationFailed.one("fold", reason)
+    folded, into = household.member(f.folded_id), household.member(f.into_id)
+    survivor = Member(into.id, folded_person_fields(folded, into, f.choices))
+    members = tuple(survivor if m.id == into.id else m for m in household.members if m.id != folded.id)
+    after = Household(household.id, household.version, dict(household.fields), members, household.form_id,
+                      household.form_version, household.created_at, now, external_ref=household.external_ref)
+    changes = diff(household, after.fields, after.members)
+    # The folded entry's own values stay in the history (another spelling is not lost), then the fold.
+    changes += [FieldChange(f"member:{folded.id}.{k}", v, None) for k, v in sorted(folded.fields.items())
+                if _filled(v)]
+    changes.append(FieldChange(f"member:{folded.id}.folded_into", None, into.id))
+    uow.households.update(after, household.version, session.actor.id)
+    uow.households.add_changes(household.id, changes, session.actor.id, now)
+    uow.households.add_fold(folded.id, into.id, household.id, session.actor.id, now)
+    session.audit(uow, FOLDED, household.id, f"person {folded.id} folded into {into.id}")
+    saved = uow.households.get(household.id)
+    assert saved is not None
+    return FoldResult(saved, folded.id, into.id)

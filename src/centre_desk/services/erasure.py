@@ -96,6 +96,19 @@ def unregister_hold_check(check: HoldCheck) -> None:
         _HOLD_CHECKS.remove(check)
 
 
+def hold_reasons(uow: UnitOfWork, household_id: str) -> list[str]:
+    """The reasons the registered hold checks give for this household (the profile's own
+    organisation-wide hold is read from the profile: ``org_hold_reason``)."""
+    return [r for check in list(_HOLD_CHECKS) for r in check(uow, household_id)]
+
+
+def org_hold_reason(org: Organisation) -> str | None:
+    if not org.legal_hold.active:
+        return None
+    why = " ".join(org.legal_hold.reason.split()) or "no reason given"
+    return f"the organisation has a legal hold on its records ({why})"
+
+
 @dataclass(frozen=True)
 class ErasureResult:
     household_id: str
@@ -231,6 +244,7 @@ def erase_person(session: DeskSession, person_id: str, *, reason: str,
     org = profile_of(session)
     now = session.clock.now()
     with session.uow() as uow:
+        person_id = uow.rights.resolve_person(person_id)  # a folded entry's id: the person it became
         household_id = uow.rights.household_of(person_id)
         before = uow.households.get(household_id) if household_id else None
         if before is None or household_id is None:

@@ -157,6 +157,8 @@ def record_attendance(session: DeskSession, session_id: str, person_ids: Sequenc
             raise NotFound("no such session")
         if cs.on > session.clock.today():
             raise ValidationFailed.one("session", "is on a later day; record who came on the day or after")
+        # A person folded into another is ticked as the person they were folded into.
+        people = list(dict.fromkeys(uow.rights.resolve_person(p) for p in people))
         known = dict(households or {})
         missing = [p for p in people if p not in known]
         known.update(uow.sessions.households_of(missing) if missing else {})

@@ -157,6 +157,7 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
     referral_form = form("referral")
     exempt = _referral_exemptions(referral_form)
     with session.store.reader() as uow:
+        person_id = uow.rights.resolve_person(person_id)  # a folded entry's id: the person it became
         hid = uow.rights.household_of(person_id)
         h = uow.households.get(hid) if hid else None
         if h is None or hid is None:

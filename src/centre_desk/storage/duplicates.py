@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from centre_desk.domain.duplicates import pair_key
 from centre_desk.domain.ids import uuid7
 
+from .aliases import aliases
 from .models import RecordRow
 
 DISMISSAL = "duplicate-dismissal"
@@ -29,9 +30,14 @@ class SqlDismissalRepository:
         rows = self.s.scalars(select(RecordRow.body).where(RecordRow.kind == DISMISSAL,
                                                            RecordRow.deleted.is_(False)))
         out: set[tuple[str, str]] = set()
-        for body in rows:
-            a, b = json.loads(body)["person_ids"]
+        pairs = [json.loads(body)["person_ids"] for body in rows]
+        alias = aliases(self.s) if pairs else {}
+        for a, b in pairs:
             out.add(pair_key(a, b))
+            # A pair dismissed before one of them was folded stays dismissed for whom it reads as.
+            a2, b2 = alias.get(a, a), alias.get(b, b)
+            if a2 != b2:
+                out.add(pair_key(a2, b2))
         return out
 
     def dismiss(self, a: str, b: str, household_ids: tuple[str, str], actor: str, at: datetime) -> bool:

@@ -31,6 +31,7 @@ from centre_desk.domain.household import (
 from centre_desk.domain.ids import uuid7
 from centre_desk.domain.text import fold, normalise_postcode
 
+from . import aliases
 from .models import AuditRow, RecordRow
 from .repositories import _entry
 from .search_index import SearchIndex, hit_of
@@ -410,13 +411,24 @@ class SqlHouseholdRepository:
                                                       RecordRow.id != from_id))
         counts: dict[str, int] = {}
         stamp = at.isoformat()
+        moved: list[str] = []
         for row in rows:
             row.household_id = to_id
             row.version += 1
             row.updated_by = actor
             row.updated_at = stamp
             counts[row.kind] = counts.get(row.kind, 0) + 1
+            moved.append(row.id)
         self.s.flush()
+        # The outbox triggers (0006_sync) fire on a changed body only, and a move changes the
+        # envelope alone: queue the moved records here, so sync carries them to the survivor on
+        # every device (the server moves an append-only record sent again under another household).
+        if moved:
+            self.s.execute(text(
+                "INSERT INTO sync_outbox (op_id, record_id, household_id, kind, action, before) "
+                "SELECT lower(hex(randomblob(16))), id, household_id, kind, 'update', body FROM records "
+                "WHERE id IN (SELECT value FROM json_each(:ids)) AND NOT EXISTS (SELECT 1 FROM sync_applying) "
+                "AND EXISTS (SELECT 1 FROM settings WHERE key = 'sync_device_id')"), {"ids": json.dumps(moved)})
         return counts
 
     def make_pointer(self, household_id: str, into_id: str, expected_version: int, actor: str,
@@ -436,6 +448,22 @@ class SqlHouseholdRepository:
         row.updated_by = actor
         row.updated_at = at.isoformat()
         self.s.flush()
+
+    def records_mark(self) -> int:
+        """The newest record's row number plus the number of households: it moves when records
+        arrive (an import, a sync) or go, in a couple of index lookups."""
+        top = self.s.execute(text("SELECT coalesce(max(rowid), 0) FROM records")).scalar() or 0
+        return int(top) * 1_000_003 + self.count()
+
+    # -- one person entered twice, folded into one (storage.aliases) ------------------------------
+    def add_fold(self, folded_id: str, into_id: str, household_id: str, actor: str, at: datetime) -> None:
+        aliases.add_fold(self.s, folded_id, into_id, household_id, actor, at)
+
+    def folded_into(self, person_id: str) -> str | None:
+        return aliases.folded_into(self.s, person_id)
+
+    def aliases(self, household_id: str | None = None) -> dict[str, str]:
+        return aliases.aliases(self.s, household_id)
 
     def delete_everything(self, household_id: str) -> None:
         """Hard delete of a household and every record that hangs off it (erasure)."""

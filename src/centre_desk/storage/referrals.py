@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from centre_desk.domain.referral import Referral, StatusEvent
 
+from .aliases import aliases, mapped
 from .models import RecordRow
 from .search_index import SearchIndex
 
@@ -57,8 +58,10 @@ class SqlReferralRepository:
                 events.append(StatusEvent(row.id, body["referral_id"], body["status"], date.fromisoformat(body["date"]),
                                           row.created_by, datetime.fromisoformat(row.created_at), body.get("note", "")))
         events.sort(key=lambda e: (e.on, e.recorded_at, e.id))
+        alias = aliases(self.s, household_id)  # people folded into another read as that person
         out = [
-            Referral(row.id, household_id, tuple(body.get("person_ids", [])), body["fields"], row.form_version or 1,
+            Referral(row.id, household_id, tuple(mapped(body.get("person_ids", []), alias)), body["fields"],
+                     row.form_version or 1,
                      row.created_by, datetime.fromisoformat(row.created_at),
                      tuple(e for e in events if e.referral_id == row.id))
             for row, body in referrals

@@ -12,7 +12,7 @@ the driver: at 100,000 households SQLAlchemy's result machinery would cost more 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from centre_desk.domain.retention import DestructionCertificate, Hold, HouseholdFacts, ReferralFacts
 from centre_desk.domain.statistics import ReachCounts, consenting
 
+from .aliases import aliases, mapped
 from .models import RecordRow
 from .reach import ReachRows
 
@@ -159,12 +160,13 @@ class SqlRetentionRepository:
                     people[hid] = {pid: _date(p.partition("|")[0])
                                    for p, pid in zip(text_.split(";"), pids.split(";"), strict=True)}
         births = {hid: max((d for d in dobs.values() if d), default=None) for hid, dobs in people.items()}
+        alias = aliases(self.s) if referral_rows else {}
         out: dict[str, list[ReferralFacts]] = {}
         for rid, hid, body in referral_rows:
             b = json.loads(body)
             events = sorted(steps.get(rid, []))
             closed = next((_date(d) for d, status in events if status == "closed"), None)
-            dobs = tuple(d for p in b.get("person_ids", []) if (d := people.get(hid, {}).get(p)))
+            dobs = tuple(d for p in mapped(b.get("person_ids", []), alias) if (d := people.get(hid, {}).get(p)))
             out.setdefault(hid, []).append(ReferralFacts(rid, str(b.get("fields", {}).get("service", "")),
                                                          tuple(s for _, s in events), closed, dobs))
         return out, births
@@ -179,6 +181,13 @@ class SqlRetentionRepository:
 
     def consented(self, purpose_id: str) -> set[tuple[str, str]]:
         """(household, person) pairs whose latest decision for ``purpose_id`` is to consent."""
-        return consenting(((hid, at, json.loads(body)) for hid, at, body in self.s.execute(text(
+        alias = aliases(self.s)  # a person folded into another: the newest decision of either counts
+        return consenting(((hid, at, _as_survivor(json.loads(body), alias)) for hid, at, body in self.s.execute(text(
             "SELECT household_id, created_at, body FROM records WHERE kind = 'consent' AND deleted = 0"))),
             purpose_id)
+
+
+def _as_survivor(body: dict[str, Any], alias: Mapping[str, str]) -> dict[str, Any]:
+    """A consent as the person it now belongs to (a folded person's decisions are the survivor's)."""
+    person = body.get("person_id")
+    return {**body, "person_id": alias.get(person, person)} if isinstance(person, str) and person in alias else body

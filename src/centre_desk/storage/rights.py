@@ -10,7 +10,7 @@ those statements, so they are overwritten before the erasure commits; drafts of 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from centre_desk.domain.household import Household
 from centre_desk.domain.rights import KEPT_THROUGH_ERASURE, RIGHTS_REQUEST
 
+from .aliases import FOLDED, aliases, folded_ids, mapped, resolve
 from .consents import CONSENT
 from .households import CHANGE, HOUSEHOLD, _body
 from .models import DraftRow, RecordRow
@@ -35,13 +36,22 @@ def _dumps(value: Any) -> str:
 
 
 class RightsRecord:
+    """A rights record as read: its ``person_id`` / ``person_ids`` through the folds (a person
+    entered twice and folded into one reads as the surviving person; ``storage.aliases``)."""
+
     __slots__ = ("body", "created_at", "created_by", "household_id", "id", "kind")
 
-    def __init__(self, row: RecordRow) -> None:
+    def __init__(self, row: RecordRow, alias: Mapping[str, str] | None = None) -> None:
         self.id = row.id
         self.kind = row.kind
         self.household_id = row.household_id or ""
         self.body: dict[str, Any] = json.loads(row.body)
+        if alias:
+            pid = self.body.get("person_id")
+            if isinstance(pid, str) and pid in alias:
+                self.body["person_id"] = alias[pid]
+            if isinstance(self.body.get("person_ids"), list):
+                self.body["person_ids"] = mapped(self.body["person_ids"], alias)
         self.created_by = row.created_by
         self.created_at = datetime.fromisoformat(row.created_at)
 
@@ -63,12 +73,20 @@ class SqlRightsRepository:
         q = select(RecordRow).where(RecordRow.kind == kind, RecordRow.deleted.is_(False))
         if household_id is not None:
             q = q.where(RecordRow.household_id == household_id)
-        return sorted((RightsRecord(r) for r in self.s.scalars(q)), key=lambda r: (r.created_at, r.id))
+        rows = list(self.s.scalars(q))
+        alias = aliases(self.s, household_id) if rows else {}
+        return sorted((RightsRecord(r, alias) for r in rows), key=lambda r: (r.created_at, r.id))
 
     def household_of(self, person_id: str) -> str | None:
-        """The household a person belongs to now (``people``, kept by the search index)."""
+        """The household a person belongs to now (``people``, kept by the search index). A folded
+        person's id leads to the household of the person it was folded into."""
+        person_id = resolve(self.s, person_id)
         hid = self.s.execute(text("SELECT household_id FROM people WHERE person_id = :p"), {"p": person_id}).scalar()
         return str(hid) if hid else None
+
+    def resolve_person(self, person_id: str) -> str:
+        """The person an id reads as now (itself, or whom it was folded into)."""
+        return resolve(self.s, person_id)
 
     # -- erasure -------------------------------------------------------------------------------------
     def _tombstone(self, ids: list[str], actor: str, at: datetime) -> int:
@@ -137,16 +155,22 @@ class SqlRightsRepository:
         counts["household"] = 1
 
         tomb: list[str] = []
-        prefix = f"member:{person_id}"
+        # The person and every entry of them folded into this one (storage.aliases).
+        ids = folded_ids(self.s, person_id, hid)
+        prefixes = tuple(f"member:{p}" for p in ids)
         for r in self.s.scalars(select(RecordRow).where(RecordRow.household_id == hid, RecordRow.deleted.is_(False),
                                                         RecordRow.kind != HOUSEHOLD)):
             body = json.loads(r.body)
             if r.kind in KEPT_KINDS:
                 continue
-            if r.kind == CONSENT:
-                if body.get("person_id") == person_id:
+            if r.kind == FOLDED:
+                if r.id in ids or body.get("folded_into") in ids:
                     tomb.append(r.id)
-                elif body.get("given_by") == person_id and body.get("signature_png"):
+                continue
+            if r.kind == CONSENT:
+                if body.get("person_id") in ids:
+                    tomb.append(r.id)
+                elif body.get("given_by") in ids and body.get("signature_png"):
                     body.pop("signature_png")
                     body["signature_removed"] = "the signer's details were erased"
                     self._rewrite(r, body, actor, at)
@@ -155,7 +179,8 @@ class SqlRightsRepository:
                     continue
             elif r.kind == CHANGE:
                 items = body.get("changes", [])
-                kept = [c for c in items if not (c["field"] == prefix or c["field"].startswith(prefix + ".")
+                kept = [c for c in items if not (c["field"] in prefixes
+                                                 or c["field"].startswith(tuple(p + "." for p in prefixes))
                                                  or c["field"] in cleared)]
                 if len(kept) == len(items):
                     continue
@@ -166,20 +191,20 @@ class SqlRightsRepository:
                     tomb.append(r.id)
             elif r.kind == REFERRAL:
                 people = body.get("person_ids", [])
-                if person_id not in people:
+                if not ids.intersection(people):
                     continue
-                if len(people) == 1:
+                if not set(people) - ids:
                     tomb.append(r.id)
                     tomb += [s.id for s in self.s.scalars(select(RecordRow).where(
                         RecordRow.household_id == hid, RecordRow.kind == STATUS, RecordRow.deleted.is_(False),
                         text("json_extract(records.body, '$.referral_id') = :ref")).params(ref=r.id))]
                 else:
-                    self._rewrite(r, {**body, "person_ids": [p for p in people if p != person_id]}, actor, at)
+                    self._rewrite(r, {**body, "person_ids": [p for p in people if p not in ids]}, actor, at)
                     counts["referral"] = counts.get("referral", 0) + 1
-            elif body.get("person_id") == person_id:  # restrictions, objections about this person
+            elif body.get("person_id") in ids:  # restrictions, objections, attendance about this person
                 tomb.append(r.id)
-            elif person_id in body.get("person_ids", []):  # disclosures
-                others = [p for p in body["person_ids"] if p != person_id]
+            elif ids.intersection(body.get("person_ids", [])):  # disclosures
+                others = [p for p in body["person_ids"] if p not in ids]
                 if others:  # the share stays on the log for the others
                     self._rewrite(r, {**body, "person_ids": others}, actor, at)
                     counts[r.kind] = counts.get(r.kind, 0) + 1
@@ -189,7 +214,8 @@ class SqlRightsRepository:
         for rid in set(tomb):
             counts[kinds[rid]] = counts.get(kinds[rid], 0) + 1
         self._tombstone(sorted(set(tomb)), actor, at)
-        self._scrub_requests(hid, person_id, actor, at)
+        for pid in sorted(ids):
+            self._scrub_requests(hid, pid, actor, at)
         counts["drafts"] = self.drop_drafts(hid)
         self.s.flush()
         return counts

@@ -4,7 +4,7 @@ person, kept under the person's household so erasure takes it too). Both are app
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 
 from sqlalchemy import select, text
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from centre_desk.domain.sessions import Attendance, CentreSession
 
+from .aliases import aliases
 from .models import RecordRow
 
 SESSION = "session"
@@ -29,9 +30,9 @@ def _session(row: RecordRow) -> CentreSession:
                          row.created_by, datetime.fromisoformat(row.created_at))
 
 
-def _attendance(row: RecordRow) -> Attendance:
+def _attendance(row: RecordRow, alias: Mapping[str, str]) -> Attendance:
     b = json.loads(row.body)
-    return Attendance(row.id, b["session_id"], row.household_id or "", b["person_id"],
+    return Attendance(row.id, b["session_id"], row.household_id or "", alias.get(b["person_id"], b["person_id"]),
                       date.fromisoformat(b["date"]), b["contact_id"], row.created_by,
                       datetime.fromisoformat(row.created_at))
 
@@ -75,13 +76,15 @@ class SqlSessionRepository:
         # Written exactly as the partial index of revision 0010_sessions is, so SQLite uses it.
         rows = self.s.scalars(select(RecordRow).from_statement(text(
             "SELECT * FROM records WHERE kind = 'attendance' AND json_extract(body, '$.session_id') = :sid "
-            "AND deleted = 0")).params(sid=session_id))
-        return sorted((_attendance(r) for r in rows), key=lambda a: (a.recorded_at, a.id))
+            "AND deleted = 0")).params(sid=session_id)).all()
+        alias = aliases(self.s) if rows else {}
+        return sorted((_attendance(r, alias) for r in rows), key=lambda a: (a.recorded_at, a.id))
 
     def for_household(self, household_id: str) -> list[Attendance]:
         rows = self.s.scalars(select(RecordRow).where(
             RecordRow.household_id == household_id, RecordRow.kind == ATTENDANCE, RecordRow.deleted.is_(False)))
-        return sorted((_attendance(r) for r in rows), key=lambda a: (a.on, a.recorded_at), reverse=True)
+        alias = aliases(self.s, household_id)
+        return sorted((_attendance(r, alias) for r in rows), key=lambda a: (a.on, a.recorded_at), reverse=True)
 
     def households_of(self, person_ids: Sequence[str]) -> dict[str, str]:
         """Person id -> household id, for people named by id alone (the admin tool). One pass over

@@ -194,6 +194,9 @@ class SqlSyncRepository:
         held = {r[0]: r[1] for r in self.s.execute(
             text("SELECT id, body FROM records WHERE id IN (SELECT value FROM json_each(:ids))"),
             {"ids": json.dumps(ids)})}
+        held_in = {r[0]: r[1] for r in self.s.execute(
+            text("SELECT id, household_id FROM records WHERE id IN (SELECT value FROM json_each(:ids))"),
+            {"ids": json.dumps(ids)})}
         new_rows: list[dict[str, Any]] = []
         seq_only: list[dict[str, Any]] = []
         for c in changes:
@@ -210,6 +213,11 @@ class SqlSyncRepository:
                         touched.add(hid)
                 continue
             own = rid in held and kind != HOUSEHOLD
+            moved = own and hid is not None and held_in.get(rid) != hid
+            if moved:  # re-pointed by a merge on another device: it now hangs off the surviving household
+                if held_in.get(rid):
+                    touched.add(str(held_in[rid]))
+                self.s.execute(text("UPDATE records SET household_id = :h WHERE id = :r"), {"h": hid, "r": rid})
             if own and canonical_body(json.loads(held[rid])) == canonical_body(c["body"]):
                 seq_only.append({"seq": c["seq"], "id": rid})  # our own record coming back
             elif rid in held:

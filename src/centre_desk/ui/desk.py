@@ -8,10 +8,11 @@ something is unsaved, and a lock saves the draft before the key is dropped.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMenu, QSizePolicy, QWidget
 
@@ -20,6 +21,7 @@ from centre_desk.domain.errors import NotFound
 from centre_desk.domain.household import Household
 from centre_desk.domain.staff import Permission
 from centre_desk.services.drafts import load_draft
+from centre_desk.services.duplicates import count_duplicates, store_mark
 from centre_desk.services.households import open_household, purge_removed_words
 from centre_desk.services.session import DeskSession
 
@@ -31,7 +33,7 @@ from .household_form import HouseholdFormPage
 from .household_view import HouseholdView
 from .requests_panel import RequestsPanel
 from .search import SEARCH_NAME, HouseholdSearch, SearchBox, SearchPage
-from .widgets import named
+from .widgets import ActionButton, named
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -47,12 +49,24 @@ REVIEW_PAGE = "duplicates-review"
 MERGED_DRAFT = ("This unfinished form was for a household that has since been merged into the one shown, so its "
                 "changes were not applied. Make them here if they are still needed, then discard the unfinished "
                 "form from the start page.")
+# The manager's review queue is recounted when the store gained records: after a sync that pulled
+# some, and when the store's mark moved (an import by the admin tool, a sync run outside the window),
+# which is looked at every QUEUE_CHECK_MS. Recounts are at least QUEUE_GAP_MS apart: a review reads
+# every household (about 25 s of work at 100,000 households).
+QUEUE_CHECK_MS = 30_000
+QUEUE_GAP_MS = 120_000
+QUEUE_SETTLE_MS = 1_500
 PURGE_AFTER_MS = 20_000
 PURGE_STEP_GAP_MS = 50
 PURGE_STEPS_PER_TASK = 8
 
 
+REVIEW_WORDS = "People who may have been registered twice: merge them, or say they are not the same."
+
+
 class HouseholdDesk(QObject):
+    review_count_changed = Signal(int)  # the review queue was recounted (after a sync or an import)
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
@@ -105,6 +119,19 @@ class HouseholdDesk(QObject):
         self._purge_timer.timeout.connect(self._purge_some)
         self.form_page.saved.connect(lambda _household: self._purge_timer.start(PURGE_AFTER_MS))
         self._purge_timer.start(PURGE_AFTER_MS)  # words a previous session left behind
+
+        self.queue_count: int | None = None
+        self._queue_mark: int | None = None
+        self._queue_busy = False
+        self._queue_timer = QTimer(self)  # a recount asked for, waiting for things to settle
+        self._queue_timer.setSingleShot(True)
+        self._queue_timer.timeout.connect(self._recount_queue)
+        self._queue_watch = QTimer(self)
+        self._queue_watch.timeout.connect(self._check_store_mark)
+        self._queue_last = 0.0
+        if window.session.actor.may(Permission.MERGE_HOUSEHOLDS):
+            self._queue_watch.start(QUEUE_CHECK_MS)
+            self.queue_changed(0)
 
     def _purge_some(self) -> None:
         if self.window.locked:
@@ -279,11 +306,81 @@ class HouseholdDesk(QObject):
         self._leave_page(lambda: self.window.context.tasks.run(
             work, resume, lambda error: show_error(self.window, error), owner=self.window))
 
+    # -- the review queue kept current -------------------------------------------------------------
+    def queue_changed(self, delay_ms: int = QUEUE_SETTLE_MS) -> None:
+        """Records arrived: recount the manager's review queue (or refresh it, when it is on screen)."""
+        if not self.review_action.isEnabled():
+            return
+        if not self._queue_timer.isActive():
+            wait = delay_ms
+            if self._queue_last:  # not sooner than QUEUE_GAP_MS after the last recount
+                wait = max(delay_ms, int((self._queue_last + QUEUE_GAP_MS / 1000 - time.monotonic()) * 1000))
+            self._queue_timer.start(wait)
+
+    def _check_store_mark(self) -> None:
+        if self.window.locked or self._queue_busy or self._queue_timer.isActive():
+            return
+        session = self.window.session
+
+        def seen(mark: int) -> None:
+            if self._queue_mark is not None and mark != self._queue_mark:
+                self.queue_changed()
+
+        self.window.context.tasks.run(lambda: store_mark(session), seen, lambda _e: None, owner=self.window)
+
+    def _recount_queue(self) -> None:
+        if self.window.locked or self._queue_busy:
+            if not self.window.locked:
+                self._queue_timer.start(QUEUE_SETTLE_MS)
+            return
+        self._queue_busy = True
+        self._queue_last = time.monotonic()
+        if self.window.current_page_name() == REVIEW_PAGE:
+            # On screen: the list itself is refreshed (audited as a review, names shown).
+            self.review_page.refresh(lambda: self._counted(self.review_page.model.rowCount(), None))
+            return
+        session, matcher = self.window.session, self.window.context.matcher
+
+        def work() -> tuple[int, int]:
+            mark = store_mark(session)
+            return count_duplicates(session, matcher()), mark
+
+        self.window.context.tasks.run(work, lambda done: self._counted(*done), self._count_failed,
+                                      owner=self.window)
+
+    def _counted(self, count: int, mark: int | None) -> None:
+        self._queue_busy = False
+        self.queue_count = count
+        if mark is not None:
+            self._queue_mark = mark
+        else:
+            self._check_store_mark_after_refresh()
+        button = self.window.findChild(ActionButton, f"start:{self.review_action.objectName()}")
+        words = (f"{count} likely duplicate pair{'s' if count != 1 else ''} to look at now." if count
+                 else "No likely duplicates now.")
+        if button is not None:
+            keys = self.review_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            button.set_description(f"{REVIEW_WORDS} {words} ({keys})")
+        self.review_count_changed.emit(count)
+
+    def _check_store_mark_after_refresh(self) -> None:
+        session = self.window.session
+
+        def seen(mark: int) -> None:
+            self._queue_mark = mark
+
+        self.window.context.tasks.run(lambda: store_mark(session), seen, lambda _e: None, owner=self.window)
+
+    def _count_failed(self, _error: BaseException) -> None:
+        self._queue_busy = False
+
     def after_sync(self, pulled: int) -> None:
         """A sync brought records: the household on screen is read again; an open form is told
-        (it keeps unsaved changes and offers Reload, as when someone saved first)."""
+        (it keeps unsaved changes and offers Reload, as when someone saved first); the review
+        queue is recounted."""
         if not pulled or self.window.locked:
             return
+        self.queue_changed()
         page = self.window.current_page_name()
         if page == HOUSEHOLD_PAGE and self.view.household is not None:
             self.view.load(self.view.household.id)

@@ -131,8 +131,13 @@ HOUSEHOLD_LEVEL = {"merged_from": "Merged with another household (its old id)",
                    "external_ref": "Old system's reference"}
 
 
-def describe_change(change: FieldChange, household: Household | None, form: FormDefinition) -> tuple[str, str, str]:
-    """(what changed, before, after) in words: ``Jane Smith: Last name``, not ``member:…last_name``."""
+FOLDED_INTO = "folded_into"  # member:<folded id>.folded_into -> the surviving person (services.duplicates)
+
+
+def describe_change(change: FieldChange, household: Household | None, form: FormDefinition,
+                    folded: Mapping[str, str] | None = None) -> tuple[str, str, str]:
+    """(what changed, before, after) in words: ``Jane Smith: Last name``, not ``member:…last_name``.
+    ``folded``: entries folded into another person (folded id -> surviving id), named as hers."""
     if change.field in HOUSEHOLD_LEVEL:  # written by a merge (services.duplicates), not by the form
         return HOUSEHOLD_LEVEL[change.field], str(change.old or ""), str(change.new or "")
     if change.field.startswith("contact:"):
@@ -154,7 +159,17 @@ def describe_change(change: FieldChange, household: Household | None, form: Form
     member: Member | None = None
     if household is not None:
         member = next((m for m in household.members if m.id == person), None)
-    who = member.full_name if member is not None else "A person no longer in the household"
+    survivor = None
+    if member is None and household is not None and folded and person in folded:
+        survivor = next((m for m in household.members if m.id == folded[person]), None)
+    if member is not None:
+        who = member.full_name
+    elif survivor is not None:
+        who = f"{survivor.full_name} (second entry)"
+    else:
+        who = "A person no longer in the household"
+    if key == FOLDED_INTO:
+        return who, "Entered twice", f"Folded into {survivor.full_name}" if survivor else "Folded into another entry"
     if not key:
         before, after = ("", "Added") if change.new == "added" else ("In the household", "Removed")
         return who, before, after
@@ -171,9 +186,11 @@ class HistoryModel(_TableModel):
     def set_history(self, history: Sequence[tuple[datetime, str, list[FieldChange]]],
                     household: Household | None, form: FormDefinition) -> None:
         rows: list[tuple[Any, ...]] = []
+        folded = {c.field[len("member:"):].partition(".")[0]: str(c.new) for _, _, cs in history for c in cs
+                  if c.field.startswith("member:") and c.field.endswith("." + FOLDED_INTO) and c.new}
         for at, who, changes in history:
             for change in changes:
-                what, before, after = describe_change(change, household, form)
+                what, before, after = describe_change(change, household, form, folded)
                 rows.append(((uk_date(at), at.isoformat()), who, what, before or "—", after or "—"))
         self._set(rows)
 

@@ -53,6 +53,7 @@ from .consent_section import ConsentSection
 from .contact_dialog import RecordContactDialog
 from .context import no_renderer
 from .correct_contact_dialog import CorrectContactDialog
+from .duplicates_review import FoldDialog, fold_all
 from .errors import describe
 from .forms.values import describe_value
 from .household_models import ID_ROLE, ContactsModel, DisclosuresModel, HistoryModel, MembersModel, uk_date
@@ -167,6 +168,12 @@ class HouseholdView(QWidget):
         self.erase_button = named(QPushButton("Erase person…"), "erasePersonButton", "Erase person",
                                   "Erase the person chosen in the People tab")
         self.erase_button.clicked.connect(self.erase)
+        # For managers: one person entered twice in this household, folded into one.
+        self.fold_button = named(QPushButton("Same person entered &twice…"), "foldPersonButton",
+                                 "Same person entered twice",
+                                 "Fold two entries of one person into one; everything recorded for either stays")
+        self.fold_button.clicked.connect(self.fold)
+        self.fold_dialog: FoldDialog | None = None
         self.restriction = RestrictionState(False, frozenset())
         self.rights_dialog: QDialog | None = None
         shortcut = QShortcut(QKeySequence("Ctrl+E"), self)
@@ -276,6 +283,7 @@ class HouseholdView(QWidget):
             box.addWidget(view, 1)
             if view is self.members_view:
                 box.addWidget(self.person_scroll, 1)
+                box.addWidget(self.fold_button, 0, Qt.AlignmentFlag.AlignLeft)
             if view is self.contacts_view:
                 box.addWidget(self.correct_button, 0, Qt.AlignmentFlag.AlignLeft)
             self.tabs.addTab(page, name)
@@ -430,6 +438,7 @@ class HouseholdView(QWidget):
         self.restrict_button.setText("Lift restriction…" if r.household else "Restrict…")
         self.restrict_button.setAccessibleName("Lift the restriction" if r.household else "Restrict processing")
         self.erase_button.setVisible(session.actor.may(Permission.ERASE))
+        self.fold_button.setVisible(session.actor.may(Permission.MERGE_HOUSEHOLDS) and len(household.members) > 1)
         self.contact_button.setEnabled(session.actor.may(Permission.RECORD_CONTACT))
         self.correct_button.setEnabled(session.actor.may(Permission.RECORD_CONTACT))
 
@@ -573,6 +582,31 @@ class HouseholdView(QWidget):
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         dialog.open()
         self.rights_dialog = dialog
+        return dialog
+
+    def fold(self) -> FoldDialog | None:
+        """Two entries of one person: the dialog, then the folds as a background task."""
+        if self.household is None or not self.fold_button.isVisible():
+            return None
+        household = self.household
+        dialog = FoldDialog(household, self)
+        session = self._session()
+
+        def folded(_result: object) -> None:
+            self.load(household.id)
+
+        def failed(error: BaseException) -> None:
+            self.message.setText(describe(error))
+            self.message.setVisible(True)
+
+        def accepted() -> None:
+            folds = dialog.folds()  # read on the GUI thread, before the dialog goes
+            self._tasks.run(lambda: fold_all(session, household, folds), folded, failed, owner=self)
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+        self.fold_dialog = dialog
         return dialog
 
     def _open_dialog(self, dialog: RestrictDialog | EraseDialog | DisclosureDialog) -> None:

@@ -36,7 +36,7 @@ from centre_desk.services.session import DeskSession
 from .a11y import expose
 from .admin.desk import AdminDesk
 from .context import AppContext, SignedIn, Workplace
-from .desk import HouseholdDesk
+from .desk import REVIEW_WORDS, HouseholdDesk
 from .errors import show_error
 from .help import HELP_KEYS, HelpDialog, show_help, topic_of
 from .idle_lock import IdleLock, IdleWarning, LockScreen
@@ -261,9 +261,7 @@ class MainWindow(QMainWindow):
                        Permission.REGISTER_HOUSEHOLD),
             StartEntry(self.sessions.action, "Sessions and registers",
                        "Today's sessions: tick who came, add a session.", Permission.VIEW_HOUSEHOLD),
-            StartEntry(desk.review_action, "Review likely duplicates",
-                       "People who may have been registered twice: merge them, or say they are not the same.",
-                       Permission.MERGE_HOUSEHOLDS),
+            StartEntry(desk.review_action, "Review likely duplicates", REVIEW_WORDS, Permission.MERGE_HOUSEHOLDS),
             StartEntry(self.printing.notice_action, "Print the privacy notice",
                        "Preview, print or save the family's copy.", Permission.PRINT),
             StartEntry(admin.blank_form_action, "Print a blank paper form",

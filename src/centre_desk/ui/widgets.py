@@ -364,6 +364,13 @@ class ActionButton(QPushButton):
     def description(self) -> str:
         return self._description
 
+    def set_description(self, description: str) -> None:
+        """New words under the title (a count that changed), spoken too."""
+        self._description = description
+        self.description_label.setText(description)
+        self.setAccessibleDescription(description)
+        self.updateGeometry()
+
     def sizeHint(self) -> QSize:
         layout = self.layout()
         return layout.sizeHint() if layout is not None else super().sizeHint()
