@@ -16,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -65,7 +63,7 @@ from .rights_workbench import PortabilityDialog, RightsSection, SeenDialog, uk
 from .style import points
 from .subject_access_dialog import SubjectAccessDialog
 from .tasks import TaskRunner
-from .widgets import comfortable_rows, heading, named
+from .widgets import heading, named, read_only_table
 
 SAFEGUARDING_COLOUR = "#a4161a"
 RESTRICTED_COLOUR = "#7a4b00"  # dark amber: 7.6:1 with white text
@@ -103,19 +101,7 @@ def days_ago(on: date, today: date) -> str:
     return f"about {months} months ago" if months < 24 else f"about {days // 365} years ago"
 
 
-def _table(name: str, accessible: str) -> QTableView:
-    view = named(QTableView(), name, accessible)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setTabKeyNavigation(False)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(True)
-    view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
-    comfortable_rows(view)
-    return view
+_table = read_only_table
 
 
 def _empty_note(text: str, name: str) -> QLabel:

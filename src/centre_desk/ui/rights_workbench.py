@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QDate, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -30,7 +29,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -60,7 +58,7 @@ from .rights_dialogs import _ActionDialog
 from .sessions.models import name_inner_line
 from .table_model import ID_ROLE, HeaderedTableModel
 from .tasks import TaskRunner
-from .widgets import DateBox, MessageLabel, comfortable_rows, heading, named, note
+from .widgets import DateBox, MessageLabel, heading, named, note, read_only_table
 
 _Index = QModelIndex | QPersistentModelIndex
 D = TypeVar("D", bound=_ActionDialog)
@@ -79,19 +77,7 @@ def uk(on: date | datetime) -> str:
     return f"{on:%d/%m/%Y}"
 
 
-def table(name: str, accessible: str, description: str = "") -> QTableView:
-    view = named(QTableView(), name, accessible, description)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setTabKeyNavigation(False)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(True)
-    view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
-    comfortable_rows(view)
-    return view
+table = read_only_table
 
 
 def button(text: str, name: str, accessible: str, description: str = "") -> QPushButton:

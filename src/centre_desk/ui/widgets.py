@@ -172,6 +172,23 @@ def apply_theme(app: QApplication, *, text_scale: float = 1.0) -> None:
     style.apply_theme(app, text_scale=text_scale)
 
 
+def read_only_table(name: str, accessible: str, description: str = "") -> QTableView:
+    """A read-only table of rows chosen one at a time, columns sized to their contents (the last
+    one stretched), that Tab leaves; sorting is the caller's choice (``record_table`` sorts)."""
+    view = named(QTableView(), name, accessible, description)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setTabKeyNavigation(False)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(True)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    comfortable_rows(view)
+    return view
+
+
 def record_table(parent: QObject, model: QAbstractItemModel, sort_role: int, sort_column: int, object_name: str,
                  accessible_name: str, description: str) -> tuple[QSortFilterProxyModel, QTableView]:
     """A read-only, sortable, one-row-at-a-time table of records, newest first, that Tab leaves."""
