@@ -129,11 +129,15 @@ def test_an_edit_keeps_card_and_facts(admin_session) -> None:  # type: ignore[no
     record_contact(admin_session, h.id, "drop-in", date(2026, 10, 1))
     record_referral(admin_session, h.id, REFERRAL, [h.members[1].id])
     data = open_household(admin_session, h.id).submission()
+    hit = search_households(admin_session, "siobhan")[0]
+    assert hit.address_line == "4 Quay Street" and hit.child_births == (date(2021, 6, 7),)
     data["members"][0]["first_name"] = "Aoife"
     data["postcode"] = "BS21 9ZZ"
+    data["address_line1"] = "9 Marine Parade"
     update_household(admin_session, h.id, data, 1)
     hit = search_households(admin_session, "aoife")[0]
     assert hit.adults == ("Aoife O'Brien",) and hit.postcode == "BS21 9ZZ"
+    assert hit.address_line == "9 Marine Parade"  # the result row follows the edit
     assert _ids(admin_session, "bs23") == [] and _ids(admin_session, "bs219zz") == [h.id]
     assert shown(admin_session, h.id, "aoife") == truth(admin_session, h.id) == ("2026-10-01", True)
     # Adding a member and removing another keeps every row findable, and only theirs.
@@ -143,6 +147,7 @@ def test_an_edit_keeps_card_and_facts(admin_session) -> None:  # type: ignore[no
     update_household(admin_session, h.id, data, 2)
     assert _ids(admin_session, "niamh kelly") == [h.id] and _ids(admin_session, "cian") == []
     assert search_households(admin_session, "kelly")[0].children == ("Niamh Kelly",)
+    assert search_households(admin_session, "kelly")[0].child_births == (date(2024, 1, 1),)
 
 
 def test_an_import_and_demo_data_have_true_cards(admin_session) -> None:  # type: ignore[no-untyped-def]
@@ -385,3 +390,31 @@ def test_the_search_connection_closes_when_the_store_locks(admin_session) -> Non
     assert admin_session.store._search._conn is None
     with pytest.raises(StoreError):
         search_households(admin_session, "obrien")
+
+
+def test_cards_written_before_the_address_was_on_them_get_it_from_the_migration(admin_session) -> None:  # type: ignore[no-untyped-def]
+    """Revision 0019 puts the first line of the address on every card already in the store."""
+    from importlib import import_module
+
+    _register(admin_session)
+    with admin_session.store.unit_of_work() as uow:
+        uow.session.execute(text("UPDATE household_cards SET card = json_remove(card, '$.a1')"))
+        uow.commit()
+    assert search_households(admin_session, "siobhan")[0].address_line == ""  # as an older store had it
+    migration = import_module("centre_desk.storage.migrations.versions.0019_card_address")
+
+    class _Op:
+        def __init__(self, session: Any) -> None:
+            self.session = session
+
+        def execute(self, sql: str) -> None:
+            self.session.execute(text(sql))
+
+    with admin_session.store.unit_of_work() as uow:
+        real, migration.op = migration.op, _Op(uow.session)
+        try:
+            migration.upgrade()
+        finally:
+            migration.op = real
+        uow.commit()
+    assert search_households(admin_session, "siobhan")[0].address_line == "4 Quay Street"

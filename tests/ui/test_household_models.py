@@ -44,12 +44,31 @@ def test_search_results_model(qtmodeltester) -> None:  # type: ignore[no-untyped
     ])
     qtmodeltester.check(model, force_py=True)
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Adults"
-    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(4)] == \
-        ["Adults", "Children", "Postcode", "Last contact"]
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(5)] == \
+        ["Adults", "Children", "Address", "Postcode", "Last contact"]
     assert model.index(1, 0).data() == "Łukasz Wójcik, Zofia Wójcik"
-    assert model.index(1, 3).data() == "None recorded"
-    assert model.index(0, 3).data() == "27/02/2026"
-    assert model.index(0, 3).data(SORT_ROLE) == "2026-02-27"
+    assert model.index(1, 4).data() == "None recorded"
+    assert model.index(0, 4).data() == "27/02/2026"
+    assert model.index(0, 4).data(SORT_ROLE) == "2026-02-27"
+
+
+def test_search_results_tell_families_of_the_same_names_apart(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    """The address line and each child's age (babies in months, as on the household page)."""
+    from datetime import timedelta
+
+    today = date.today()
+    model = SearchResultsModel()
+    model.set_hits([
+        SearchHit("h1", ("Isla Smith",), ("Ava Smith", "Leo Smith"), "BS23 1AA", None, address_line="4 Hill Road",
+                  child_births=(today - timedelta(days=3 * 365 + 30), today - timedelta(days=100))),
+        SearchHit("h2", ("Isla Smith",), ("Ava Smith",), "BS23 1AA", None, address_line="17 Station Road",
+                  child_births=(None,)),
+    ])
+    qtmodeltester.check(model, force_py=True)
+    assert model.index(0, SearchResultsModel.ADDRESS).data() == "4 Hill Road"
+    assert model.index(0, SearchResultsModel.CHILDREN).data() == "Ava Smith (3 years), Leo Smith (3 months)"
+    assert model.index(1, SearchResultsModel.ADDRESS).data() == "17 Station Road"
+    assert model.index(1, SearchResultsModel.CHILDREN).data() == "Ava Smith"  # no date of birth: no age
 
 
 def test_members_model_gives_babies_their_age_in_months(qtmodeltester) -> None:  # type: ignore[no-untyped-def]

@@ -85,9 +85,10 @@ def test_column_widths_are_fixed_once_not_measured_per_keystroke(qtbot) -> None:
     header = page.view.horizontalHeader()
     for column in (SearchResultsModel.POSTCODE, SearchResultsModel.LAST_CONTACT):
         assert header.sectionResizeMode(column) == QHeaderView.ResizeMode.Fixed
-    widths = [header.sectionSize(c) for c in range(4)]
+    fixed = (SearchResultsModel.POSTCODE, SearchResultsModel.LAST_CONTACT)
+    widths = [header.sectionSize(c) for c in fixed]
     page.model.set_hits([SearchHit("h1", ("Someone With A Long Name",), (), "W1A 1AA", None)])
-    assert [header.sectionSize(c) for c in (2, 3)] == widths[2:]
+    assert [header.sectionSize(c) for c in fixed] == widths
     # ...and wide enough for what goes in them.
     metrics = page.view.fontMetrics()
     assert header.sectionSize(SearchResultsModel.LAST_CONTACT) > metrics.horizontalAdvance("None recorded")

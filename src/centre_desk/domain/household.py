@@ -251,3 +251,7 @@ class SearchHit:
     last_contact: date | None
     safeguarding_concern: bool = False
     members: tuple[Member, ...] = field(default=())
+    # What tells two families of the same names apart at the desk: the first line of the address,
+    # and each child's date of birth (None where none is known), in the order of ``children``.
+    address_line: str = ""
+    child_births: tuple[date | None, ...] = ()

@@ -57,7 +57,8 @@ def _kind(m: Member) -> str:
 def card_of(h: Household) -> str:
     members = [{"id": m.id, "f": {k: m.fields[k] for k in CARD_FIELDS if m.fields.get(k)}, "n": m.full_name,
                 "k": _kind(m)} for m in h.members]
-    return json.dumps({"pc": h.postcode, "m": members}, ensure_ascii=False, separators=(",", ":"))
+    card = {"pc": h.postcode, "a1": str(h.fields.get("address_line1") or ""), "m": members}
+    return json.dumps(card, ensure_ascii=False, separators=(",", ":"))
 
 
 def _is_child(kind: str, today: date | None) -> bool:
@@ -71,8 +72,13 @@ def hit_of(household_id: str, card: str, last_contact: str | None, flagged: Any,
     data = json.loads(card)
     adults: list[str] = []
     children: list[str] = []
+    births: list[date | None] = []
     for m in data["m"]:
-        (children if _is_child(m["k"], today) else adults).append(m["n"])
+        if _is_child(m["k"], today):
+            children.append(m["n"])
+            births.append(_date(m["f"].get("date_of_birth")))
+        else:
+            adults.append(m["n"])
     return SearchHit(
         household_id=household_id,
         adults=tuple(adults),
@@ -81,7 +87,18 @@ def hit_of(household_id: str, card: str, last_contact: str | None, flagged: Any,
         last_contact=date.fromisoformat(last_contact) if last_contact else None,
         members=tuple(Member(m["id"], m["f"]) for m in data["m"]),
         safeguarding_concern=bool(flagged),
+        address_line=data.get("a1") or "",  # cards written before revision 0019 have none
+        child_births=tuple(births),
     )
+
+
+def _date(dob: object) -> date | None:
+    if not isinstance(dob, str):
+        return None
+    try:
+        return date.fromisoformat(dob)
+    except ValueError:
+        return None
 
 
 def _range(seq: int) -> dict[str, int]:

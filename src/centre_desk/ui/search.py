@@ -9,6 +9,7 @@ from the first result goes back to the box.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import (
@@ -21,7 +22,16 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from centre_desk.domain.household import SearchHit
 from centre_desk.services.households import search_households
@@ -29,7 +39,7 @@ from centre_desk.services.session import DeskSession
 
 from .a11y import announce, expose
 from .errors import describe
-from .household_models import ID_ROLE, SORT_ROLE, uk_date
+from .household_models import ID_ROLE, SORT_ROLE, age_words, uk_date
 from .table_model import HeaderedTableModel
 from .tasks import TaskRunner
 from .widgets import add_keyboard_sorting, comfortable_rows, heading, named
@@ -38,6 +48,7 @@ _Index = QModelIndex | QPersistentModelIndex
 SEARCH_NAME = "Search households"
 DEBOUNCE_MS = 150
 RESULT_LIMIT = 50
+MORE_LIMIT = 500  # "Show more results": well within the 1,000 a search may show
 
 
 _ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole,
@@ -45,13 +56,14 @@ _ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt
 
 
 class SearchResultsModel(HeaderedTableModel):
-    ADULTS, CHILDREN, POSTCODE, LAST_CONTACT = range(4)
-    HEADERS = ("Adults", "Children", "Postcode", "Last contact")
+    ADULTS, CHILDREN, ADDRESS, POSTCODE, LAST_CONTACT = range(5)
+    HEADERS = ("Adults", "Children", "Address", "Postcode", "Last contact")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._hits: list[SearchHit] = []
         self._texts: list[tuple[str, ...]] = []  # each row's cell texts, worked out once per answer
+        self.today = date.today()
 
     def _row_texts(self, hit: SearchHit) -> tuple[str, ...]:
         return tuple(self._text(hit, column) for column in range(len(self.HEADERS)))
@@ -61,6 +73,7 @@ class SearchResultsModel(HeaderedTableModel):
         scroll position and size hints and lay out every row again, once per keystroke. The cell
         texts are worked out here, once: a repaint asks ``data`` some 600 times for 50 rows."""
         new = list(hits)
+        self.today = date.today()
         old_count, new_count = len(self._hits), len(new)
         if new_count < old_count:
             self.beginRemoveRows(QModelIndex(), new_count, old_count - 1)
@@ -92,7 +105,13 @@ class SearchResultsModel(HeaderedTableModel):
             # The sign alone says nothing to a screen reader, or to anyone who has not learnt it.
             return f"⚠ Safeguarding concern: {names}" if hit.safeguarding_concern else names
         if column == self.CHILDREN:
-            return ", ".join(hit.children)
+            # With their ages, as on the household page (babies in months): two families of the
+            # same names are told apart by their children's ages and the address.
+            births = (hit.child_births + (None,) * len(hit.children))[:len(hit.children)]
+            return ", ".join(name if born is None else f"{name} ({age_words(born, self.today)[0]})"
+                             for name, born in zip(hit.children, births, strict=True))
+        if column == self.ADDRESS:
+            return hit.address_line
         if column == self.POSTCODE:
             return hit.postcode
         return uk_date(hit.last_contact) if hit.last_contact else "None recorded"
@@ -202,12 +221,18 @@ class SearchPage(QWidget):
         self.status.setObjectName("searchStatus")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setWordWrap(True)
+        # More than the first 50: shown only when a search filled them; typing starts again at 50.
+        self.more_button = named(QPushButton("Show more results"), "showMoreResults", "Show more results",
+                                 f"Up to {MORE_LIMIT} households for this search")
+        self.more_button.setVisible(False)
+        self.limit = RESULT_LIMIT
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 20, 32, 20)
         layout.setSpacing(10)
         layout.addWidget(heading("Find a household", 18, "searchHeading"))
         layout.addWidget(self.status)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.show_status("")
 
     def show_status(self, query: str, count: int | None = None, problem: str = "") -> None:
@@ -220,10 +245,17 @@ class SearchPage(QWidget):
         elif count == 0:
             text = f"No households match “{query}”. Check the spelling, or try a postcode or date of birth."
         else:
-            more = " (the first 50 are shown: add more words to narrow it down)" if count >= RESULT_LIMIT else ""
+            full = count >= self.limit
+            more = ""
+            if full and self.limit < MORE_LIMIT:
+                more = f" (the first {self.limit} are shown: add more words, or choose Show more results)"
+            elif full:
+                more = f" (the first {self.limit} are shown: add more words to narrow it down)"
             found = "1 household matches" if count == 1 else f"{count} households match"
             text = f"{found} “{query}”{more}. Down goes to the " \
                    "results; Enter opens one."
+        self.more_button.setVisible(count is not None and not problem and count >= self.limit
+                                    and self.limit < MORE_LIMIT)
         self.status.setText(text)
         expose(self.status, "Search status")
         if count is not None or problem:
@@ -272,10 +304,22 @@ class HouseholdSearch(QObject):
         box.textEdited.connect(self._typed)
         box.down.connect(self._down)
         page.view.up_from_top.connect(lambda: box.setFocus(Qt.FocusReason.OtherFocusReason))
+        page.more_button.clicked.connect(self.show_more)
 
     def _typed(self, _text: str) -> None:
         self._enter_when_found = False
+        self.page.limit = RESULT_LIMIT
         self._timer.start()
+
+    def show_more(self) -> None:
+        """The same search again, for up to ``MORE_LIMIT`` households; the rows already shown stay
+        where they are (the store's order), so the person does not lose their place."""
+        if not self.last_query:
+            return
+        self.page.limit = MORE_LIMIT
+        self.page.more_button.setVisible(False)
+        self.page.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.search_now()
 
     @property
     def pending(self) -> bool:
@@ -294,11 +338,12 @@ class HouseholdSearch(QObject):
         self.page.show_status(query)
         self.wanted.emit(False)
         session = self._session()
+        limit = self.page.limit
 
         def work() -> list[SearchHit] | None:
             # A search queued behind another that has since been overtaken by more typing is not
             # run at all: its answer would be dropped anyway, and the newer one waits for it.
-            return search_households(session, query, RESULT_LIMIT) if asked == self._asked else None
+            return search_households(session, query, limit) if asked == self._asked else None
 
         self._tasks.run(work, lambda hits: self._found(asked, query, hits),
                         lambda error: self._failed(asked, error), owner=self.page)

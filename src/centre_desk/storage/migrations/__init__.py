@@ -1,3 +1,3 @@
 """Alembic migrations of the local store. ``HEAD`` must name the newest revision (a test checks)."""
 
-HEAD = "0017_first_sync"
+HEAD = "0019_card_address"
