@@ -298,7 +298,7 @@ def test_the_rights_dialogs(qtbot, store, tasks, shell_factory, family, which):
     household_id, _parent, _child = family
     main = open_household(qtbot, store, tasks, shell_factory, household_id)
     view = main.households.view
-    tab = next(i for i in range(view.tabs.count()) if view.tabs.tabText(i).startswith("Disclosures")) \
+    tab = next(i for i in range(view.tabs.count()) if view.tabs.tabText(i).startswith("Sharing")) \
         if which == "log_disclosure" else 0
     view.tabs.setCurrentIndex(tab)
     settle(qtbot, tasks)

@@ -47,7 +47,7 @@ def test_disclosures_tab_and_restriction_banner(qtbot, store, tasks, shell_facto
     settle(qtbot, tasks)
     qtbot.waitUntil(lambda: view.disclosures_model.rowCount() == 1, timeout=10_000)
     assert view.disclosures_model.index(0, 1).data() == "North Somerset Council safeguarding team"
-    assert view.tabs.tabText(view.disclosures_tab) == "Disclosures (1)"
+    assert view.tabs.tabText(view.disclosures_tab) == "Sharing (1)"
     assert not view.restricted_banner.isHidden()
     assert "restricted" in view.restricted_banner.text()
     assert not view.edit_button.isEnabled()

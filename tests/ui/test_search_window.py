@@ -110,3 +110,33 @@ def test_an_older_answer_arriving_late_never_replaces_a_newer_one(qtbot, monkeyp
     tasks.deliver(0)  # ...then the slow older one: dropped
     assert page.model.rowCount() == 1 and page.model.hit(0).household_id == "h1"
     assert "1 household matches “ada”" in page.status.text()
+
+
+def test_more_than_fifty_are_reachable_and_typing_starts_again_at_fifty(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    asked: list[int] = []
+
+    def search(_session: Any, query: str, limit: int) -> list[SearchHit]:
+        asked.append(limit)
+        return [_hit(n) for n in range(min(limit, 70 if query == "smith" else 3))]
+
+    monkeypatch.setattr(search_module, "search_households", search)
+    box, page, tasks = SearchBox(), SearchPage(), HeldTasks()
+    qtbot.addWidget(box)
+    qtbot.addWidget(page)
+    page.show()
+    searching = HouseholdSearch(box, page, tasks, lambda: None)  # type: ignore[arg-type]
+    box.setText("smith")
+    searching.search_now()
+    tasks.deliver(0)
+    assert page.model.rowCount() == 50 and page.more_button.isVisible()
+    assert "the first 50 are shown" in page.status.text() and "Show more results" in page.status.text()
+    first = page.model.hit(0)
+    page.more_button.click()
+    tasks.deliver(1)
+    assert asked == [50, 500]
+    assert page.model.rowCount() == 70 and page.model.hit(0) == first  # the rows shown stay where they were
+    assert not page.more_button.isVisible() and "70 households match" in page.status.text()
+    qtbot.keyClicks(box, "s")  # typing again: back to the first 50
+    searching.search_now()
+    tasks.deliver(2)
+    assert asked[-1] == 50 and not page.more_button.isVisible()  # "smiths" finds 3

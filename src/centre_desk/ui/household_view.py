@@ -59,6 +59,7 @@ from .person_details import PeopleOpener, PersonDetails
 from .print_actions import DocumentPrinter
 from .referrals_section import ReferralsSection
 from .rights_dialogs import DisclosureDialog, EraseDialog, RestrictDialog
+from .rights_workbench import TAB_TITLE as RIGHTS_TAB_TITLE
 from .rights_workbench import PortabilityDialog, RightsSection, SeenDialog, uk
 from .style import points
 from .subject_access_dialog import SubjectAccessDialog
@@ -304,10 +305,10 @@ class HouseholdView(QWidget):
         disclosure_buttons.addWidget(self.sharing_letter_button)
         disclosure_buttons.addStretch(1)
         box.addLayout(disclosure_buttons)
-        self.disclosures_tab = self.tabs.addTab(page, "Disclosures")
+        self.disclosures_tab = self.tabs.addTab(page, "Sharing")  # short: every tab fits at 1024 px
         # Data protection, for managers: requests, objections, subject access, portability, who has seen.
         self.rights = RightsSection(tasks, session)
-        self.rights_tab = self.tabs.addTab(self.rights, "Data protection")
+        self.rights_tab = self.tabs.addTab(self.rights, RIGHTS_TAB_TITLE)
         self.rights.summary_changed.connect(lambda text: self.tabs.setTabText(self.rights_tab, text))
         self.rights.chosen_person = self._chosen_person
         self.rights.changed.connect(lambda: self.load(self.household.id) if self.household else None)
@@ -400,7 +401,7 @@ class HouseholdView(QWidget):
         self.sharing_letter_button.setVisible(bool(record.disclosures) and may_print)
         self.log_disclosure_button.setVisible(session.actor.may(Permission.LOG_DISCLOSURE))
         self.correction_button.setVisible(bool(record.history) and may_print)
-        self.tabs.setTabText(self.disclosures_tab, f"Disclosures ({len(record.disclosures)})")
+        self.tabs.setTabText(self.disclosures_tab, f"Sharing ({len(record.disclosures)})")
         r = record.restriction
         if r.household:
             text = ("Processing of this household is restricted (a data protection request). It can be read "

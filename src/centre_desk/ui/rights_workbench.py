@@ -639,6 +639,9 @@ def load_rights(session: DeskSession, household_id: str) -> RightsRecord:
     return RightsRecord(request_register(session, household_id), household_objections(session, household_id))
 
 
+TAB_TITLE = "Rights"  # the household page's tab, as the Rights menu
+
+
 class RightsSection(QWidget):
     """This household's requests and objections, and the managers' rights actions.
     ``changed()`` after anything is recorded (the page reloads: an upheld objection shows at the top);
@@ -712,6 +715,11 @@ class RightsSection(QWidget):
         layout.addWidget(self.message)
         self.requests_view.selectionModel().currentRowChanged.connect(lambda _a, _b: self._chosen_changed())
         self.dialog: QDialog | None = None
+        # Empty until a household is shown: the tables would otherwise ask the window for room
+        # (two tables' height) it does not need, and at 1024x768 the window grew past the screen.
+        for view, empty in ((self.requests_view, self.requests_empty), (self.objections_view, self.objections_empty)):
+            view.setVisible(False)
+            empty.setVisible(True)
         self._chosen_changed()
 
     def show_household(self, household: Household) -> None:
@@ -743,9 +751,9 @@ class RightsSection(QWidget):
             self.requests_view.selectRow(0)
         self._chosen_changed()
         open_ = [e for e in record.entries if e.request.status is not RequestStatus.CLOSED]
-        overdue = sum(e.request.overdue(today) for e in open_)
-        words = f"Data protection ({len(open_)} open" + (f", {overdue} overdue" if overdue else "") + ")"
-        self.summary_changed.emit(words if open_ else "Data protection")
+        # Short, as every tab is (at 1024 px all seven must fit): the open count, as the other
+        # tabs give theirs; the tab itself says which are overdue, in red and in words.
+        self.summary_changed.emit(f"{TAB_TITLE} ({len(open_)})" if open_ else TAB_TITLE)
 
     def chosen(self) -> RegisterEntry | None:
         row = self.requests_view.currentIndex().row()

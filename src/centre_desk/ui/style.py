@@ -227,7 +227,7 @@ QHeaderView::section {{
 }}
 QTabWidget::pane {{ border: 1px solid {border}; top: -1px; }}
 QTabBar::tab {{
-    border: 1px solid {border}; border-bottom: 0; padding: 0.3em 0.9em; margin-right: 2px;
+    border: 1px solid {border}; border-bottom: 0; padding: 0.3em 0.6em; margin-right: 2px;
     background: palette(button); color: palette(button-text); min-height: 1.3em;
 }}
 QTabBar::tab:selected {{ background: palette(base); font-weight: bold; border-top: 3px solid {border}; }}
