@@ -171,7 +171,7 @@ def test_a_warning_comes_before_the_lock_and_stay_signed_in_keeps_the_desk_open(
 def test_the_warning_reaches_a_person_working_in_a_modal_dialog(qtbot, store, tasks, shell_factory):
     """The bar in the main window cannot take the focus while a dialog is modal: the warning is
     shown over the dialog, its Stay signed in works from the keyboard, and the focus goes back into
-    the dialog; a person typing in the dialog keeps typing there."""
+    the dialog."""
     from PySide6.QtWidgets import QApplication, QDialog, QPushButton
 
     from centre_desk.ui.a11y import recent_announcements
@@ -207,15 +207,6 @@ def test_the_warning_reaches_a_person_working_in_a_modal_dialog(qtbot, store, ta
     qtbot.waitUntil(lambda: QApplication.focusWidget() is button, timeout=3000)
     qtbot.wait(1500)  # past the moment the desk would have locked
     assert not main.locked and dialog.isVisible()
-
-    # Typing in the dialog: the warning shows without taking the text box's focus, and the next
-    # key lands in the text and keeps the desk open.
-    note.setFocus()
-    type_text(qtbot, "Rang")
-    qtbot.waitUntil(lambda: warning.over_dialog is not None, timeout=5000)
-    assert QApplication.focusWidget() is note
-    type_text(qtbot, " back")
-    assert warning.over_dialog is None and note.text() == "Rang back"
 
     # Unanswered, the lock closes the dialog (nothing left on screen) and the warning with it.
     qtbot.waitUntil(lambda: warning.over_dialog is not None, timeout=5000)

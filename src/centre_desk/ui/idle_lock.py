@@ -18,7 +18,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -155,14 +154,17 @@ def _warning_row(owner: QWidget, text_name: str, button_name: str, stay: SignalI
     return text, button
 
 
-class _WarningOverDialog(QDialog):
+class _WarningOverDialog(QFrame):
     """The same warning, over a modal dialog: the bar in the main window cannot take the focus
     while a dialog is modal, and may be hidden behind it. A child of that dialog, not modal itself,
-    so its button takes clicks and keys while the dialog stays open."""
+    so its button takes clicks and keys while the dialog stays open. A frame, not a QDialog: a
+    dialog gives its default button the focus as it shows, which would take a typist's keys."""
 
-    def __init__(self, bar: IdleWarning, over: QWidget) -> None:
-        super().__init__(over, Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint)
-        self.setModal(False)
+    def __init__(self, bar: IdleWarning, over: QWidget, *, take_focus: bool = True) -> None:
+        flags = Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint
+        if not take_focus:  # someone typing: the window system must not give it their keys
+            flags |= Qt.WindowType.WindowDoesNotAcceptFocus
+        super().__init__(over, flags)
         self.setObjectName("idleWarningOverDialog")
         self.setWindowTitle("The desk is about to lock")
         self.setAccessibleName("The desk is about to lock")
@@ -230,7 +232,7 @@ class IdleWarning(QFrame):
         self._countdown.start(seconds)
         self.setVisible(True)
         if over is not None:
-            popup = self.over_dialog = _WarningOverDialog(self, over)
+            popup = self.over_dialog = _WarningOverDialog(self, over, take_focus=not typing)
             popup.text.setAccessibleDescription(self.text.text())
             # Typing in the dialog: the warning shows without taking the focus from their text.
             popup.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, typing)

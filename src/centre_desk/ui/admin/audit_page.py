@@ -30,7 +30,7 @@ from ..errors import describe
 from ..forms.fields import SteadyComboBox
 from ..table_model import SORT_ROLE
 from ..tasks import TaskRunner
-from ..widgets import DateBox, MessageLabel, heading, line_edit, named, note, record_table
+from ..widgets import DateBox, MessageLabel, calendar_date_box, heading, line_edit, named, note, record_table
 
 Session = Callable[[], DeskSession]
 ANYONE = ""
@@ -83,11 +83,9 @@ class AuditPageWidget(QWidget):
             self.action.addItem(words, key)
         today = QDate.currentDate()
         self.use_dates = named(QCheckBox("Only &between"), "auditUseDates", "Only between these dates")
-        self.since = named(DateBox(today.addDays(-30)), "auditSince", "From date")
-        self.until = named(DateBox(today), "auditUntil", "To date")
+        self.since = calendar_date_box("auditSince", "From date", today.addDays(-30))
+        self.until = calendar_date_box("auditUntil", "To date", today)
         for box in (self.since, self.until):
-            box.setDisplayFormat("dd/MM/yyyy")
-            box.setCalendarPopup(True)
             box.setEnabled(False)
         self.use_dates.toggled.connect(self.since.setEnabled)
         self.use_dates.toggled.connect(self.until.setEnabled)

@@ -9,13 +9,11 @@ from datetime import date
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -48,7 +46,7 @@ from ..errors import show_error
 from ..questions import Answer, SafeQuestion
 from ..table_model import SORT_ROLE
 from ..tasks import TaskRunner
-from ..widgets import DateBox, comfortable_rows, named, record_table
+from ..widgets import calendar_date_box, comfortable_rows, named, record_table
 from .chart import BarChart
 from .holds import OrganisationHoldDialog, hold_line
 from .models import PublishedTableModel, RetentionQueueModel
@@ -81,14 +79,7 @@ def _day(d: QDate) -> date:
     return date(d.year(), d.month(), d.day())
 
 
-def _date_edit(name: str, accessible: str, value: QDate) -> QDateEdit:
-    edit = named(DateBox(value), name, accessible)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("dd/MM/yyyy")
-    inner = edit.findChild(QLineEdit)
-    if inner is not None:  # the text part takes the focus: a screen reader names the date by it
-        named(inner, f"{name}Text", f"{accessible} (dd/mm/yyyy)")
-    return edit
+_date_edit = calendar_date_box
 
 
 class StatisticsPage(QWidget):
