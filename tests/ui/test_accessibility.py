@@ -396,6 +396,7 @@ def test_the_organisation_hold_dialogs(qtbot, store, tasks, shell_factory, which
     page.holds_list.setCurrentRow(0)
     page.lift_org_hold_button.click()
     box = modal(qtbot, SafeQuestion)
+    qtbot.wait(TYPE_AHEAD_MS + 50)  # keys in the first moments are ignored on purpose
     check(qtbot, "lift organisation-wide hold", box)
     box.reject()
 

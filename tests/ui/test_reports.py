@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
@@ -168,7 +169,7 @@ def test_an_organisation_wide_hold_is_placed_and_lifted_from_the_retention_page(
     qtbot.keyClicks(QApplication.focusWidget(), "SRC/2026/14")
     assert dialog.reference.text() == "SRC/2026/14"
     qtbot.keyClick(dialog.reference, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible(), timeout=10_000)
     qtbot.waitUntil(lambda: review.model.entries and review.model.entries[0].held and not tasks.busy, timeout=10_000)
     assert review.holds_list.count() == 1 and "reference SRC/2026/14" in review.holds_list.item(0).text()
     # The held household says why, and nothing can be destroyed.
