@@ -192,6 +192,14 @@ class PulledRecord(BaseModel):
     body: dict[str, Any]
 
 
+class Acknowledgement(BaseModel):
+    cursor: int = Field(ge=0, le=BIGINT, description="the cursor of the last page the device has committed")
+
+
+class Acknowledged(BaseModel):
+    cursor: int = Field(description="the cursor the server now counts as acknowledged")
+
+
 class PullResponse(BaseModel):
     changes: list[PulledRecord]
     cursor: int = Field(description="ask for changes after this next time")
@@ -324,6 +332,11 @@ def create_app(db: Database, clock: Clock) -> FastAPI:
                  "a full pull under way (it began at after=0 and drops whatever it is not sent), so the "
                  "tombstone horizon does not apply"))] = False) -> dict[str, Any]:
         return sync.pull(db, clock, _who(credentials), user, after, limit, ack, full)
+
+    @app.post("/v1/pull/ack", response_model=Acknowledged, responses=ERRORS)
+    def acknowledge(body: Acknowledgement, credentials: Bearer, user: User = None) -> dict[str, Any]:
+        """The device has committed everything up to ``cursor``: the tombstone horizon waits for it."""
+        return sync.acknowledge(db, clock, _who(credentials), user, body.cursor)
 
     @app.get("/v1/conflicts", response_model=ConflictList, responses=ERRORS)
     def conflicts(credentials: Bearer, user: User = None) -> dict[str, Any]:

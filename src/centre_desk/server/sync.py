@@ -387,6 +387,22 @@ def pull(db: Database, clock: Clock, who: Identity, username: str | None, after:
             "disabled_staff": disabled, "staff_credentials": credentials, "conflicts": open_conflicts}
 
 
+def acknowledge(db: Database, clock: Clock, who: Identity, username: str | None, cursor: int) -> dict[str, Any]:
+    """The device has committed every page up to ``cursor`` (sent after it applied the last page of a
+    pull, which the pull requests themselves cannot say). Never beyond what the server holds."""
+    with db.unit() as s:
+        member(s, who, username)
+        top = int(s.scalar(select(func.coalesce(func.max(ServerRecord.seq), 0))
+                           .where(ServerRecord.org_id == who.org_id)) or 0)
+        acknowledged = max(0, min(cursor, top))
+        row = s.get(DeviceCursor, who.device_id)
+        if row is None:
+            s.add(DeviceCursor(device_id=who.device_id, cursor=acknowledged, updated_at=clock.now()))
+        elif row.cursor != acknowledged:
+            row.cursor, row.updated_at = acknowledged, clock.now()
+    return {"cursor": acknowledged}
+
+
 # ---- tombstone horizon
 
 

@@ -226,7 +226,8 @@ def _pull(session: DeskSession, server: SyncServer,
 
     The next page is asked for while the current one is applied (the server works on it in its
     own process meanwhile); that request carries ``ack`` = the cursor committed so far, so the
-    server never counts a page as acknowledged before it is in the store. A pull from cursor 0
+    server never counts a page as acknowledged before it is in the store; the last page is
+    acknowledged on its own once committed. A pull from cursor 0
     is a full pull: on a store that held records, whatever it does not bring is dropped at the
     end (``finish_full_pull``). The server answers ``resync-required`` when the cursor is below
     its tombstone horizon: the push is already done, so the device starts a full pull. A full
@@ -264,6 +265,7 @@ def _page_size() -> int:
 def _pages(session: DeskSession, server: SyncServer, note: Progress, fetcher: ThreadPoolExecutor, cursor: int,
            pulled: int, full: bool) -> tuple[int, list[str], list[dict[str, Any]] | None, dict[str, str]]:
     size = _page_size()
+    started = cursor
     pending: Future[dict[str, Any]] = fetcher.submit(server.pull, cursor, size, None, full)
     try:
         while True:
@@ -289,6 +291,10 @@ def _pages(session: DeskSession, server: SyncServer, note: Progress, fetcher: Th
             pulled += len(changes)
             note("pull", pulled, pulled + (size if page["more"] else 0))
             if last:
+                if cursor != started:
+                    # The requests acknowledged up to the page before this one; say the last is in
+                    # too, so the tombstone horizon counts this device as having seen it.
+                    server.ack(cursor)
                 credentials = {str(k): str(v) for k, v in (page.get("staff_credentials") or {}).items()}
                 return pulled, [str(u) for u in page.get("disabled_staff") or []], page.get("conflicts"), credentials
     finally:

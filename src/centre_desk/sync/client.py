@@ -126,6 +126,10 @@ class SyncClient:
         extra = ("" if ack is None else f"&ack={int(ack)}") + ("&full=true" if full else "")
         return dict(self._request("GET", f"/v1/pull?after={int(after)}&limit={int(limit)}{extra}"))
 
+    def ack(self, cursor: int) -> dict[str, Any]:
+        """Every page up to ``cursor`` is committed on this device."""
+        return dict(self._request("POST", "/v1/pull/ack", {"cursor": int(cursor)}))
+
     def conflicts(self) -> list[dict[str, Any]]:
         return list(self._request("GET", "/v1/conflicts")["conflicts"])
 
