@@ -20,6 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.cli_runner import run_module
+
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PROFILE = "north-somerset-children-centres"
 OTHER_PROFILE = "somerset-childrens-services"
@@ -79,8 +81,7 @@ def run(db: str | None, *args: str, new_password: str | None = None, now: dateti
     elif db is not None:
         db_args = ["--db", db]
     # --db before the command: the top-level option; the tests of placement give it after.
-    return subprocess.run([sys.executable, "-m", "centre_desk.server", *db_args, *args],
-                          capture_output=True, text=True, env=env, input=stdin or "", timeout=120)
+    return run_module([sys.executable, "-m", "centre_desk.server", *db_args, *args], env, stdin=stdin or "")
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.cli_runner import run_module
 from tests.integration.server_harness import GOOD_PASSWORD, init, ok, run, value
 
 ZOFIA: dict[str, Any] = {
@@ -36,8 +37,8 @@ def admin_run(data_dir: Path, *args: str, user: str | None = None, password: str
     env["CENTRE_DESK_PASSWORD"] = password
     env.update(extra_env or {})
     user_args = ["--user", user] if user else []
-    return subprocess.run([sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data_dir), *user_args, *args],
-                          capture_output=True, text=True, env=env, timeout=timeout)
+    return run_module([sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data_dir), *user_args, *args],
+                      env, timeout=timeout)
 
 
 def done(result: subprocess.CompletedProcess[str]) -> str:

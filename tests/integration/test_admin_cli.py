@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import run_module
+
 PASSWORD = "an admin password"
 
 
@@ -20,10 +22,7 @@ def run(data_dir: Path, *args: str, password: str | None = PASSWORD, new_passwor
         env["CENTRE_DESK_PASSWORD"] = password
     if new_password is not None:
         env["CENTRE_DESK_NEW_PASSWORD"] = new_password
-    return subprocess.run(
-        [sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data_dir), *args],
-        capture_output=True, text=True, env=env, input=stdin, timeout=120,
-    )
+    return run_module([sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data_dir), *args], env, stdin)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from centre_desk.storage.repositories import SqlAuditLog
 from centre_desk.storage.store import DataDirectory
+from tests.cli_runner import run_module
 
 ADMIN = "admin"
 PASSWORD = "Tawny-owl lantern 93 quarry"
@@ -23,8 +24,7 @@ def run(data: Path, *args: str, password: str | None = PASSWORD) -> subprocess.C
     env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_")}
     if password is not None:
         env["CENTRE_DESK_PASSWORD"] = password
-    return subprocess.run([sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data), *args],
-                          capture_output=True, text=True, env=env, timeout=120)
+    return run_module([sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data), *args], env)
 
 
 def admin(data: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -22,6 +22,7 @@ from centre_desk.services.backup import create_backup
 from centre_desk.services.staff import add_staff, change_password, disable_staff
 from centre_desk.storage.archive import StoreBackups, inspect_archive
 from centre_desk.wiring import Wiring
+from tests.cli_runner import run_module
 from tests.conftest import ADMIN, ADMIN_PASSWORD, CENTRE, POLICY, STAFF_RULES
 
 WRITER = textwrap.dedent(
@@ -66,10 +67,8 @@ def admin(data_dir: Path, *args: str, user: str | None = ADMIN, password: str | 
     if password is not None:
         env["CENTRE_DESK_PASSWORD"] = password
     user_args = ["--user", user] if user else []
-    return subprocess.run(
-        [sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data_dir), *user_args, *args],
-        capture_output=True, text=True, env=env, timeout=timeout, stdin=subprocess.DEVNULL,
-    )
+    return run_module([sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data_dir), *user_args, *args],
+                      env, timeout=timeout)
 
 
 def snapshot(data_dir: Path) -> dict[str, tuple[bytes, int]]:

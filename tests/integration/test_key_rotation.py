@@ -19,6 +19,7 @@ from centre_desk.services.auth import lock, recover, sign_in, sign_out, unlock_a
 from centre_desk.services.staff import add_staff, change_password, disable_staff
 from centre_desk.storage.engine import KeyHolder, connect_raw
 from centre_desk.wiring import Wiring
+from tests.cli_runner import run_module
 from tests.conftest import ADMIN, ADMIN_PASSWORD, POLICY, STAFF_RULES
 
 VICTIM, VICTIM_PW = "victim", "victim's own passphrase"
@@ -309,8 +310,7 @@ def _admin_cli(data_dir: Path, *args: str, password: str | None = ADMIN_PASSWORD
         env["CENTRE_DESK_PASSWORD"] = password
     if new_password is not None:
         env["CENTRE_DESK_NEW_PASSWORD"] = new_password
-    return subprocess.run([sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data_dir), *args],
-                          capture_output=True, text=True, env=env, input=stdin, timeout=120)
+    return run_module([sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data_dir), *args], env, stdin)
 
 
 def test_a_recovery_key_from_before_key_rotation_is_flagged_and_can_be_renewed(store) -> None:  # type: ignore[no-untyped-def]

@@ -40,6 +40,7 @@ from centre_desk.printing.styles import get_styles
 from centre_desk.printing.summary import render_household_summary
 from centre_desk.services.documents import print_blank_form, print_privacy_notice
 from centre_desk.services.session import DeskSession
+from tests.cli_runner import run_module
 from tests.conftest import ADMIN_PASSWORD
 
 PROFILES = ["north-somerset-children-centres", "somerset-childrens-services"]
@@ -464,10 +465,8 @@ def test_renderer_receipt_and_summary_methods_are_ready() -> None:
 def run(data_dir: Path, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRE_DESK_")}
     env["CENTRE_DESK_PASSWORD"] = password or ADMIN_PASSWORD
-    return subprocess.run(
-        [sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data_dir), "--user", "admin", *args],
-        capture_output=True, text=True, env=env, timeout=120,
-    )
+    return run_module([sys.executable, "-m", "centre_desk.cli", "--data-dir", str(data_dir), "--user", "admin", *args],
+                      env)
 
 
 def test_cli_prints_the_notice_and_blank_forms_to_pdf(store: Any, tmp_path: Path) -> None:

@@ -155,3 +155,31 @@ def test_store_reports_sqlcipher(store, wiring) -> None:  # type: ignore[no-unty
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     sign_out(session)
+
+
+MEMORY_SECURITY_PROBE = """
+import sys
+from centre_desk.services.auth import sign_in, sign_out
+from centre_desk.wiring import Wiring
+w = Wiring(sys.argv[1])
+session = sign_in(w.gate, w.throttle, w.clock, sys.argv[2], sys.argv[3])
+with session.store.engine.connect() as conn:
+    print(conn.exec_driver_sql("PRAGMA cipher_memory_security").scalar())
+sign_out(session)
+"""
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, "0"), ("on", "1")])
+def test_memory_security_is_off_unless_the_machine_turns_it_on(store, setting, expected) -> None:  # type: ignore[no-untyped-def]
+    # A process of its own: once on, SQLCipher keeps it on for the rest of the process.
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "CENTRE_DESK_MEMORY_SECURITY"}
+    if setting:
+        env["CENTRE_DESK_MEMORY_SECURITY"] = setting
+    probe = subprocess.run([sys.executable, "-c", MEMORY_SECURITY_PROBE, str(store.data_dir), ADMIN, ADMIN_PASSWORD],
+                           capture_output=True, text=True, env=env, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip() == expected

@@ -209,3 +209,32 @@ def test_the_desk_and_report_pages_at_200_percent_and_in_high_contrast(qtbot, st
             problems += checker.check(f"high contrast: {name}", window, tab=True)
         problems += checker.check_clipping(name, window)
     assert not problems, "\n".join(map(str, problems))
+
+
+def test_a_mnemonic_label_is_as_wide_as_qt_draws_it_at_200_percent(qtbot, theme):  # type: ignore[no-untyped-def]
+    # Qt draws the underlined letter of "&To" as a run of its own, losing the T–o kerning its size
+    # was measured with: with kerning on, "To" was drawn "Tc" on the statistics page.
+    from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit
+
+    theme(text_scale=2.0)
+    assert not QApplication.font().kerning()
+    found = {}
+    for kerning in (True, False):
+        font = QApplication.font()
+        font.setKerning(kerning)
+        QApplication.setFont(font)  # the theme fixture puts the font back
+        page = QWidget()
+        form = QFormLayout(page)
+        form.addRow("&To", QLineEdit())
+        qtbot.addWidget(page)
+        page.show()
+        qtbot.waitExposed(page)
+        label = page.findChildren(QLabel)[0]
+        found[kerning] = [f.detail for f in Checker().check_clipping("dates", page)]
+        if not kerning:  # the glyphs end inside the label
+            image = label.grab().toImage()
+            ink = [x for x in range(image.width()) for y in range(image.height())
+                   if QColor(image.pixel(x, y)).lightness() < 128]
+            assert ink and max(ink) < label.width()
+    assert found[False] == []
+    assert any("mnemonic" in d for d in found[True])

@@ -49,8 +49,12 @@ def _new_password() -> str:
     return line.rstrip("\r\n")
 
 
+_opened: list[Database] = []  # closed when the command ends (main's finally)
+
+
 def _db(args: argparse.Namespace, create: bool = False, current: bool = True) -> Database:
     db = Database(resolve_db_url(args.db), create=create)
+    _opened.append(db)
     if current:
         db.require_current()
     return db
@@ -383,6 +387,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR
+    finally:
+        while _opened:  # every connection closed before the command returns
+            _opened.pop().dispose()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ plaintext, so every connection proves ``cipher_version`` is present before anyth
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ class KeyHolder:
 
     Python cannot promise that no copy of a bytes object survives in memory, but keeping the key
     in one mutable buffer that is overwritten on lock, and disposing every pooled connection
-    (SQLCipher wipes its own copy with ``cipher_memory_security``), is as far as it can be taken.
+    (SQLCipher wipes its own copy of the key whatever ``cipher_memory_security`` says), is as far as it can be taken.
     """
 
     def __init__(self, key: bytes | bytearray) -> None:
@@ -84,6 +85,17 @@ def wipe_text(text: str) -> None:
     ctypes.memset(id(text) + header, ord("0"), len(text))
 
 
+MEMORY_SECURITY_ENV = "CENTRE_DESK_MEMORY_SECURITY"
+
+
+def memory_security() -> bool:
+    """SQLCipher's ``cipher_memory_security`` (lock and wipe every allocation SQLite makes), off
+    unless ``CENTRE_DESK_MEMORY_SECURITY=on``: measured and decided in docs/ARCHITECTURE.md
+    ("Memory security"). SQLCipher wipes and locks its own key material either way. Once on in a
+    process it stays on for that process (SQLCipher ignores turning it off)."""
+    return os.environ.get(MEMORY_SECURITY_ENV, "").strip().lower() in {"on", "1", "true", "yes"}
+
+
 def connect_raw(path: Path, key: KeyHolder) -> Any:
     """Open one SQLCipher DB-API connection with the key applied and the store proved readable."""
     try:
@@ -95,7 +107,8 @@ def connect_raw(path: Path, key: KeyHolder) -> Any:
         row = conn.execute("PRAGMA cipher_version").fetchone()
         if not row or not row[0]:
             raise StoreError("this build has no SQLCipher: refusing to write an unencrypted store")
-        conn.execute("PRAGMA cipher_memory_security = ON")
+        if memory_security():
+            conn.execute("PRAGMA cipher_memory_security = ON")
         # Reading the schema is what fails when the key is wrong or the file is not a store.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -428,7 +428,11 @@ class Checker:
                         self._add(found, screen, "clipped", widget, f"needs {need} px high, has {widget.height()}")
                 else:
                     hint = widget.minimumSizeHint()
-                    if hint.width() > widget.width() + 1 or hint.height() > widget.height() + 1:
+                    drawn = _mnemonic_width(widget)
+                    if drawn > widget.contentsRect().width() + 1:
+                        self._add(found, screen, "clipped", widget,
+                                  f"its mnemonic letter is drawn apart: needs {drawn} px, has {widget.width()}")
+                    elif hint.width() > widget.width() + 1 or hint.height() > widget.height() + 1:
                         self._add(found, screen, "clipped", widget,
                                   f"needs {hint.width()}x{hint.height()}, has {widget.width()}x{widget.height()}")
             elif isinstance(widget, QAbstractButton) and widget.text() and widget.hasHeightForWidth():
@@ -513,3 +517,18 @@ def _same_group(a: QRadioButton, b: QRadioButton) -> bool:
 def _proxies(widget: QWidget) -> Iterable[QWidget]:
     proxy = widget.focusProxy()
     return [proxy] if proxy is not None else []
+
+
+def _mnemonic_width(label: QLabel) -> int:
+    """How wide a buddy label's text is as Qt draws it: the underlined letter is a run of its own,
+    so the text is as wide as its three parts measured apart (kerning across them is lost)."""
+    text = label.text()
+    if label.buddy() is None or label.textFormat() == Qt.TextFormat.RichText or "&" not in text:
+        return 0
+    at = text.replace("&&", "\0\0").find("&")
+    if at < 0 or at + 1 >= len(text):
+        return 0
+    fm = label.fontMetrics()
+    parts = (text[:at].replace("&&", "&"), text[at + 1], text[at + 2:].replace("&&", "&"))
+    return sum(fm.horizontalAdvance(part) for part in parts if part)
+

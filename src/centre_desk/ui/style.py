@@ -317,8 +317,12 @@ def apply_theme(app: QApplication, *, text_scale: float = 1.0, palette: QPalette
         app.setStyle(DeskStyle(fusion))
     font = QFont(app.font())
     size = max(font.pointSizeF(), float(BASE_POINT_SIZE)) if text_scale == 1.0 else BASE_POINT_SIZE * text_scale
-    if size != font.pointSizeF():
+    # No kerning: Qt draws a label's mnemonic letter (the T of "&To") as a run of its own, which
+    # loses the kerning its size was measured with, so at large sizes the last letter was cut
+    # ("To" drawn "Tc"). Without kerning a text is as wide drawn as measured.
+    if size != font.pointSizeF() or font.kerning():
         font.setPointSizeF(size)
+        font.setKerning(False)
         app.setFont(font)
     watcher = app.findChild(_ThemeWatcher) or _ThemeWatcher(app)
     watcher.palette = palette
