@@ -246,3 +246,20 @@ def test_who_has_seen_and_who_has_received_lists_views_prints_and_disclosures(ad
     assert "saw it in search results" in what and "opened the household" in what
     assert "exported subject-access" in what
     assert any(w.startswith("received: address (rehousing") for w in what)
+
+
+def test_the_pack_names_a_referrals_service_as_the_profile_does(admin_session) -> None:  # type: ignore[no-untyped-def]
+    from centre_desk.services.subject_access import _rows
+
+    h = _family(admin_session)
+    ioana, zoe, _grzegorz = h.members
+    record_referral(admin_session, h.id, REFERRAL, [zoe.id])  # service "early-help"
+    released = release_subject_access(admin_session, PdfRenderer(), ioana.id)
+    text = " ".join(pdf_text(released.pdf).split())
+    referrals = text[text.index("Referral recorded"):]
+    assert "Service Early Help" in referrals  # the profile's name, in the referral's rows
+    assert "early-help" not in text
+    assert json.loads(released.json)["referrals"][0]["fields"]["service"] == "early-help"  # the JSON keeps the id
+    # A service the profile no longer lists is shown by its id rather than dropped.
+    assert ("Service", "family-hubs") in _rows({"service": "family-hubs"}, {"early-help": "Early Help"})
+    assert ("Service", "Early Help") in _rows({"service": "early-help"}, {"early-help": "Early Help"})

@@ -324,10 +324,15 @@ def test_portability_export_and_who_has_seen(qtbot, store, tasks, shell_factory,
     main.rights.seen_action.trigger()
     seen = modal(qtbot, SeenDialog)
     qtbot.waitUntil(lambda: seen.model.rowCount() >= 2, timeout=10_000)
-    what = [seen.model.index(r, 2).data() for r in range(seen.model.rowCount())]
+    what = [seen.model.index(r, seen.model.WHAT).data() for r in range(seen.model.rowCount())]
     assert "Opened the household" in what
     assert "Exported portability" in what
     assert seen.model.index(0, 1).data() == ADMIN
+    assert seen.model.headerData(seen.model.DEVICE, Qt.Orientation.Horizontal) == "Where recorded"
+    assert {seen.model.index(r, seen.model.DEVICE).data() for r in range(seen.model.rowCount())} == {"This device"}
+    # This desk is not enrolled: the dialog says the list is its own, in a named label.
+    qtbot.waitUntil(lambda: "not enrolled" in seen.notice.text(), timeout=5000)
+    assert seen.notice.objectName() == "seenNotice" and seen.notice.accessibleName()
     seen.reject()
     assert view.tabs.currentWidget() is view.rights
 
@@ -357,3 +362,55 @@ def test_a_reception_worker_is_offered_none_of_the_rights_actions(qtbot, store, 
         pass
     else:
         raise AssertionError("reception may read the requests register")
+
+
+def test_who_has_seen_merges_other_devices_and_says_when_the_server_is_away(  # type: ignore[no-untyped-def]
+        qtbot, store, tasks, shell_factory, family):
+    from centre_desk.domain.sync import ServerRefused
+    from centre_desk.ui.rights_workbench import SeenDialog
+
+    household_id, _parent, _child = family
+    other = "0192f0a0-2222-7000-8000-00000000bbbb"
+
+    def enrol(session):  # type: ignore[no-untyped-def]
+        with session.uow() as uow:
+            uow.sync.enrol("http://127.0.0.1:9", "0192f0a0-1111-7000-8000-00000000aaaa", "t", "org",
+                           queue_existing=False)
+            uow.commit()
+
+    _as_admin(store, enrol)
+    main = _household_page(qtbot, store, tasks, shell_factory, household_id)
+
+    class Server:
+        def seen(self, hid, limit):  # type: ignore[no-untyped-def]
+            return {"household_id": hid, "more": False, "limit": limit, "entries": [{
+                "device_id": other, "device_enrolled_by": "outreach1",
+                "device_enrolled_at": "2026-01-01T09:00:00+00:00", "device_revoked": False, "seq": 4,
+                "at": "2099-01-01T10:00:00+00:00", "actor_id": "x",
+                "actor_username": "outreach1", "action": "print.summary", "hash": "f" * 64}]}
+
+        def close(self) -> None:
+            pass
+
+    # The window reads the composition root's way to the server afresh each time.
+    main.context.sync_connect = lambda _cfg, _user: Server()
+    main.rights.seen_action.trigger()
+    seen = modal(qtbot, SeenDialog)
+    qtbot.waitUntil(lambda: seen.found is not None, timeout=10_000)
+    last = seen.model.rowCount() - 1
+    assert seen.model.index(last, seen.model.DEVICE).data() == "Device …0000bbbb, enrolled by outreach1"
+    assert seen.model.index(last, seen.model.WHAT).data() == "Printed summary"
+    assert "1 from other devices" in seen.summary.text() and seen.notice.text() == ""
+    seen.reject()
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None, timeout=5000)
+
+    def unreachable(_cfg, _user):  # type: ignore[no-untyped-def]
+        raise ServerRefused("server-unreachable", "the server at http://127.0.0.1:9 is not answering")
+
+    main.context.sync_connect = unreachable
+    main.rights.seen_action.trigger()
+    seen = modal(qtbot, SeenDialog)
+    qtbot.waitUntil(lambda: seen.found is not None, timeout=10_000)
+    assert "Other devices' entries could not be fetched" in seen.notice.text()
+    assert {seen.model.index(r, seen.model.DEVICE).data() for r in range(seen.model.rowCount())} == {"This device"}
+    seen.reject()

@@ -195,13 +195,24 @@ def cmd_erase(ctx: Context) -> int:
 
 
 def cmd_seen(ctx: Context) -> int:
-    from centre_desk.services.disclosures import seen_and_received
+    """This desk's list merged with the other devices' entries from the server; offline, the local
+    list and a line saying the other devices' entries could not be fetched (on standard error
+    with --json, so every standard output line stays one entry)."""
+    import sys
 
-    for r in seen_and_received(ctx.session(), ctx.args.household_id):
+    from centre_desk.services.seen import seen_across_devices
+
+    from .sync_admin import _connect
+
+    found = seen_across_devices(ctx.session(), ctx.args.household_id, _connect)
+    for r in found.receipts:
         if ctx.args.json:
-            print(json_line({"at": r.at, "who": r.who, "what": r.what}))
+            print(json_line({"at": r.at, "who": r.who, "what": r.what, "device": r.device, "device_id": r.device_id}))
         else:
-            print(f"{r.at[:16].replace('T', ' ')}  {terminal_safe(r.who)}: {terminal_safe(r.what)}")
+            print(f"{r.at[:16].replace('T', ' ')}  [{terminal_safe(r.device)}]  {terminal_safe(r.who)}: "
+                  f"{terminal_safe(r.what)}")
+    if found.notice:
+        print(f"Note: {terminal_safe(found.notice)}", file=sys.stderr if ctx.args.json else sys.stdout)
     return EXIT_OK
 
 

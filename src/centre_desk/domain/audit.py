@@ -157,3 +157,30 @@ def verify(entries: list[AuditEntry], expect: Head | None = None) -> ChainReport
                            f"the chain ends after {count} entries but {expect.count} were written down "
                            "earlier: entries were removed from its end", head, reported)
     return ChainReport(count, None, "", head, reported)
+
+
+# ---- which households an entry showed to someone ("who has seen and who has received")
+
+VIEWED = "household.viewed"
+# Entries that hand a household's information to someone; their record_ref is the household.
+RECEIPT_ACTIONS = ("print.", "export.", "subject-access.")
+# Listings whose detail names every household they showed: "N shown: ID ID ..." (search results,
+# a session's register). The duplicates review queue's entry names none (its detail is counts), so
+# only the device that showed it knows which households were in it.
+LISTING_ACTIONS = ("household.searched", "session.register-viewed")
+_SHOWN = "shown: "
+_ID_CHARS = frozenset("0123456789abcdefABCDEF-")
+
+
+def households_shown(action: str, record_ref: str | None, detail: str | None) -> tuple[str, ...]:
+    """The households an audit entry showed or handed to someone, as far as the entry itself
+    names them: a view, print, export or subject access preview names its household as the record;
+    a search or register listing names them in its detail. The device indexes these locally
+    (``household_reads``), the server from the pushed entries (``device_audit_households``)."""
+    if action == VIEWED or action.startswith(RECEIPT_ACTIONS):
+        return (record_ref,) if record_ref else ()
+    if action in LISTING_ACTIONS and detail:
+        _count, sep, ids = detail.partition(_SHOWN)
+        if sep:
+            return tuple(dict.fromkeys(i for i in ids.split() if len(i) <= 36 and set(i) <= _ID_CHARS))
+    return ()

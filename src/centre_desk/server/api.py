@@ -229,6 +229,30 @@ class DigestOut(BaseModel):
     digest: str
 
 
+class SeenEntry(BaseModel):
+    device_id: str = Field(description="the device whose audit chain holds the entry")
+    device_enrolled_by: str | None = Field(description="username of the member who enrolled that device")
+    device_enrolled_at: str
+    device_revoked: bool
+    seq: int = Field(description="the entry's place in that device's chain")
+    at: str = Field(description="when, ISO 8601 UTC")
+    actor_id: str = Field(description="the staff id (or system) that acted")
+    actor_username: str | None = Field(description="their username on the server, when known")
+    action: str = Field(description="household.viewed, household.searched, session.register-viewed, print.*, "
+                        "export.* or subject-access.*")
+    hash: str = Field(description="the entry's chain hash: a device leaves out the entries it holds itself")
+
+
+class SeenList(BaseModel):
+    household_id: str
+    entries: list[SeenEntry] = Field(description="newest first")
+    more: bool = Field(description="older entries were left out (limit reached)")
+    limit: int
+
+
+HOUSEHOLD_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
 class WhoAmI(BaseModel):
     device_id: str
     organisation_id: str
@@ -370,6 +394,16 @@ def create_app(db: Database, clock: Clock) -> FastAPI:
         return ReleaseResponse(member_id=done.member.id, member_username=done.member.username,
                                member_role=done.member.role, member_credentials_at=done.credentials_at,
                                escrow=EscrowBox(**done.escrow))
+
+    @app.get("/v1/households/{household_id}/seen", response_model=SeenList, responses=ERRORS)
+    def household_seen(household_id: Annotated[str, Path(pattern=HOUSEHOLD_ID, description=(
+                           "the household's id (a UUID, not personal data)"))],
+                       credentials: Bearer, user: User = None,
+                       limit: Annotated[int, Query(ge=1, le=sync.SEEN_MAX)] = sync.SEEN_LIMIT) -> dict[str, Any]:
+        """Who has seen this household on the organisation's devices: every pushed audit entry that
+        viewed, listed, printed or exported it, newest first. Needs the view audit permission
+        (manager or administrator); answers 403 ``not-permitted`` otherwise."""
+        return sync.seen(db, clock, _who(credentials), user, household_id, limit)
 
     @app.get("/v1/digest", response_model=DigestOut, responses=ERRORS)
     def org_digest(credentials: Bearer, user: User = None) -> DigestOut:

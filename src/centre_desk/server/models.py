@@ -20,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -257,6 +258,26 @@ class DeviceAuditEntry(Base):
     source: Mapped[str] = mapped_column(String(16))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class DeviceAuditHousehold(Base):
+    """Which household each pushed audit entry showed or handed to someone (migration 0005), as
+    ``domain.audit.households_shown`` reads it from the entry: the server's counterpart of the
+    device's ``household_reads``, so "who has seen this household" on every device of the
+    organisation is one index range, newest first, and never a scan of ``device_audit``. Ids and
+    times only, like the entries themselves."""
+
+    __tablename__ = "device_audit_households"
+    __table_args__ = (
+        ForeignKeyConstraint(["device_id", "seq"], ["device_audit.device_id", "device_audit.seq"],
+                             name="fk_device_audit_households_entry"),
+        Index("ix_device_audit_households_org_id_household_id_at", "org_id", "household_id", "at"),
+    )
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    household_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    at: Mapped[datetime]
 
 
 class TamperAlert(Base):

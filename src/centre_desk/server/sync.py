@@ -24,9 +24,9 @@ from typing import Any
 from urllib.parse import unquote
 
 from sqlalchemy import delete, func, or_, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from centre_desk.domain.audit import GENESIS_HASH, canonical, chain_hash
+from centre_desk.domain.audit import GENESIS_HASH, canonical, chain_hash, households_shown
 from centre_desk.domain.clock import Clock
 from centre_desk.domain.ids import uuid7
 from centre_desk.domain.rights import KEPT_THROUGH_ERASURE
@@ -55,6 +55,7 @@ from .models import (
     ChangeLog,
     Device,
     DeviceAuditEntry,
+    DeviceAuditHousehold,
     DeviceCursor,
     ErasedRecord,
     PushBatch,
@@ -331,6 +332,11 @@ def _anchor(s: Session, who: Identity, now: datetime, entries: list[dict[str, An
         s.add(DeviceAuditEntry(device_id=who.device_id, seq=seq, at=at, actor=e["actor"], action=e["action"],
                                record_ref=e.get("ref"), detail=e.get("detail"), source=e.get("source", "store"),
                                prev_hash=e["prev_hash"], hash=e["hash"]))
+    shown = [DeviceAuditHousehold(device_id=who.device_id, seq=seq, household_id=hid, org_id=who.org_id, at=at)
+             for seq, at, e in fresh for hid in households_shown(e["action"], e.get("ref"), e.get("detail"))]
+    if shown:
+        s.flush()  # the entries first: each row refers to its entry
+        s.add_all(shown)
     if fresh:
         if anchor is None:
             s.add(AuditAnchor(device_id=who.device_id, head_count=count, head_hash=head, anchored_at=now))
@@ -516,6 +522,54 @@ def resolve(db: Database, clock: Clock, who: Identity, username: str | None, con
         conflict.resolved_seq = seq
         audit_log.append(s, who.org_id, now, by.id, "conflict.resolved", conflict.id, conflict.field[:100])
         return {"conflict_id": conflict.id, "seq": seq}
+
+
+# ---- who has seen a household, on every device of the organisation
+
+SEEN_LIMIT = 500  # entries in one answer unless the device asks for fewer
+SEEN_MAX = 2000
+
+
+def seen(db: Database, clock: Clock, who: Identity, username: str | None, household_id: str,
+         limit: int = SEEN_LIMIT) -> dict[str, Any]:
+    """The organisation's pushed audit entries that showed or handed on this household (views,
+    search and register listings, prints, exports, subject access previews), newest first, at most
+    ``limit``, each with its device and the actor's username. Only the caller's organisation's
+    devices; ids, action names and times only, as the entries hold. Needs ``VIEW_AUDIT`` (the
+    device's "who has seen and who has received" permission); the request itself goes into the
+    server's chain."""
+    limit = max(1, min(limit, SEEN_MAX))
+    now = clock.now()
+    with db.unit() as s:
+        by = member(s, who, username)
+        try:
+            require(StaffMember(by.id, by.username, Role(by.role)), Permission.VIEW_AUDIT)
+        except Exception:
+            raise Refused(403, "not-permitted", "who has seen a household needs the view audit permission "
+                          "(manager or administrator role)") from None
+        actor = aliased(Staff)
+        enroller = aliased(Staff)
+        rows = list(s.execute(
+            select(DeviceAuditEntry, Device.enrolled_at, Device.revoked_at, actor.username, enroller.username)
+            .join(DeviceAuditHousehold, (DeviceAuditHousehold.device_id == DeviceAuditEntry.device_id)
+                  & (DeviceAuditHousehold.seq == DeviceAuditEntry.seq))
+            .join(Device, Device.id == DeviceAuditEntry.device_id)
+            .outerjoin(actor, (actor.id == DeviceAuditEntry.actor) & (actor.org_id == who.org_id))
+            .outerjoin(enroller, enroller.id == Device.enrolled_by)
+            .where(DeviceAuditHousehold.org_id == who.org_id, DeviceAuditHousehold.household_id == household_id,
+                   Device.org_id == who.org_id)
+            .order_by(DeviceAuditHousehold.at.desc(), DeviceAuditHousehold.device_id.desc(),
+                      DeviceAuditHousehold.seq.desc())
+            .limit(limit + 1)))
+        more = len(rows) > limit
+        entries = [{"device_id": e.device_id, "device_enrolled_by": enrolled_by, "device_enrolled_at":
+                    enrolled_at.isoformat(), "device_revoked": revoked_at is not None, "seq": e.seq,
+                    "at": e.at.isoformat(), "actor_id": e.actor, "actor_username": username_of, "action": e.action,
+                    "hash": e.hash}
+                   for e, enrolled_at, revoked_at, username_of, enrolled_by in rows[:limit]]
+        audit_log.append(s, who.org_id, now, by.id, "audit.household-recipients", household_id,
+                         f"{len(entries)} entries{' (more)' if more else ''}")
+    return {"household_id": household_id, "entries": entries, "more": more, "limit": limit}
 
 
 # ---- digest

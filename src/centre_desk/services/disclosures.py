@@ -205,6 +205,10 @@ def basis_name(basis: Basis) -> str:
     return BASIS_NAMES[basis]
 
 
+THIS_DEVICE = "this device"
+DISCLOSURE_LOG = "disclosure log"
+
+
 @dataclass(frozen=True)
 class Receipt:
     """One time a family's information was seen or received: a view, a search listing, a print,
@@ -213,13 +217,18 @@ class Receipt:
     at: str  # ISO time (disclosures: the date shared)
     who: str  # staff username, or the recipient organisation
     what: str
+    # Where it is recorded: THIS_DEVICE (this desk's audit trail), DISCLOSURE_LOG (a disclosure
+    # record, synced from whichever device logged it) or another device of the organisation.
+    device: str = THIS_DEVICE
+    device_id: str | None = None  # the audit entry's device, when known
 
 
 _SEEN = {"household.viewed": "opened the household", "household.searched": "saw it in search results",
-         "subject-access.previewed": "previewed a subject access pack for review"}
+         "subject-access.previewed": "previewed a subject access pack for review",
+         "session.register-viewed": "saw it on a session register"}
 
 
-def _receipt_words(action: str) -> str:
+def receipt_words(action: str) -> str:
     if action in _SEEN:
         return _SEEN[action]
     verb, _dot, what = action.partition(".")
@@ -230,20 +239,36 @@ def _receipt_words(action: str) -> str:
     return action.replace(".", " ")  # a merge review and other listings that showed the household
 
 
+@dataclass(frozen=True)
+class LocalReceipts:
+    receipts: list[Receipt]
+    hashes: frozenset[str]  # of this desk's audit entries listed, to recognise them on the server
+    names: dict[str, str]  # staff id -> username, as this desk knows them
+
+
+def local_receipts(uow: UnitOfWork, household_id: str, device_id: str | None = None) -> LocalReceipts:
+    """This desk's views, search listings, prints and exports of the household (one look-up in the
+    audit's household index, ``household_reads``, revisions 0005 and 0015, never a scan of the
+    audit chain) and every disclosure of it from the log."""
+    names = {m.id: m.username for m in uow.staff.all()}
+    entries = uow.households.reads(household_id)
+    out = [Receipt(e.at.isoformat(), names.get(e.actor, e.actor), receipt_words(e.action), THIS_DEVICE, device_id)
+           for e in entries]
+    out += [Receipt(d.on.isoformat(), d.recipient_name, f"received: {d.shared} ({d.purpose}; {d.basis.value})",
+                    DISCLOSURE_LOG)
+            for d in disclosures_of(uow, household_id)]
+    return LocalReceipts(out, frozenset(e.hash for e in entries), names)
+
+
 def seen_and_received(session: DeskSession, household_id: str) -> list[Receipt]:
-    """Who has seen and who has received this household's information, oldest first: every view,
-    search listing, print and export from this desk's audit trail, and every disclosure from the
-    log. Disclosures are records, so those logged on other devices appear once synced; other
-    devices' audit entries go to the server but are not pulled back to this desk."""
+    """Who has seen and who has received this household's information, oldest first, as this desk
+    alone knows it: every view, search listing, print and export from this desk's audit trail, and
+    every disclosure from the log (disclosures are records, so those logged on other devices
+    appear once synced). ``services.seen.seen_across_devices`` adds the other devices' entries
+    from the server."""
     session.require(Permission.VIEW_AUDIT)
     with session.uow() as uow:
-        names = {m.id: m.username for m in uow.staff.all()}
-        # Views, search listings, prints and exports: one look-up in the audit's household index
-        # (``household_reads``, revisions 0005 and 0015), never a scan of the audit chain.
-        out = [Receipt(e.at.isoformat(), names.get(e.actor, e.actor), _receipt_words(e.action))
-               for e in uow.households.reads(household_id)]
-        out += [Receipt(d.on.isoformat(), d.recipient_name, f"received: {d.shared} ({d.purpose}; {d.basis.value})")
-                for d in disclosures_of(uow, household_id)]
+        out = local_receipts(uow, household_id).receipts
         session.audit(uow, "audit.household-recipients", household_id, f"{len(out)} entries")
         uow.commit()
     return sorted(out, key=lambda r: r.at)

@@ -322,6 +322,11 @@ class SyncServer(Protocol):
 
     def put_escrow(self, box: dict[str, Any]) -> dict[str, Any]: ...
 
+    def seen(self, household_id: str, limit: int) -> dict[str, Any]:
+        """``GET /v1/households/{id}/seen``: the organisation's pushed audit entries about the
+        household, newest first (``entries``, ``more``)."""
+        ...
+
     def close(self) -> None: ...
 
 

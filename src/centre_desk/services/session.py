@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from centre_desk.domain.audit import AuditEntry
+from centre_desk.domain.audit import RECEIPT_ACTIONS, AuditEntry
 from centre_desk.domain.clock import Clock
 from centre_desk.domain.staff import Permission, StaffMember, require
 
 from .ports import OpenStore, UnitOfWork
-
-# Audit actions that hand a household's information to someone (their record_ref is the household).
-RECEIPT_ACTIONS = ("print.", "export.", "subject-access.")
 
 
 @dataclass

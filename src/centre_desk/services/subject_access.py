@@ -33,6 +33,7 @@ from centre_desk.domain.documents import PlainDocument, PlainSection
 from centre_desk.domain.errors import FieldProblem, NotFound, ValidationFailed
 from centre_desk.domain.household import Household, Member
 from centre_desk.domain.ids import uuid7
+from centre_desk.domain.organisation import Organisation
 from centre_desk.domain.rights import BASIS_NAMES, SAR_RELEASE
 from centre_desk.domain.staff import Permission
 from centre_desk.domain.text import NOTE_MAX_LENGTH, check_text
@@ -262,7 +263,7 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
     data["withheld"] = sorted({GENERAL_TERMS.get(w.exemption, "Some information, under an exemption in the law.")
                                for w in withheld})
     pack = SubjectAccessPack(person_id, hid, data, withheld)
-    pack.document = _document(org.name, session.clock.now(), data, h, covered)
+    pack.document = _document(org, session.clock.now(), data, h, covered)
     return pack
 
 
@@ -285,25 +286,32 @@ def _sources(household: tuple[datetime, str, int], referrals: list[Any], staff: 
     return out
 
 
-_LABELS: dict[str, tuple[str, dict[str, str]]] = {}
+_LABELS: dict[str, tuple[str, dict[str, str], bool]] = {}
 
 
-def _labels() -> dict[str, tuple[str, dict[str, str]]]:
-    """Field id -> (its label on the form, choice value -> words), from both forms."""
+def _labels() -> dict[str, tuple[str, dict[str, str], bool]]:
+    """Field id -> (its label on the form, choice value -> words, whether its choices are the
+    organisation's services), from both forms."""
     if not _LABELS:
         for form_id in ("membership", "referral"):
             for f in form(form_id).all_fields():
-                _LABELS.setdefault(f.id, (f.label, {str(c.value): c.label for c in f.choices}))
+                _LABELS.setdefault(f.id, (f.label, {str(c.value): c.label for c in f.choices},
+                                          f.choices_from == "services"))
     return _LABELS
 
 
-def _rows(fields: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+def _rows(fields: Mapping[str, Any], services: Mapping[str, str] | None = None) -> tuple[tuple[str, str], ...]:
+    """Label and words for every filled field. ``services``: the profile's service id -> name, for
+    a ``choices_from: services`` field (a referral's service); an id the profile does not know is
+    shown as it is."""
     labels = _labels()
     out = []
     for k, v in fields.items():
         if v in (None, "", []):
             continue
-        label, choices = labels.get(k, (k.replace("_", " ").capitalize(), {}))
+        label, choices, from_services = labels.get(k, (k.replace("_", " ").capitalize(), {}, False))
+        if from_services:
+            choices = dict(services or {})
         if isinstance(v, list) and choices:
             text = ", ".join(choices.get(str(x), str(x)) for x in v)
         else:
@@ -327,18 +335,21 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _document(org_name: str, now: datetime, data: dict[str, Any], h: Household, covered: list[Member]) -> PlainDocument:
+def _document(org: Organisation, now: datetime, data: dict[str, Any], h: Household,
+              covered: list[Member]) -> PlainDocument:
+    org_name = org.name
+    services = {s.id: s.name for s in org.services}
     names = {m.id: m.full_name for m in covered}
     person = data["person"]
     sections = [
-        PlainSection("Your details", rows=_rows(person["fields"])),
+        PlainSection("Your details", rows=_rows(person["fields"], services)),
     ]
     if data["children"]:
         sections.append(PlainSection("Your children", parts=tuple(
-            PlainSection(names[c["id"]], rows=_rows(c["fields"])) for c in data["children"])))
+            PlainSection(names[c["id"]], rows=_rows(c["fields"], services)) for c in data["children"])))
     others = data["household"]["other_members"]
     sections.append(PlainSection(
-        "Your household", rows=_rows(data["household"]["fields"]),
+        "Your household", rows=_rows(data["household"]["fields"], services),
         paragraphs=((f"{len(others)} other adult(s) are recorded in the household; their details are theirs "
                      "and are not part of this copy.",) if others else ())))
     sections.append(PlainSection("Consent decisions", paragraphs=tuple(
@@ -347,7 +358,7 @@ def _document(org_name: str, now: datetime, data: dict[str, Any], h: Household, 
         f"{c['notice_version']}" for c in data["consents"]) or ("No consent decisions recorded.",)))
     sections.append(PlainSection("Referrals", parts=tuple(
         PlainSection(f"Referral recorded {r['recorded_at'][:10]} (status: {r['status']})",
-                     rows=_rows({k: v for k, v in r["fields"].items() if v is not None}))
+                     rows=_rows({k: v for k, v in r["fields"].items() if v is not None}, services))
         for r in data["referrals"]), paragraphs=() if data["referrals"] else ("No referrals recorded.",)))
     sections.append(PlainSection("Contact with our services", paragraphs=tuple(
         f"{c['date']}: {c['type'].replace('-', ' ')}{': ' + c['note'] if c['note'] else ''}"

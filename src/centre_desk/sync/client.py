@@ -143,5 +143,10 @@ class SyncClient:
         """A first sign-in: this client's token is the device's release token, not its sync token."""
         return dict(self._request("POST", "/v1/escrow/release", {"username": username, "password": password}))
 
+    def seen(self, household_id: str, limit: int) -> dict[str, Any]:
+        """The organisation's pushed audit entries about one household, newest first (the id is a
+        UUID, not personal data; the token stays in the header)."""
+        return dict(self._request("GET", f"/v1/households/{quote(household_id, safe='')}/seen?limit={int(limit)}"))
+
     def digest(self) -> dict[str, Any]:
         return dict(self._request("GET", "/v1/digest"))

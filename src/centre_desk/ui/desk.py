@@ -75,7 +75,8 @@ class HouseholdDesk(QObject):
 
         self.search_page = SearchPage()
         self.form_page = HouseholdFormPage(tasks, session)
-        self.view = HouseholdView(tasks, session, renderer=window.context.renderer)
+        self.view = HouseholdView(tasks, session, renderer=window.context.renderer,
+                                  sync_connect=lambda: window.context.sync_connect)
         window.add_page(SEARCH_PAGE, self.search_page)
         window.add_page(FORM_PAGE, self.form_page)
         window.add_page(HOUSEHOLD_PAGE, self.view)

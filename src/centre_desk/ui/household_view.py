@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -65,6 +65,9 @@ from .style import points
 from .subject_access_dialog import SubjectAccessDialog
 from .tasks import TaskRunner
 from .widgets import heading, named, read_only_table
+
+if TYPE_CHECKING:
+    from centre_desk.services.sync import Connect
 
 SAFEGUARDING_COLOUR = "#a4161a"
 RESTRICTED_COLOUR = "#7a4b00"  # dark amber: 7.6:1 with white text
@@ -120,12 +123,16 @@ class HouseholdView(QWidget):
     edit_requested = Signal(object)
 
     def __init__(self, tasks: TaskRunner, session: Callable[[], DeskSession], parent: QWidget | None = None, *,
-                 renderer: Callable[[], DocumentRenderer] | None = None) -> None:
+                 renderer: Callable[[], DocumentRenderer] | None = None,
+                 sync_connect: Callable[[], Connect | None] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("householdView")
         self._tasks = tasks
         self._session = session
         self._renderer = renderer or no_renderer
+        # The way to the sync server (asked afresh: the composition root may set it after this is
+        # built); "who has seen" adds the other devices' entries with it.
+        self._sync_connect = sync_connect or (lambda: None)
         self.definition = form_definition(MEMBERSHIP)
         self.household: Household | None = None
         self.contacts: list[dict[str, Any]] = []
@@ -565,7 +572,8 @@ class HouseholdView(QWidget):
     def who_has_seen(self) -> SeenDialog | None:
         if self.household is None or not self._session().actor.may(Permission.VIEW_AUDIT):
             return None
-        dialog = SeenDialog(self._tasks, self._session, self.household, household_title(self.household), self)
+        dialog = SeenDialog(self._tasks, self._session, self.household, household_title(self.household), self,
+                            connect=self._sync_connect())
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         dialog.open()
         self.rights_dialog = dialog

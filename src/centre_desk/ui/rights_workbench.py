@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QDate, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
@@ -38,7 +38,7 @@ from centre_desk.domain.household import Household
 from centre_desk.domain.rights import Objection, RequestStatus, RightKind
 from centre_desk.domain.staff import Permission
 from centre_desk.files import write_private_file
-from centre_desk.services.disclosures import Receipt, seen_and_received
+from centre_desk.services.disclosures import Receipt
 from centre_desk.services.profile import profile_of
 from centre_desk.services.rights import (
     RegisterEntry,
@@ -49,6 +49,7 @@ from centre_desk.services.rights import (
     record_objection,
     request_register,
 )
+from centre_desk.services.seen import SeenEverywhere, seen_across_devices
 from centre_desk.services.session import DeskSession
 from centre_desk.services.subject_access import portability_package, verify_package
 
@@ -59,6 +60,9 @@ from .sessions.models import name_inner_line
 from .table_model import ID_ROLE, HeaderedTableModel
 from .tasks import TaskRunner
 from .widgets import DateBox, MessageLabel, heading, named, note, read_only_table
+
+if TYPE_CHECKING:
+    from centre_desk.services.sync import Connect
 
 _Index = QModelIndex | QPersistentModelIndex
 D = TypeVar("D", bound=_ActionDialog)
@@ -181,8 +185,8 @@ class ObjectionsModel(HeaderedTableModel):
 
 
 class ReceiptsModel(HeaderedTableModel):
-    WHEN, WHO, WHAT = range(3)
-    HEADERS = ("When", "Who", "What")
+    WHEN, WHO, DEVICE, WHAT = range(4)
+    HEADERS = ("When", "Who", "Where recorded", "What")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -205,6 +209,8 @@ class ReceiptsModel(HeaderedTableModel):
             text = _when(r.at)
         elif col == self.WHO:
             text = r.who
+        elif col == self.DEVICE:
+            text = r.device[:1].upper() + r.device[1:]
         else:
             text = r.what[:1].upper() + r.what[1:]
         return self._text_roles(index, role, text, r.at if col == self.WHEN else text)
@@ -436,10 +442,11 @@ class PortabilityDialog(_ActionDialog):
 
 
 class SeenDialog(QDialog):
-    """Who has seen and who has received this household's information."""
+    """Who has seen and who has received this household's information: this desk's audit trail,
+    the disclosure log and, when the server answers, the other devices' synced audit entries."""
 
     def __init__(self, tasks: TaskRunner, session: Callable[[], DeskSession], household: Household,
-                 title: str, parent: QWidget | None = None) -> None:
+                 title: str, parent: QWidget | None = None, *, connect: Connect | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("seenDialog")
         self.setAccessibleName("Who has seen and who has received")
@@ -449,9 +456,12 @@ class SeenDialog(QDialog):
         self.view = table("seenList", "Who has seen and who has received", "Oldest first")
         self.view.setModel(self.model)
         self.view.horizontalHeader().setStretchLastSection(True)
-        self.summary = QLabel("Reading the audit trail and the disclosure log…")
+        self.summary = QLabel("Reading the audit trail and the disclosure log, and asking the server…")
         self.summary.setObjectName("seenSummary")
         self.summary.setWordWrap(True)
+        # What could not be included (offline, not enrolled, the newest entries only): plain words.
+        self.notice = MessageLabel("seenNotice")
+        self.notice.setAccessibleName("What is not included")
         self.problem = MessageLabel("seenProblem")
         close = button("Close", "seenCloseButton", "Close")
         close.setDefault(True)
@@ -459,29 +469,38 @@ class SeenDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.addWidget(heading(f"Who has seen and who has received: {title}", 15, "seenHeading"))
-        layout.addWidget(note("Every time this household was opened, listed in search results, printed or exported "
-                              "on this desk, and every share with another organisation from the disclosure log. "
-                              "Shares logged on other desks appear once synced; views and prints on other desks "
-                              "are in their own audit trails (sent to the server), not here.", "seenExplain"))
+        layout.addWidget(note("Every time this household was opened, listed in search results or on a register, "
+                              "printed or exported, on this desk and on the organisation's other devices as far "
+                              "as they have synced, and every share with another organisation from the "
+                              "disclosure log. \u201cWhere recorded\u201d names the device.", "seenExplain"))
         layout.addWidget(self.summary)
+        layout.addWidget(self.notice)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.problem)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(close)
         layout.addLayout(row)
-        self.resize(820, 560)
+        self.resize(900, 560)
+        self.found: SeenEverywhere | None = None
         hid = household.id
         s = session()
-        tasks.run(lambda: seen_and_received(s, hid), self._listed, self._failed, owner=self)
+        tasks.run(lambda: seen_across_devices(s, hid, connect), self._listed, self._failed, owner=self)
 
-    def _listed(self, receipts: list[Receipt]) -> None:
+    def _listed(self, found: SeenEverywhere) -> None:
+        self.found = found
+        receipts = found.receipts
         self.model.set_receipts(receipts)
         received = sum(1 for r in receipts if r.what.startswith("received"))
         entries = "1 entry" if len(receipts) == 1 else f"{len(receipts)} entries"
         shares = "1 share" if received == 1 else f"{received} shares"
-        self.summary.setText(f"{entries}, of which {shares} with other organisations.")
+        others = (f", {found.from_other_devices} from other devices" if found.other_devices else "")
+        self.summary.setText(f"{entries}{others}, of which {shares} with other organisations.")
         self.summary.setAccessibleName(self.summary.text())
+        if found.notice:
+            self.notice.show_info(found.notice)
+        else:
+            self.notice.clear_message()
         if receipts:
             self.view.selectRow(0)
         self.view.setFocus()

@@ -1,3 +1,3 @@
 """Alembic migrations of the server database. ``HEAD`` must name the newest revision (a test checks)."""
 
-HEAD = "0004"
+HEAD = "0005"
