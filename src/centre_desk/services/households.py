@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from centre_desk.domain.audit import DETAIL_MAX, AuditEntry
 from centre_desk.domain.duplicates import LikelyDuplicate, likely_duplicates
 from centre_desk.domain.errors import FieldProblem, NotFound, ValidationFailed
-from centre_desk.domain.household import FieldChange, Household, SearchHit, diff, split_submission
+from centre_desk.domain.household import FieldChange, Household, Member, SearchHit, diff, split_submission
 from centre_desk.domain.ids import uuid7
 from centre_desk.domain.rights import Restricted, restricted_now
 from centre_desk.domain.staff import Permission
 from centre_desk.domain.text import EARLIEST_DATE, NOTE_MAX_LENGTH, check_text
-from centre_desk.formspec.submission import validate_submission
+from centre_desk.formspec.submission import carry_forward, give_entry_ids, validate_submission
 
 from .ports import UnitOfWork
 from .profile import form, profile_of, service_choices
@@ -33,9 +33,24 @@ CONTACT_TYPE_LABELS = {
 
 
 def validate_household(session: DeskSession, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The checked answers. A person being added gets their person id first, so that another
+    person's answers about each child (``children``, keyed by person id) can name them, and an
+    answer in version 2's shape (one relationship for all the children) reaches every child."""
     definition = form(MEMBERSHIP)
     org = profile_of(session)
+    data = give_entry_ids(definition, data, uuid7)
     return validate_submission(definition, data, today=session.clock.today(), services=service_choices(org))
+
+
+def current_shape(h: Household) -> Household:
+    """The household with its members' answers in the current form version's shape: version 2's one
+    relationship and parental responsibility answer per adult on every child
+    (``formspec.submission.carry_forward``)."""
+    carried = carry_forward(form(MEMBERSHIP), h.submission())
+    by_id = {str(e.get("id")): e for e in carried.get("members") or [] if isinstance(e, Mapping)}
+    members = tuple(Member(m.id, {k: v for k, v in by_id.get(m.id, {"id": m.id, **m.fields}).items() if k != "id"})
+                    for m in h.members)
+    return replace(h, members=members)
 
 
 def build_household(data: Mapping[str, Any], now: datetime, household_id: str | None = None,
