@@ -231,16 +231,25 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
 
     first_names = {m.id: m.first_name for m in h.members}
 
-    def per_child(m: Member, value: Any) -> Any:
+    def per_child(m: Member, value: Any, item: str | None = None) -> Any:
         """The requester's answers about each child: those about a child outside the pack are also
-        that child's information, so they are withheld by default (third party) for the reviewer."""
+        that child's information, so they are withheld by default (third party) for the reviewer
+        (in their details and in the change history alike)."""
         if not isinstance(value, Mapping):
             return value
-        kept = {cid: keep(f"person:{m.id}.{PER_CHILD_FIELD}.{cid}", row,
+        kept = {cid: keep(f"{item or f'person:{m.id}.{PER_CHILD_FIELD}'}.{cid}", row,
                           None if cid in ids else EXEMPT_THIRD_PARTY,
                           f"{m.full_name}: {label(PER_CHILD_FIELD).lower()}: {first_names.get(cid, 'a child')}")
                 for cid, row in value.items()}
         return {cid: row for cid, row in kept.items() if row is not None} or None
+
+    def changed(at: datetime, c: Any, side: str) -> Any:
+        value = c.old if side == "old" else c.new
+        item = f"history:{at.isoformat()}.{c.field}.{side}"
+        person_id, _, key = c.field[len("member:"):].partition(".")
+        if c.field.startswith("member:") and key == PER_CHILD_FIELD and person_id in ids:
+            return per_child(h.member(person_id) if person_id in first_names else requester, value, item)
+        return keep(item, value, None)
 
     def person(m: Member) -> dict[str, Any]:
         return {"id": m.id, "fields": {
@@ -296,8 +305,7 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
                 EXEMPT_SAFEGUARDING, f"Sharing with {d.recipient_name} on {d.on:%d/%m/%Y}, which the family "
                                      "was not told about")],
         "history": [{"at": at.isoformat(), "by": who, "changes": [
-            {"field": c.field, "old": keep(f"history:{at.isoformat()}.{c.field}.old", c.old, None),
-             "new": keep(f"history:{at.isoformat()}.{c.field}.new", c.new, None)}
+            {"field": c.field, "old": changed(at, c, "old"), "new": changed(at, c, "new")}
             for c in changes if _concerns(c.field, ids)]}
             for at, who, changes in history if any(_concerns(c.field, ids) for c in changes)],
         "rights_requests": [{"id": r.id, "person_id": r.person_id, "kind": r.kind.value,
