@@ -47,7 +47,7 @@ def blended_family(session: Any) -> Any:
             {"first_name": "Dariusz", "last_name": "Wójcik", "role": "partner", "date_of_birth": "1988-03-03"},
         ],
     })
-    zofia, kacper, zuzanna, dariusz = h.members
+    _zofia, kacper, zuzanna, _dariusz = h.members
     data = h.submission()
     data["members"][0]["children"] = {
         kacper.id: {"relationship": "birth-parent", "parental_responsibility": True},
@@ -175,3 +175,15 @@ def test_an_import_naming_someone_not_in_the_household_is_refused_without_echoin
         import_households(admin_session, [record])
     assert [(p.field, p.record) for p in refused.value.problems] == [("members[0].children", 1)]
     assert "Ion Pop" not in str(refused.value)
+
+
+def test_erasing_a_child_takes_the_answers_about_her_off_the_adults(admin_session) -> None:  # type: ignore[no-untyped-def]
+    from centre_desk.services.erasure import erase_person
+
+    h = blended_family(admin_session)
+    zofia, kacper, zuzanna, dariusz = h.members
+    erase_person(admin_session, kacper.id, reason="asked by his mother")
+    after = open_household(admin_session, h.id)
+    for adult in (zofia.id, dariusz.id):
+        assert set(after.member(adult).fields["children"]) == {zuzanna.id}
+    assert kacper.id not in json.dumps(after.submission())

@@ -85,7 +85,7 @@ def test_a_step_parent_has_a_different_relationship_to_each_child(qtbot, store, 
     show_and_focus(qtbot, main)
     settle(qtbot, tasks)
     household = desk.view.household
-    zofia, k, z, dariusz = household.members
+    _zofia, k, z, dariusz = household.members
     assert dariusz.fields["children"] == {k.id: {"relationship": "step-parent", "parental_responsibility": False},
                                           z.id: {"relationship": "birth-parent", "parental_responsibility": True}}
     assert household.form_version == 3

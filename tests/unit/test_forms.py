@@ -829,7 +829,7 @@ def test_bad_answers_about_a_child_name_the_field_and_the_child_by_position(memb
                            ({"p-zuza": "step-parent"}, "must be a set of answers")):
         with pytest.raises(ValidationFailed) as caught:
             validate_submission(membership, _family(children=shape), today=TODAY)
-        assert [p.problem for p in caught.value.problems][0].startswith(problem)
+        assert caught.value.problems[0].problem.startswith(problem)
     # Checked one at a time as on screen, by the cell's path.
     assert validate_field(membership, "members[3].children[members[2]].relationship", "nope",
                           today=TODAY) == "is not one of the choices"

@@ -15,6 +15,7 @@ from centre_desk.domain.ids import uuid7
 from centre_desk.domain.rights import Restricted, restricted_now
 from centre_desk.domain.staff import Permission
 from centre_desk.domain.text import EARLIEST_DATE, NOTE_MAX_LENGTH, check_text
+from centre_desk.formspec.model import FieldType
 from centre_desk.formspec.submission import carry_forward, give_entry_ids, validate_submission
 
 from .ports import UnitOfWork
@@ -51,6 +52,30 @@ def current_shape(h: Household) -> Household:
     members = tuple(Member(m.id, {k: v for k, v in by_id.get(m.id, {"id": m.id, **m.fields}).items() if k != "id"})
                     for m in h.members)
     return replace(h, members=members)
+
+
+def rekey_answers(members: tuple[Member, ...], old_id: str, new_id: str | None) -> tuple[Member, ...]:
+    """Members whose answers about each child (per_entry fields) named ``old_id`` now name
+    ``new_id`` (an entry folded into another: the answers follow the person; an answer already
+    given about ``new_id`` wins), or, with ``new_id`` None, no longer mention ``old_id`` at all
+    (an erased person)."""
+    per_entry = [f.id for s in form(MEMBERSHIP).sections if s.repeated for f in s.fields
+                 if f.type is FieldType.PER_ENTRY]
+    out = []
+    for m in members:
+        fields = dict(m.fields)
+        for field_id in per_entry:
+            answers = fields.get(field_id)
+            if isinstance(answers, Mapping) and old_id in answers:
+                moved = {k: v for k, v in answers.items() if k != old_id}
+                if new_id is not None:
+                    moved.setdefault(new_id, answers[old_id])
+                if moved:
+                    fields[field_id] = moved
+                else:
+                    del fields[field_id]
+        out.append(Member(m.id, fields) if fields != dict(m.fields) else m)
+    return tuple(out)
 
 
 def build_household(data: Mapping[str, Any], now: datetime, household_id: str | None = None,
