@@ -437,7 +437,7 @@ def test_printing_a_blank_form_is_audited_with_form_and_notice_version(admin_ses
     pdf = print_blank_form(admin_session, PdfRenderer(), org, load_form("membership"))
     assert "privacy notice 2026.1" in pdf_text(pdf)
     last = _audit(admin_session)[-1]
-    assert last.action == "print.blank-form" and last.detail == "membership v2; notice 2026.1; standard print"
+    assert last.action == "print.blank-form" and last.detail == "membership v3; notice 2026.1; standard print"
 
 
 def test_printing_needs_the_print_permission_and_the_store_s_own_organisation(admin_session: DeskSession) -> None:

@@ -72,7 +72,8 @@ def test_a_non_resident_adults_own_phone_email_and_health_are_not_on_the_family_
     assert "Łukasz Wójcik" in summary  # named, and no more
     # The people who live there are shown in full: her own number, the child's nursery and allergy.
     assert "07700 900777" in summary and "Little Acorns Nursery" in summary and "Peanut allergy" in summary
-    assert "Has parental responsibility for the children Yes" in summary
+    # Registered in version 2's shape (one answer for all the children): printed for each child.
+    assert "Relationship to Zuzanna Birth parent, parental responsibility: yes" in summary
 
 
 def test_a_household_saved_under_form_version_1_opens_and_saves(admin_session: DeskSession) -> None:
@@ -87,7 +88,7 @@ def test_a_household_saved_under_form_version_1_opens_and_saves(admin_session: D
     data = old.submission()
     data["members"][0]["own_phone"] = "07700 900999"
     saved, changes = update_household(admin_session, household.id, data, old.version)
-    assert saved.form_version == 2 and open_household(admin_session, household.id).form_version == 2
+    assert saved.form_version == 3 and open_household(admin_session, household.id).form_version == 3
     assert [c.field for c in changes] == [f"member:{old.members[0].id}.own_phone"]
     assert [h.household_id for h in search_households(admin_session, "07700 900999")] == [household.id]
 

@@ -13,12 +13,12 @@ from centre_desk.formspec.forms import load_form
 from centre_desk.ui.drafts_panel import DraftsModel
 from centre_desk.ui.duplicates_dialog import DuplicatesModel
 from centre_desk.ui.forms.renderer import SectionListModel
+from centre_desk.ui.forms.values import age_words
 from centre_desk.ui.household_models import (
     SORT_ROLE,
     ContactsModel,
     HistoryModel,
     MembersModel,
-    age_words,
 )
 from centre_desk.ui.search import SearchResultsModel
 

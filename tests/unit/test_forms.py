@@ -45,9 +45,9 @@ MEMBER_FIELDS = {
     # version 2: each person properly
     "own_phone",
     "own_email",
-    "relationship_to_children",
-    "parental_responsibility",
     "nursery_school",
+    # version 3: relationship and parental responsibility for each child (was one answer for all)
+    "children",
     "medical_alert",
     "first_name",
     "middle_names",
@@ -237,7 +237,7 @@ def test_ethnicity_offers_the_19_census_groups_under_5_headings(membership: Form
 def test_special_category_fields(membership: FormDefinition, referral: FormDefinition) -> None:
     special = {f.id for f in special_category_fields(membership)}
     assert {"ethnicity", "disabilities", "medical_alert"} <= special
-    assert not special & {"own_phone", "own_email", "parental_responsibility", "nursery_school"}
+    assert not special & {"own_phone", "own_email", "children", "nursery_school"}
     assert not special & {"first_name", "last_name", "date_of_birth", "postcode", "gender"}
     assert "safeguarding_details" in {f.id for f in special_category_fields(referral)}
 
@@ -316,6 +316,24 @@ def test_schema_rejects_a_broken_copy_naming_file_and_key(tmp_path: Path) -> Non
             "missing",
         ),
         ("        type: phone\n", "        type: phone\n        type: text\n", "(file)", "appears twice"),
+        # A per-child table: its rows must come from a field everyone in the section answers...
+        ("entries: {field: role, equals: child}", "entries: {field: rol, equals: child}",
+         "sections[1].fields[11].entries.field", "no field 'rol'"),
+        ("entries: {field: role, equals: child}", "entries: {field: gender_self_described, equals: x}",
+         "sections[1].fields[11].entries.field", "conditions need a choice"),
+        ("entries: {field: role, equals: child}", "entries: {field: role, equals: kid}",
+         "sections[1].fields[11].entries", "not one of the choices of 'role'"),
+        ("entries: {field: role, equals: child}", "",
+         "sections[1].fields[11].entries", "missing"),
+        # ... its cells are short answers ...
+        ("            label: Parental responsibility\n            type: boolean",
+         "            label: Parental responsibility\n            type: text",
+         "sections[1].fields[11].item_fields[1].type", "choice or boolean"),
+        # ... and what it carries over from an earlier version is a field this version dropped.
+        ("carried_from: parental_responsibility", "carried_from: own_phone",
+         "sections[1].fields[11].item_fields[1].carried_from", "still a field of this form"),
+        ("carried_from: parental_responsibility", "carried_from: relationship_to_children",
+         "sections[1].fields[11].item_fields[1].carried_from", "already carried over"),
     ],
 )
 def test_definition_mistakes_are_named(tmp_path: Path, old: str, new: str, key: str, problem: str) -> None:
@@ -750,3 +768,114 @@ def test_every_purpose_a_form_names_exists_in_every_shipped_profile() -> None:
             validate_submission(load_form("referral"), data, today=TODAY, services=services)["service"]
             == first
         )
+
+
+# --- relationship to each child (membership version 3) -------------------------------------------
+
+
+def _family(**step_dad: Any) -> dict[str, Any]:
+    """Mum, her son from before, her daughter with Dariusz, and Dariusz (ids as stored)."""
+    return {
+        "address_line1": "4 Marine Parade", "town": "Clevedon", "postcode": "BS21 7QS",
+        "members": [
+            {"id": "p-mum", "first_name": "Zofia", "last_name": "Wiśniewska", "role": "parent"},
+            {"id": "p-kacper", "first_name": "Kacper", "last_name": "Wiśniewski", "role": "child",
+             "date_of_birth": "2019-02-01"},
+            {"id": "p-zuza", "first_name": "Zuzanna", "last_name": "Wójcik", "role": "Child",
+             "date_of_birth": "2023-05-03"},
+            {"id": "p-dad", "first_name": "Dariusz", "last_name": "Wójcik", "role": "partner", **step_dad},
+        ],
+    }
+
+
+def test_relationship_to_each_child_is_kept_by_person_id(membership: FormDefinition) -> None:
+    data = _family(children={"p-zuza": {"relationship": "Birth parent", "parental_responsibility": "yes"},
+                             "p-kacper": {"relationship": "step-parent", "parental_responsibility": False}})
+    clean = validate_submission(membership, data, today=TODAY)
+    dad = clean["members"][3]
+    # In the household's order, labels made values, "yes" made True; keyed by id, not position.
+    assert dad["children"] == {"p-kacper": {"relationship": "step-parent", "parental_responsibility": False},
+                               "p-zuza": {"relationship": "birth-parent", "parental_responsibility": True}}
+    assert list(dad["children"]) == ["p-kacper", "p-zuza"]
+    # Reordered and renamed, the answers still belong to the same children.
+    data["members"] = [data["members"][i] for i in (3, 2, 0, 1)]
+    data["members"][1] = {**data["members"][1], "first_name": "Zuza"}
+    again = validate_submission(membership, data, today=TODAY)["members"][0]["children"]
+    assert again["p-zuza"]["relationship"] == "birth-parent" and again["p-kacper"]["relationship"] == "step-parent"
+
+
+def test_an_answer_about_someone_who_is_not_a_child_here_is_left_out(membership: FormDefinition) -> None:
+    data = _family(children={"p-zuza": {"relationship": "step-parent"}, "p-mum": {"relationship": "other"},
+                             "p-gone": {"relationship": "other"}, "p-dad": {"relationship": "other"}})
+    dad = validate_submission(membership, data, today=TODAY)["members"][3]
+    assert dad["children"] == {"p-zuza": {"relationship": "step-parent"}}
+    # A child's own entry never has the table (shown only for adults), and a blank table is no answer.
+    data = _family(children={"p-zuza": {"relationship": "", "parental_responsibility": None}})
+    assert "children" not in validate_submission(membership, data, today=TODAY)["members"][3]
+
+
+def test_bad_answers_about_a_child_name_the_field_and_the_child_by_position(membership: FormDefinition) -> None:
+    data = _family(children={"p-kacper": {"relationship": "Zuzanna's uncle"},
+                             "p-zuza": {"parental_responsibility": "maybe", "favourite": "x"}})
+    with pytest.raises(ValidationFailed) as caught:
+        validate_submission(membership, data, today=TODAY)
+    assert caught.value.problems == [
+        FieldProblem("members[3].children[members[1]].relationship", "is not one of the choices"),
+        FieldProblem("members[3].children[members[2]].parental_responsibility", "must be yes or no"),
+        FieldProblem("members[3].children[members[2]].favourite", "is not a field on this form"),
+    ]
+    assert "Zuzanna" not in str(caught.value) and "p-zuza" not in str(caught.value)
+    for shape, problem in (("step-parent", "must be a set of answers for each person"),
+                           ({"p-zuza": "step-parent"}, "must be a set of answers")):
+        with pytest.raises(ValidationFailed) as caught:
+            validate_submission(membership, _family(children=shape), today=TODAY)
+        assert caught.value.problems[0].problem.startswith(problem)
+    # Checked one at a time as on screen, by the cell's path.
+    assert validate_field(membership, "members[3].children[members[2]].relationship", "nope",
+                          today=TODAY) == "is not one of the choices"
+    assert validate_field(membership, "members[3].children[members[2]].relationship", "Step-parent",
+                          today=TODAY) is None
+
+
+def test_version_2_answers_count_for_every_child_and_are_saved_per_child(membership: FormDefinition) -> None:
+    from centre_desk.formspec.submission import carry_forward
+
+    old = _family(relationship_to_children="step-parent", parental_responsibility=True)
+    shown = carry_forward(membership, old)["members"][3]
+    assert "relationship_to_children" not in shown and "parental_responsibility" not in shown
+    assert shown["children"] == {"p-kacper": {"relationship": "step-parent", "parental_responsibility": True},
+                                 "p-zuza": {"relationship": "step-parent", "parental_responsibility": True}}
+    assert old["members"][3]["relationship_to_children"] == "step-parent"  # a copy: the stored data untouched
+    saved = validate_submission(membership, old, today=TODAY)["members"][3]
+    assert saved["children"] == shown["children"]
+    # "No" was an answer in version 2 and stays one; a version 1 household has nothing to carry.
+    no = validate_submission(membership, _family(parental_responsibility=False), today=TODAY)["members"][3]
+    assert no["children"] == {"p-kacper": {"parental_responsibility": False},
+                              "p-zuza": {"parental_responsibility": False}}
+    v1 = validate_submission(membership, _family(), today=TODAY)["members"][3]
+    assert "children" not in v1
+
+
+def test_new_people_get_ids_before_checking_so_answers_can_name_them(membership: FormDefinition) -> None:
+    from centre_desk.formspec.submission import give_entry_ids
+
+    data = _family(relationship_to_children="birth-parent")
+    for m in data["members"]:
+        del m["id"]
+    data["members"].append({"first_name": "", "last_name": ""})  # a blank row is left as it is
+    ids = iter(["n1", "n2", "n3", "n4"])
+    given = give_entry_ids(membership, data, lambda: next(ids))
+    assert [m.get("id") for m in given["members"]] == ["n1", "n2", "n3", "n4", None]
+    dad = validate_submission(membership, given, today=TODAY)["members"][3]
+    assert dad["children"] == {"n2": {"relationship": "birth-parent"}, "n3": {"relationship": "birth-parent"}}
+
+
+def test_per_child_answers_in_words() -> None:
+    from centre_desk.formspec.per_entry import describe_per_entry
+
+    f = load_form("membership").field("children")
+    value = {"p-zuza": {"relationship": "birth-parent", "parental_responsibility": True},
+             "p-kacper": {"relationship": "step-parent", "parental_responsibility": False},
+             "p-gone": {"relationship": "other"}}
+    assert describe_per_entry(f, value, {"p-kacper": "Kacper", "p-zuza": "Zuzanna"}) == (
+        "Kacper: Step-parent, parental responsibility: no; Zuzanna: Birth parent, parental responsibility: yes")

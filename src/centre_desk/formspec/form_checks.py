@@ -44,6 +44,8 @@ _VALIDATION_APPLIES: dict[str, set[FieldType]] = {
     "max_items": {FieldType.MULTICHOICE, FieldType.LIST},
 }
 _CONTROLLERS = {FieldType.CHOICE, FieldType.MULTICHOICE, FieldType.BOOLEAN}
+# What one row of a per_entry field may hold: short answers that fit a cell of a small table.
+_PER_ENTRY_ITEM_TYPES = {FieldType.CHOICE.value, FieldType.BOOLEAN.value}
 
 
 class _Builder:
@@ -94,6 +96,7 @@ class _Builder:
                 )
             )
         repeats: set[str] = set()
+        self._check_per_entry(sections)
         for si, section in enumerate(sections):
             if section.repeat is None:
                 continue
@@ -140,9 +143,13 @@ class _Builder:
             validation=self._validation(raw.get("validation", {}), kind, [*keys, "validation"]),
             shown_when=self._condition(raw.get("shown_when")),
             family_copy=raw.get("family_copy", parent.family_copy if parent else True),
+            entries=self._condition(raw.get("entries")),
+            carried_from=raw.get("carried_from"),
         )
-        if kind is FieldType.LIST:
-            # Item fields share the list's purpose and special category status: one decision.
+        if made.carried_from is not None and (parent is None or parent.type is not FieldType.PER_ENTRY):
+            self.fail([*keys, "carried_from"], "only the item fields of a per_entry field may carry an answer over")
+        if kind in (FieldType.LIST, FieldType.PER_ENTRY):
+            # Item fields share the field's purpose and special category status: one decision.
             seen: set[str] = set()
             items = []
             for ii, raw_item in enumerate(raw["item_fields"]):
@@ -150,9 +157,42 @@ class _Builder:
                 if raw_item["id"] in seen:
                     self.fail([*item_keys, "id"], f"item field id '{raw_item['id']}' is used twice")
                 seen.add(raw_item["id"])
+                if kind is FieldType.PER_ENTRY and raw_item["type"] not in _PER_ENTRY_ITEM_TYPES:
+                    self.fail([*item_keys, "type"], "a per_entry row holds choice or boolean answers only")
                 items.append(self._field(raw_item, item_keys, parent=made))
             made = dataclasses.replace(made, item_fields=tuple(items))
         return made
+
+    def _check_per_entry(self, sections: list[Section]) -> None:
+        """A per_entry field sits in a repeated section; its ``entries`` condition names a choice or
+        boolean field of that section that is always shown (which entries get a row must not hang on
+        another answer); each ``carried_from`` names a field this version no longer has, once."""
+        carried: dict[str, Keys] = {}
+        for si, section in enumerate(sections):
+            scope = {f.id: f for f in section.fields}
+            for fi, f in enumerate(section.fields):
+                if f.type is not FieldType.PER_ENTRY:
+                    continue
+                keys: Keys = ["sections", si, "fields", fi]
+                if section.repeat is None:
+                    self.fail([*keys, "type"],
+                              "a per_entry field belongs in a repeated section (one row per other entry)")
+                assert f.entries is not None  # the schema requires it
+                self._check_condition(f.entries, f, scope, [*keys, "entries"])
+                if scope[f.entries.field].shown_when is not None:
+                    self.fail([*keys, "entries", "field"],
+                              f"'{f.entries.field}' is only shown sometimes; name a field every entry answers")
+                for ii, item in enumerate(f.item_fields):
+                    if item.carried_from is None:
+                        continue
+                    item_keys: Keys = [*keys, "item_fields", ii, "carried_from"]
+                    if item.carried_from in self.field_keys:
+                        self.fail(item_keys, f"'{item.carried_from}' is still a field of this form; carry over "
+                                             "only a field an earlier version had")
+                    if item.carried_from in carried:
+                        self.fail(item_keys, f"'{item.carried_from}' is already carried over at "
+                                             f"{key_text(carried[item.carried_from])}")
+                    carried[item.carried_from] = item_keys
 
     def _choices(self, raw: list[dict[str, str]], keys: Keys) -> tuple[Choice, ...]:
         seen: set[str] = set()

@@ -23,6 +23,11 @@ class FieldType(StrEnum):
     MULTICHOICE = "multichoice"
     BOOLEAN = "boolean"
     LIST = "list"  # a repeatable group of item_fields inside one field (other services)
+    # One row of item_fields for each *other* entry of the same repeated section that meets the
+    # field's ``entries`` condition (an adult's relationship to each child of the household). The
+    # answer is keyed by that entry's record id, never by its position or name, so it survives a
+    # reorder, a rename and sync: ``{"<person id>": {"relationship": "step-parent", ...}}``.
+    PER_ENTRY = "per_entry"
 
 
 # A value a condition compares with: a choice value, or True/False for a boolean field.
@@ -84,7 +89,12 @@ class FieldDef:
     choices_from: str | None = None  # "services": the organisation profile's services
     validation: Validation = field(default_factory=Validation)
     shown_when: Condition | None = None
-    item_fields: tuple[FieldDef, ...] = ()  # for type list
+    item_fields: tuple[FieldDef, ...] = ()  # for types list and per_entry
+    # per_entry: which other entries of the section get a row ({field: role, equals: child}).
+    entries: Condition | None = None
+    # An item field of a per_entry field: the id of an earlier version's single answer (one for
+    # all rows) that this item takes over; ``submission.carry_forward`` puts it on every row.
+    carried_from: str | None = None
     # False: left off what is printed for the family to take away (who referred them, safeguarding).
     family_copy: bool = True
 

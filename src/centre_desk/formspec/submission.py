@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
 from centre_desk.domain.errors import FieldProblem, ValidationFailed
 from centre_desk.domain.text import EARLIEST_DATE, fold, normalise_postcode, text_problem
-from centre_desk.formspec.model import FieldDef, FieldType, FormDefinition
+from centre_desk.formspec.model import FieldDef, FieldType, FormDefinition, Section
 
 # Each repeated-section entry may carry the id of the record it describes (a person's id), so
 # that an edit updates that person instead of replacing everyone. It passes through unchanged.
@@ -61,6 +61,13 @@ def validate_submission(
 
     ``services`` is the organisation's services as (id, name) pairs; needed (ValueError if not
     given) when the form has a ``choices_from: services`` field.
+
+    A ``per_entry`` answer (an adult's relationship to each child) is keyed by the record id of
+    each entry it is about; its problems are named by that entry's position,
+    ``members[0].children[members[2]].relationship``, never by the id or the child's name. An
+    answer about someone who is not (or no longer) one of those entries (a child removed, or an
+    entry that stopped being a child) is left out, as a hidden field's answer is. Answers saved
+    under an earlier version are carried forward first (``carry_forward``).
     """
     service_list = list(services) if services is not None else None
     if service_list is None and any(f.choices_from == "services" for f in form.all_fields()):
@@ -68,6 +75,7 @@ def validate_submission(
     checker = _Checker(today, service_list)
     if not isinstance(data, Mapping):
         raise ValidationFailed.one("(form)", "must be a set of fields")
+    data = _carry_forward(form, data, checker)
     repeat_keys = {s.repeat for s in form.sections if s.repeat is not None}
     top, problems = checker.scope(form.top_level_fields, data, "", extra=repeat_keys)
     out: dict[str, Any] = {}
@@ -75,6 +83,8 @@ def validate_submission(
         if section.repeat is None:
             out.update((f.id, top[f.id]) for f in section.fields if f.id in top)
             continue
+        checker.rows = checker.row_entries(section, data.get(section.repeat))
+        checker.repeat = section.repeat
         entries, entry_problems = checker.entries(
             section.fields,
             data.get(section.repeat),
@@ -119,11 +129,17 @@ def validate_field(
 
 
 def _resolve(form: FormDefinition, path: str) -> FieldDef:
-    parts = re.sub(r"\[\d+\]", "", path).split(".")
+    bare = path
+    while True:  # innermost brackets first: members[0].children[members[2]].relationship
+        shorter = re.sub(r"\[[^\[\]]*\]", "", bare)
+        if shorter == bare:
+            break
+        bare = shorter
+    parts = bare.split(".")
     if len(parts) > 1 and any(s.repeat == parts[0] for s in form.sections):
         parts = parts[1:]
     f = form.field(parts[0])
-    if len(parts) == 2 and f.type is FieldType.LIST:
+    if len(parts) == 2 and f.type in (FieldType.LIST, FieldType.PER_ENTRY):
         return f.item_field(parts[1])
     if len(parts) != 1:
         raise KeyError(path)
@@ -148,10 +164,98 @@ def _is_blank(value: Any) -> bool:
     return False
 
 
+def give_entry_ids(form: FormDefinition, data: Mapping[str, Any], new_id: Callable[[], str]) -> dict[str, Any]:
+    """A copy of ``data`` in which every filled-in entry of a repeated section without a record id
+    has a new one (``new_id()``), so that a ``per_entry`` answer can name a person who is being
+    added in the same submission. Blank entries stay as they are (they are not saved)."""
+    out = dict(data)
+    for section in form.sections:
+        raw = data.get(section.repeat) if section.repeat is not None else None
+        if section.repeat is None or not isinstance(raw, list | tuple):
+            continue
+        out[section.repeat] = [
+            {ENTRY_ID_KEY: new_id(), **entry}
+            if isinstance(entry, Mapping) and not _is_blank(entry) and entry.get(ENTRY_ID_KEY) is None else entry
+            for entry in raw
+        ]
+    return out
+
+
+def carry_forward(form: FormDefinition, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A submission saved under an earlier version of ``form``, in this version's shape.
+
+    Membership form version 3 replaced version 2's one ``relationship_to_children`` and one
+    ``parental_responsibility`` per adult (one answer for all the children) by ``children``, a
+    ``per_entry`` answer for each child. An item field's ``carried_from`` names the old field: an
+    entry that still has the old answer and no per-entry answer gets the old answer on the row of
+    *every* child of the household (entries meeting the field's ``entries`` condition), which is
+    what the old answer meant; the old key is removed. Households saved under versions 1 and 2
+    are shown this way and, once saved, are saved in the new shape. Stored data are never changed
+    here: this is a copy.
+    """
+    return _carry_forward(form, data, _Checker(date.max, None))
+
+
+def _carry_forward(form: FormDefinition, data: Mapping[str, Any], checker: _Checker) -> dict[str, Any]:
+    out = dict(data)
+    for section in form.sections:
+        carried = [(f, [i for i in f.item_fields if i.carried_from is not None])
+                   for f in section.fields if f.type is FieldType.PER_ENTRY]
+        carried = [(f, items) for f, items in carried if items]
+        raw = data.get(section.repeat) if section.repeat is not None else None
+        if not carried or not isinstance(raw, list | tuple):
+            continue
+        old_keys = {i.carried_from for _f, items in carried for i in items}
+        if not any(isinstance(e, Mapping) and old_keys & set(e) for e in raw):
+            continue
+        rows = checker.row_entries(section, raw)
+        entries: list[Any] = []
+        for entry in raw:
+            if isinstance(entry, Mapping) and old_keys & set(entry):
+                entry = dict(entry)
+                for f, items in carried:
+                    old = {i.id: entry.pop(str(i.carried_from)) for i in items if i.carried_from in entry}
+                    old = {k: v for k, v in old.items() if v is not None and v != ""}
+                    if old and not entry.get(f.id):
+                        own = entry.get(ENTRY_ID_KEY)
+                        entry[f.id] = {child: dict(old) for child in rows[f.id] if child != own}
+            entries.append(entry)
+        out[str(section.repeat)] = entries
+    return out
+
+
 class _Checker:
     def __init__(self, today: date, services: list[tuple[str, str]] | None) -> None:
         self.today = today
         self.services = services
+        # For per_entry fields of the repeated section being checked: field id -> (entry record id
+        # -> the entry's position), the entries that get a row; the key of that section; and the
+        # record id of the entry being checked (nobody has a row about themselves).
+        self.rows: dict[str, dict[str, int]] = {}
+        self.repeat = ""
+        self.entry_id: str | None = None
+
+    def row_entries(self, section: Section, raw: Any) -> dict[str, dict[str, int]]:
+        """For each per_entry field of ``section``: the record ids of the entries meeting its
+        ``entries`` condition (the children), with their positions in ``raw``."""
+        fields = [f for f in section.fields if f.type is FieldType.PER_ENTRY]
+        out: dict[str, dict[str, int]] = {f.id: {} for f in fields}
+        if not fields or not isinstance(raw, list | tuple):
+            return out
+        by_id = {f.id: f for f in section.fields}
+        for f in fields:
+            assert f.entries is not None  # the definition was checked when it was loaded
+            controller = by_id[f.entries.field]
+            for i, entry in enumerate(raw):
+                if not isinstance(entry, Mapping) or _is_blank(entry):
+                    continue
+                entry_id = entry.get(ENTRY_ID_KEY)
+                if not isinstance(entry_id, str) or not entry_id.strip():
+                    continue
+                value, problems = self.value(controller, entry.get(controller.id), "")
+                if not problems and f.entries.holds(value):
+                    out[f.id][entry_id.strip()] = i
+        return out
 
     # --- groups of fields -----------------------------------------------------------------
 
@@ -241,6 +345,9 @@ class _Checker:
                 # A row added on screen and never filled in.
                 continue
             extra = {ENTRY_ID_KEY} if keep_id else set()
+            if keep_id:
+                own = entry.get(ENTRY_ID_KEY)
+                self.entry_id = own.strip() if isinstance(own, str) else None
             values, entry_problems = self.scope(fields, entry, prefix, extra=extra, household=household)
             problems += entry_problems
             if keep_id and entry.get(ENTRY_ID_KEY) is not None:
@@ -267,6 +374,8 @@ class _Checker:
                 f.item_fields, raw, name, min_items=f.validation.min_items, max_items=f.validation.max_items
             )
             return items or None, problems
+        if f.type is FieldType.PER_ENTRY:
+            return self._per_entry(f, raw, name)
         if f.type is FieldType.MULTICHOICE:
             return self._multichoice(f, raw, name)
         if f.type is FieldType.BOOLEAN:
@@ -384,6 +493,33 @@ class _Checker:
         if rules.max_items is not None and len(ordered) > rules.max_items:
             return None, [FieldProblem(name, f"has more than {rules.max_items} choices")]
         return ordered or None, []
+
+    def _per_entry(self, f: FieldDef, raw: Any, name: str) -> tuple[dict[str, Any] | None, list[FieldProblem]]:
+        """Record id of each entry (child) -> that row's answers, in the entries' order."""
+        if not isinstance(raw, Mapping):
+            return None, [FieldProblem(name, "must be a set of answers for each person, keyed by their record id")]
+        rows = self.rows.get(f.id, {})
+        out: dict[str, dict[str, Any]] = {}
+        problems: list[FieldProblem] = []
+        for key, answers in raw.items():
+            if not isinstance(key, str):
+                problems.append(FieldProblem(name, "must be keyed by record ids"))
+                continue
+            position = rows.get(key.strip())
+            if position is None or key.strip() == self.entry_id:
+                # Not one of the entries with a row (a child taken off the form, someone whose role
+                # changed): thrown away, as the answer of a hidden field is.
+                continue
+            where = f"{name}[{self.repeat}[{position}]]"
+            if not isinstance(answers, Mapping):
+                problems.append(FieldProblem(where, "must be a set of answers"))
+                continue
+            row, row_problems = self.scope(f.item_fields, answers, where + ".")
+            problems += row_problems
+            if row:
+                out[key.strip()] = row
+        ordered = dict(sorted(out.items(), key=lambda item: rows[item[0]]))
+        return ordered or None, problems
 
     @staticmethod
     def _boolean(raw: Any, name: str) -> tuple[bool | None, list[FieldProblem]]:

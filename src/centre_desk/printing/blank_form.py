@@ -190,6 +190,23 @@ def _list_table(field: FieldDef, lay: _Layout, width: float) -> Table:
                  style=grid_style(st, header=True), hAlign="LEFT")
 
 
+def _per_entry_table(field: FieldDef, lay: _Layout, width: float) -> list[Flowable]:
+    """A row per child to write in: the child's first name, then each item (relationship, parental
+    responsibility), with the choices to write listed under the table."""
+    st = lay.st
+    items = field.item_fields
+    header = [Paragraph(text("Child's first name"), st.label)] + [
+        Paragraph(text(item.label + (" (yes or no)" if item.type is FieldType.BOOLEAN else "")), st.label)
+        for item in items]
+    rows = [header] + [[""] * len(header) for _ in range(LIST_ROWS)]
+    heights = [None] + [st.box_height] * LIST_ROWS
+    table = Table(rows, colWidths=[width / len(header)] * len(header), rowHeights=heights,
+                  style=grid_style(st, header=True), hAlign="LEFT")
+    notes = [Paragraph(text(f"{item.label}: " + "; ".join(c.label for c in item.choices) + "."), lay.note)
+             for item in items if item.type is FieldType.CHOICE]
+    return [table, *notes]
+
+
 _BOX_SHARE = {FieldType.POSTCODE: 0.45, FieldType.PHONE: 0.7}
 
 
@@ -207,6 +224,8 @@ def _answer(field: FieldDef, org: Organisation, lay: _Layout) -> list[Flowable]:
         return _options(field.choices_for(services), lay, width)
     if field.type is FieldType.LIST:
         return [_list_table(field, lay, width)]
+    if field.type is FieldType.PER_ENTRY:
+        return _per_entry_table(field, lay, width)
     hint = "name@example.com" if field.type is FieldType.EMAIL else ""
     return [_WriteBox(st.box_height, share=_BOX_SHARE.get(field.type, 1.0), hint=hint, hint_size=lay.hint_size)]
 

@@ -20,6 +20,7 @@ from centre_desk.domain.household import FieldChange, Household, Member, diff
 from centre_desk.domain.staff import Permission
 
 from .erasure import hold_reasons, org_hold_reason
+from .households import rekey_answers
 from .ports import PersonMatcher, UnitOfWork
 from .profile import profile_of
 from .rights import is_restricted_in, restricted_people
@@ -416,7 +417,8 @@ def _fold(session: DeskSession, uow: UnitOfWork, f: Fold, now: Any,
             raise ValidationFailed.one("fold", reason)
     folded, into = household.member(f.folded_id), household.member(f.into_id)
     survivor = Member(into.id, folded_person_fields(folded, into, f.choices))
-    members = tuple(survivor if m.id == into.id else m for m in household.members if m.id != folded.id)
+    members = rekey_answers(tuple(survivor if m.id == into.id else m for m in household.members
+                                  if m.id != folded.id), folded.id, into.id)
     after = Household(household.id, household.version, dict(household.fields), members, household.form_id,
                       household.form_version, household.created_at, now, external_ref=household.external_ref)
     changes = diff(household, after.fields, after.members)

@@ -37,6 +37,7 @@ from centre_desk.domain.rights import (
 from centre_desk.domain.staff import Permission
 from centre_desk.domain.text import check_text
 
+from .households import rekey_answers
 from .ports import UnitOfWork
 from .profile import profile_of
 from .rights import requests_of
@@ -256,7 +257,8 @@ def erase_person(session: DeskSession, person_id: str, *, reason: str,
         unknown = [f for f in clear_fields if f not in before.fields]
         if unknown:
             raise ValidationFailed.one("clear fields", f"not recorded on this household: {', '.join(unknown)}")
-        others = tuple(m for m in before.members if m.id != person_id)
+        # Other adults' answers about an erased child (relationship, parental responsibility) go too.
+        others = rekey_answers(tuple(m for m in before.members if m.id != person_id), person_id, None)
         whole = not others
         if not whole:
             clear_fields = tuple(dict.fromkeys((*clear_fields, *shared_fields(before, person_id).cleared)))

@@ -27,11 +27,12 @@ from centre_desk.domain.organisation import CentreContact, Organisation
 from centre_desk.domain.referral import Referral
 from centre_desk.domain.staff import Permission
 from centre_desk.formspec.model import FieldDef, FieldType, FormDefinition
+from centre_desk.formspec.per_entry import per_entry_lines
 
 from .centre import centre_contact
 from .consent import consent_history
 from .documents import DocumentRenderer
-from .households import CONTACT_TYPE_LABELS, MEMBERSHIP
+from .households import CONTACT_TYPE_LABELS, MEMBERSHIP, current_shape
 from .profile import form, profile_of
 from .session import DeskSession
 
@@ -126,18 +127,24 @@ def _display(field: FieldDef, value: Any, services: dict[str, str]) -> str:
 
 
 def _labelled(fields: tuple[FieldDef, ...], values: dict[str, Any],
-              services: dict[str, str]) -> tuple[LabelledValue, ...]:
+              services: dict[str, str], names: dict[str, str] | None = None) -> tuple[LabelledValue, ...]:
     out = []
     for f in fields:
+        if f.type is FieldType.PER_ENTRY:
+            # A line per child, named by first name: "Relationship to Zuzanna: Birth parent, ...".
+            out += [LabelledValue(f"Relationship to {name}", words)
+                    for _pid, name, words in per_entry_lines(f, values.get(f.id), names or {})]
+            continue
         text = _display(f, values.get(f.id), services)
         if text:
             out.append(LabelledValue(f.label, text))
     return tuple(out)
 
 
-def _summary_person(m: Member, fields: tuple[FieldDef, ...], services: dict[str, str], today: date) -> SummaryPerson:
+def _summary_person(m: Member, fields: tuple[FieldDef, ...], services: dict[str, str], today: date,
+                    names: dict[str, str]) -> SummaryPerson:
     if on_family_copy(m, today):
-        return SummaryPerson(m.full_name, _labelled(fields, dict(m.fields), services))
+        return SummaryPerson(m.full_name, _labelled(fields, dict(m.fields), services, names))
     role = LabelledValue("Role in the household", ROLE_WORDS.get(m.role, m.role.title())) if m.role else None
     return SummaryPerson(m.full_name, (role,) if role else (), lives_elsewhere=True)
 
@@ -158,11 +165,13 @@ def household_summary_data(session: DeskSession, household_id: str) -> Household
     org = profile_of(session)
     definition: FormDefinition = form(MEMBERSHIP)
     services = {s.id: s.name for s in org.services}
-    h = _household(session, household_id)
+    # An older household's one relationship answer per adult shows on every child (current_shape).
+    h = current_shape(_household(session, household_id))
     today = session.clock.today()
     household_fields = tuple(f for s in definition.sections if not s.repeated for f in s.fields if f.family_copy)
     member_fields = tuple(f for s in definition.sections if s.repeated for f in s.fields if f.family_copy)
-    members = tuple(_summary_person(m, member_fields, services, today) for m in h.members)
+    names = {m.id: m.first_name for m in h.members}
+    members = tuple(_summary_person(m, member_fields, services, today, names) for m in h.members)
     with session.store.reader() as uow:
         contacts = uow.households.contacts(h.id)
     # Staff's notes are not reviewed before printing: where there is a safeguarding concern they

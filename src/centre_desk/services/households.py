@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from centre_desk.domain.audit import DETAIL_MAX, AuditEntry
 from centre_desk.domain.duplicates import LikelyDuplicate, likely_duplicates
 from centre_desk.domain.errors import FieldProblem, NotFound, ValidationFailed
-from centre_desk.domain.household import FieldChange, Household, SearchHit, diff, split_submission
+from centre_desk.domain.household import FieldChange, Household, Member, SearchHit, diff, split_submission
 from centre_desk.domain.ids import uuid7
 from centre_desk.domain.rights import Restricted, restricted_now
 from centre_desk.domain.staff import Permission
 from centre_desk.domain.text import EARLIEST_DATE, NOTE_MAX_LENGTH, check_text
-from centre_desk.formspec.submission import validate_submission
+from centre_desk.formspec.model import FieldType
+from centre_desk.formspec.submission import carry_forward, give_entry_ids, validate_submission
 
 from .ports import UnitOfWork
 from .profile import form, profile_of, service_choices
@@ -33,9 +34,48 @@ CONTACT_TYPE_LABELS = {
 
 
 def validate_household(session: DeskSession, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The checked answers. A person being added gets their person id first, so that another
+    person's answers about each child (``children``, keyed by person id) can name them, and an
+    answer in version 2's shape (one relationship for all the children) reaches every child."""
     definition = form(MEMBERSHIP)
     org = profile_of(session)
+    data = give_entry_ids(definition, data, uuid7)
     return validate_submission(definition, data, today=session.clock.today(), services=service_choices(org))
+
+
+def current_shape(h: Household) -> Household:
+    """The household with its members' answers in the current form version's shape: version 2's one
+    relationship and parental responsibility answer per adult on every child
+    (``formspec.submission.carry_forward``)."""
+    carried = carry_forward(form(MEMBERSHIP), h.submission())
+    by_id = {str(e.get("id")): e for e in carried.get("members") or [] if isinstance(e, Mapping)}
+    members = tuple(Member(m.id, {k: v for k, v in by_id.get(m.id, {"id": m.id, **m.fields}).items() if k != "id"})
+                    for m in h.members)
+    return replace(h, members=members)
+
+
+def rekey_answers(members: tuple[Member, ...], old_id: str, new_id: str | None) -> tuple[Member, ...]:
+    """Members whose answers about each child (per_entry fields) named ``old_id`` now name
+    ``new_id`` (an entry folded into another: the answers follow the person; an answer already
+    given about ``new_id`` wins), or, with ``new_id`` None, no longer mention ``old_id`` at all
+    (an erased person)."""
+    per_entry = [f.id for s in form(MEMBERSHIP).sections if s.repeated for f in s.fields
+                 if f.type is FieldType.PER_ENTRY]
+    out = []
+    for m in members:
+        fields = dict(m.fields)
+        for field_id in per_entry:
+            answers = fields.get(field_id)
+            if isinstance(answers, Mapping) and old_id in answers:
+                moved = {k: v for k, v in answers.items() if k != old_id}
+                if new_id is not None:
+                    moved.setdefault(new_id, answers[old_id])
+                if moved:
+                    fields[field_id] = moved
+                else:
+                    del fields[field_id]
+        out.append(Member(m.id, fields) if fields != dict(m.fields) else m)
+    return tuple(out)
 
 
 def build_household(data: Mapping[str, Any], now: datetime, household_id: str | None = None,

@@ -23,7 +23,7 @@ from centre_desk.domain.household import Household
 from centre_desk.domain.ids import uuid7
 from centre_desk.domain.staff import Permission
 from centre_desk.domain.text import EARLIEST_DATE, check_text
-from centre_desk.formspec.model import FieldType
+from centre_desk.formspec.model import FieldType, FormDefinition
 
 from .households import CONTACT_TYPES, MEMBERSHIP, build_household
 from .profile import form, profile_of, service_choices
@@ -44,6 +44,7 @@ _KEY_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 
 
 REF_KEY = "ref"  # JSON: the old system's id for the household (CSV: the ``household`` column)
+PERSON_REF = "person_ref"  # JSON: the file's own name for a member, which answers about each child use
 REF_MAX = 64
 
 
@@ -123,10 +124,27 @@ def parse_json(text: str) -> list[dict[str, Any]]:
     return records
 
 
+def _csv_member_keys(definition: FormDefinition) -> set[str]:
+    """Member columns a CSV may have. A per-child answer (relationship to each child) needs a row
+    per child and cannot be written in one cell; version 2's single columns
+    (``relationship_to_children``, ``parental_responsibility``) are read instead and apply to every
+    child of the household (``formspec.submission.carry_forward``)."""
+    keys: set[str] = set()
+    for section in definition.sections:
+        if not section.repeated:
+            continue
+        for f in section.fields:
+            if f.type is FieldType.PER_ENTRY:
+                keys.update(str(i.carried_from) for i in f.item_fields if i.carried_from)
+            else:
+                keys.add(f.id)
+    return keys
+
+
 def _csv_columns(header: list[str]) -> tuple[list[str], list[FieldProblem]]:
     """The header's column names, and every problem with them: nothing is silently dropped."""
     definition = form(MEMBERSHIP)
-    member_keys = {f.id for s in definition.sections if s.repeated for f in s.fields}
+    member_keys = _csv_member_keys(definition)
     # List fields (other services) hold several entries and cannot be written in one CSV cell.
     household_keys = {f.id for f in definition.top_level_fields if f.type is not FieldType.LIST}
     known = {CSV_GROUP, *CSV_CONTACT_KEYS, *member_keys, *household_keys}
@@ -167,7 +185,7 @@ def parse_csv(text: str) -> list[dict[str, Any]]:
     if problems:
         raise ValidationFailed(problems)
     definition = form(MEMBERSHIP)
-    member_keys = {f.id for s in definition.sections if s.repeated for f in s.fields}
+    member_keys = _csv_member_keys(definition)
     groups: dict[str, dict[str, Any]] = {}
     for number, row in enumerate(rows[1:], 2):
         if not any(cell.strip() for cell in row):
@@ -281,9 +299,11 @@ def import_households(session: DeskSession, records: list[dict[str, Any]], *,
                                 for k in REQUIRED_MEMBER_KEYS if k not in m)
                 if ID_KEY in m:
                     problems.append(FieldProblem(f"members[{i}].{ID_KEY}", SUPPLIED_ID, n))
-        # Ids are refused above; taking them out here keeps one problem per supplied id.
-        data["members"] = [{k: v for k, v in m.items() if k != ID_KEY} if isinstance(m, Mapping) else m
-                           for m in members]
+        # Ids are refused above; taking them out here keeps one problem per supplied id. Each
+        # member gets the id it will be saved with now, so that answers about each child can name them.
+        data["members"], ref_problems = _give_ids(definition, [
+            {k: v for k, v in m.items() if k != ID_KEY} if isinstance(m, Mapping) else m for m in members])
+        problems.extend(FieldProblem(p.field, p.problem, n) for p in ref_problems)
         contacts, contact_problems = _check_contacts(record.get("contacts"), n, today)
         problems.extend(contact_problems)
         try:
@@ -342,6 +362,48 @@ def parse_import(data: bytes, kind: str) -> list[dict[str, Any]]:
     """``kind`` "csv" or "json": the records, or ``ValidationFailed`` naming record, field, problem."""
     text = decode_import(data)
     return parse_csv(text) if kind == "csv" else parse_json(text)
+
+
+def _give_ids(definition: FormDefinition, members: list[Any]) -> tuple[list[Any], list[FieldProblem]]:
+    """Members with new person ids. A member's ``person_ref`` (the file's own name for the person,
+    unique in the household: a portability package writes the sending desk's person id) is what
+    another member's answers about each child (``children``) are keyed by in the file; here they
+    are keyed by the new ids instead."""
+    problems: list[FieldProblem] = []
+    refs: dict[str, str] = {}
+    out: list[Any] = []
+    for i, m in enumerate(members):
+        if not isinstance(m, Mapping):
+            out.append(m)
+            continue
+        person = {ID_KEY: uuid7(), **{k: v for k, v in m.items() if k != PERSON_REF}}
+        raw = m.get(PERSON_REF)
+        if raw is not None:
+            ref, problem = _check_ref(raw)
+            if problem is None and ref is not None and ref in refs:
+                problem = "is the same as another member's in this household"
+            if problem:
+                problems.append(FieldProblem(f"members[{i}].{PERSON_REF}", problem))
+            elif ref is not None:
+                refs[ref] = person[ID_KEY]
+        out.append(person)
+    per_entry = [f.id for s in definition.sections if s.repeated for f in s.fields if f.type is FieldType.PER_ENTRY]
+    for i, person in enumerate(out):
+        if not isinstance(person, dict):
+            continue
+        for field_id in per_entry:
+            answers = person.get(field_id)
+            if not isinstance(answers, Mapping):
+                continue  # validation names what is wrong with it
+            keyed: dict[Any, Any] = {}
+            for key, value in answers.items():
+                if str(key) in refs:
+                    keyed[refs[str(key)]] = value
+                else:
+                    problems.append(FieldProblem(f"members[{i}].{field_id}",
+                                                 f"is keyed by a {PERSON_REF} that no member of this household has"))
+            person[field_id] = keyed
+    return out, problems
 
 
 def _check_ref(raw: Any) -> tuple[str | None, str | None]:

@@ -38,17 +38,20 @@ from centre_desk.domain.rights import BASIS_NAMES, SAR_RELEASE
 from centre_desk.domain.staff import Permission
 from centre_desk.domain.text import NOTE_MAX_LENGTH, check_text
 from centre_desk.formspec.model import FormDefinition
+from centre_desk.formspec.per_entry import per_entry_lines
 
 from .consent import consent_history
 from .disclosures import disclosures_of
 from .documents import DocumentRenderer
+from .households import current_shape
+from .importing import PERSON_REF
 from .importing import REQUIRED_HOUSEHOLD_KEYS as IMPORT_HOUSEHOLD_KEYS
 from .importing import REQUIRED_MEMBER_KEYS as IMPORT_MEMBER_KEYS
 from .profile import form, profile_of
 from .rights import objections_of, requests_of, restrictions_of
 from .session import DeskSession
 
-SAR_SCHEMA = "centre-desk/subject-access/1"
+SAR_SCHEMA = "centre-desk/subject-access/2"  # 2: children chosen per child (basis)
 PORTABILITY_SCHEMA = "centre-desk/portability/1"
 EXEMPT_SAFEGUARDING = "serious harm (Data Protection Act 2018, sch. 3 para. 7 and 8: social work and health data)"
 EXEMPT_THIRD_PARTY = "third-party information (Data Protection Act 2018, sch. 2 para. 16)"
@@ -59,6 +62,7 @@ GENERAL_TERMS = {
                         "is their information as well as yours.",
 }
 REDACTED = "[redacted: another adult's details]"
+REDACTED_CHILD = "[redacted: a child whose information is not part of this copy]"
 
 
 @dataclass(frozen=True)
@@ -71,20 +75,28 @@ class Withholding:
     value: str = field(default="", repr=False, compare=False)
 
 
-# Why the requester's pack holds the household's children (``children_basis`` in the JSON).
-PR_RECORDED = "recorded"  # the form (version 2) records that they hold parental responsibility
-PR_PRESUMED = "presumed"  # not recorded (a version 1 household, or left blank): a parent or carer at the address
+# Why the requester's pack holds the household's children (``children_basis`` in the JSON; each
+# child in the pack also says its own ``basis``).
+PR_RECORDED = "recorded"  # the form records that they hold parental responsibility for the children in the pack
+PR_PRESUMED = "presumed"  # not recorded (an older household, or left blank): a parent or carer at the address
+PR_SOME = "some-children"  # they hold it for some of the children only: only those are in the pack
 PR_NOT_HELD = "not-held"  # recorded as not holding it, or not a parent or carer at the address
 PR_EXCLUDED = "excluded"  # the reviewer left the children out
 CHILDREN_BASIS = {
     PR_RECORDED: "They are recorded as holding parental responsibility for the children.",
-    PR_PRESUMED: "Parental responsibility is not recorded (an older household, or left blank): as a parent or "
-                 "carer living with the children they are presumed to hold it. Check, and leave the children out "
-                 "if they do not.",
+    PR_PRESUMED: "Parental responsibility is not recorded for every child (an older household, or left blank): as "
+                 "a parent or carer living with the children they are presumed to hold it where it is not. Check, "
+                 "and leave the children out if they do not.",
+    PR_SOME: "They hold parental responsibility for some of the household's children only (recorded for each "
+             "child, or presumed where it is not recorded): only those children's information is part of their "
+             "copy.",
     PR_NOT_HELD: "They are not recorded as holding parental responsibility for the children, so the children's "
                  "information is not part of their copy.",
     PR_EXCLUDED: "The reviewer left the children's information out of this copy.",
 }
+# The membership form's answers about each child (version 3): relationship and parental responsibility.
+PER_CHILD_FIELD = "children"
+PR_ITEM = "parental_responsibility"
 
 
 @dataclass
@@ -115,37 +127,59 @@ def _referral_exemptions(definition: FormDefinition) -> dict[str, str]:
     return out
 
 
-def children_basis(requester: Member, today: date) -> str:
-    """Whether the requester's pack holds the household's children, and why.
+def children_basis(requester: Member, h: Household, today: date) -> dict[str, str]:
+    """For each child of the household (person id): whether the requester's pack holds them, and why.
 
-    Form version 2 records ``parental_responsibility`` for each adult: yes includes the children
-    (wherever the adult lives: a parent living elsewhere keeps it), no leaves them out. Where it is
-    not recorded (every version 1 household, or a version 2 answer left blank) a parent or carer
-    living at the address is presumed to hold it, as before, and the reviewer is told so and may
-    leave the children out; anyone else's pack does not hold them."""
+    Form version 3 records parental responsibility for each child on the adult's entry
+    (``children``: child's person id -> answers); a version 2 household's one answer counts for
+    every child (``current_shape``). Yes includes that child (wherever the adult lives: a parent
+    living elsewhere keeps it), no leaves that child out. Where it is not recorded for a child
+    (every version 1 household, or an answer left blank) a parent or carer living at the address is
+    presumed to hold it, as before, and the reviewer is told so and may leave the children out;
+    anyone else's pack does not hold that child. ``h`` must be in the current shape."""
+    kids = [m for m in h.members if m.id != requester.id and m.is_child(today)]
     if requester.is_child(today):
-        return PR_NOT_HELD
-    recorded = requester.fields.get("parental_responsibility")
-    if recorded is True:
-        return PR_RECORDED
-    if recorded is False:
-        return PR_NOT_HELD
-    return PR_PRESUMED if requester.lives_here and requester.role in ("parent", "carer") else PR_NOT_HELD
+        return {m.id: PR_NOT_HELD for m in kids}
+    answers = requester.fields.get(PER_CHILD_FIELD)
+    answers = answers if isinstance(answers, Mapping) else {}
+    presumed = requester.lives_here and requester.role in ("parent", "carer")
+    out = {}
+    for child in kids:
+        row = answers.get(child.id)
+        recorded = row.get(PR_ITEM) if isinstance(row, Mapping) else None
+        if recorded is True:
+            out[child.id] = PR_RECORDED
+        elif recorded is False:
+            out[child.id] = PR_NOT_HELD
+        else:
+            out[child.id] = PR_PRESUMED if presumed else PR_NOT_HELD
+    return out
 
 
-def _covered(h: Household, requester: Member, today: date, include_children: bool) -> tuple[list[Member], str]:
-    """The requester, then the children whose information they may see; and the basis for it."""
-    basis = children_basis(requester, today)
-    if basis in (PR_RECORDED, PR_PRESUMED) and not include_children:
+def _covered(h: Household, requester: Member, today: date,
+             include_children: bool) -> tuple[list[Member], str, dict[str, str]]:
+    """The requester, then the children whose information they may see; the basis for it in one
+    word (``children_basis`` in the JSON) and for each child."""
+    each = children_basis(requester, h, today)
+    held = [cid for cid, why in each.items() if why in (PR_RECORDED, PR_PRESUMED)]
+    if not held:
+        basis = PR_NOT_HELD
+    elif not include_children:
         basis = PR_EXCLUDED
+    elif len(held) < len(each):
+        basis = PR_SOME
+    elif any(each[cid] == PR_PRESUMED for cid in held):
+        basis = PR_PRESUMED
+    else:
+        basis = PR_RECORDED
     people = [requester]
-    if basis in (PR_RECORDED, PR_PRESUMED):
-        people += [m for m in h.members if m.id != requester.id and m.is_child(today)]
-    return people, basis
+    if basis != PR_EXCLUDED:
+        people += [m for m in h.members if m.id in held]
+    return people, basis, each
 
 
-def _other_adult(m: Member) -> dict[str, Any]:
-    return {"id": m.id, "role": m.role, "details": REDACTED}
+def _other_member(m: Member, today: date) -> dict[str, Any]:
+    return {"id": m.id, "role": m.role, "details": REDACTED_CHILD if m.is_child(today) else REDACTED}
 
 
 def build_subject_access(session: DeskSession, person_id: str, *, release: Sequence[str] = (),
@@ -163,8 +197,9 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
         h = uow.households.get(hid) if hid else None
         if h is None or hid is None:
             raise NotFound("no such person")
+        h = current_shape(h)
         requester = h.member(person_id)
-        covered, basis = _covered(h, requester, today, include_children)
+        covered, basis, each_basis = _covered(h, requester, today, include_children)
         ids = {m.id for m in covered}
         referrals = [r for r in uow.referrals.for_household(hid) if not r.person_ids or ids & set(r.person_ids)]
         contacts = uow.households.contacts(hid)
@@ -195,9 +230,33 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
     def label(field_id: str) -> str:
         return labels.get(field_id, (field_id.replace("_", " ").capitalize(), {}))[0]
 
+    first_names = {m.id: m.first_name for m in h.members}
+
+    def per_child(m: Member, value: Any, item: str | None = None) -> Any:
+        """The requester's answers about each child: those about a child outside the pack are also
+        that child's information, so they are withheld by default (third party) for the reviewer
+        (in their details and in the change history alike)."""
+        if not isinstance(value, Mapping):
+            return value
+        kept = {cid: keep(f"{item or f'person:{m.id}.{PER_CHILD_FIELD}'}.{cid}", row,
+                          None if cid in ids else EXEMPT_THIRD_PARTY,
+                          f"{m.full_name}: {label(PER_CHILD_FIELD).lower()}: {first_names.get(cid, 'a child')}")
+                for cid, row in value.items()}
+        return {cid: row for cid, row in kept.items() if row is not None} or None
+
+    def changed(at: datetime, c: Any, side: str) -> Any:
+        value = c.old if side == "old" else c.new
+        item = f"history:{at.isoformat()}.{c.field}.{side}"
+        person_id, _, key = c.field[len("member:"):].partition(".")
+        if c.field.startswith("member:") and key == PER_CHILD_FIELD and person_id in ids:
+            return per_child(h.member(person_id) if person_id in first_names else requester, value, item)
+        return keep(item, value, None)
+
     def person(m: Member) -> dict[str, Any]:
-        return {"id": m.id, "fields": {k: keep(f"person:{m.id}.{k}", v, None, f"{m.full_name}: {label(k)}")
-                                       for k, v in sorted(m.fields.items())}}
+        return {"id": m.id, "fields": {
+            k: keep(f"person:{m.id}.{k}", per_child(m, v) if k == PER_CHILD_FIELD else v, None,
+                    f"{m.full_name}: {label(k)}")
+            for k, v in sorted(m.fields.items())}}
 
     data: dict[str, Any] = {
         "schema": SAR_SCHEMA,
@@ -206,13 +265,13 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
         "generated_at": session.clock.now().isoformat(),
         "person_id": person_id,
         "person": person(requester),
-        "children": [person(m) for m in covered[1:]],
+        "children": [{**person(m), "basis": each_basis[m.id]} for m in covered[1:]],
         "children_basis": basis,
         "household": {
             "id": hid,
             "fields": {k: keep(f"household.{k}", v, None, f"Household: {label(k)}")
                        for k, v in sorted(h.fields.items())},
-            "other_members": [_other_adult(m) for m in h.members if m.id not in ids],
+            "other_members": [_other_member(m, today) for m in h.members if m.id not in ids],
         },
         "consents": [{
             "id": c.event.id, "person_id": c.event.person_id, "purpose": c.event.purpose_id,
@@ -247,8 +306,7 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
                 EXEMPT_SAFEGUARDING, f"Sharing with {d.recipient_name} on {d.on:%d/%m/%Y}, which the family "
                                      "was not told about")],
         "history": [{"at": at.isoformat(), "by": who, "changes": [
-            {"field": c.field, "old": keep(f"history:{at.isoformat()}.{c.field}.old", c.old, None),
-             "new": keep(f"history:{at.isoformat()}.{c.field}.new", c.new, None)}
+            {"field": c.field, "old": changed(at, c, "old"), "new": changed(at, c, "new")}
             for c in changes if _concerns(c.field, ids)]}
             for at, who, changes in history if any(_concerns(c.field, ids) for c in changes)],
         "rights_requests": [{"id": r.id, "person_id": r.person_id, "kind": r.kind.value,
@@ -263,7 +321,7 @@ def build_subject_access(session: DeskSession, person_id: str, *, release: Seque
     data["withheld"] = sorted({GENERAL_TERMS.get(w.exemption, "Some information, under an exemption in the law.")
                                for w in withheld})
     pack = SubjectAccessPack(person_id, hid, data, withheld)
-    pack.document = _document(org, session.clock.now(), data, h, covered)
+    pack.document = _document(org, session.clock.now(), data, h, covered, first_names)
     return pack
 
 
@@ -300,14 +358,21 @@ def _labels() -> dict[str, tuple[str, dict[str, str], bool]]:
     return _LABELS
 
 
-def _rows(fields: Mapping[str, Any], services: Mapping[str, str] | None = None) -> tuple[tuple[str, str], ...]:
+def _rows(fields: Mapping[str, Any], services: Mapping[str, str] | None = None,
+          names: Mapping[str, str] | None = None) -> tuple[tuple[str, str], ...]:
     """Label and words for every filled field. ``services``: the profile's service id -> name, for
     a ``choices_from: services`` field (a referral's service); an id the profile does not know is
-    shown as it is."""
+    shown as it is. ``names``: child id -> first name, for the per-child answers."""
     labels = _labels()
     out = []
     for k, v in fields.items():
-        if v in (None, "", []):
+        if v in (None, "", [], {}):
+            continue
+        if k == PER_CHILD_FIELD and isinstance(v, Mapping):
+            # One line per child: "Relationship to Zuzanna: Birth parent, parental responsibility: yes".
+            field_def = form("membership").field(PER_CHILD_FIELD)
+            out += [(f"Relationship to {name}", words)
+                    for _cid, name, words in per_entry_lines(field_def, v, names or {})]
             continue
         label, choices, from_services = labels.get(k, (k.replace("_", " ").capitalize(), {}, False))
         if from_services:
@@ -335,22 +400,23 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _document(org: Organisation, now: datetime, data: dict[str, Any], h: Household,
-              covered: list[Member]) -> PlainDocument:
+def _document(org: Organisation, now: datetime, data: dict[str, Any], h: Household, covered: list[Member],
+              first_names: Mapping[str, str]) -> PlainDocument:
     org_name = org.name
     services = {s.id: s.name for s in org.services}
     names = {m.id: m.full_name for m in covered}
     person = data["person"]
     sections = [
-        PlainSection("Your details", rows=_rows(person["fields"], services)),
+        PlainSection("Your details", rows=_rows(person["fields"], services, first_names)),
     ]
     if data["children"]:
         sections.append(PlainSection("Your children", parts=tuple(
-            PlainSection(names[c["id"]], rows=_rows(c["fields"], services)) for c in data["children"])))
+            PlainSection(names[c["id"]], rows=_rows(c["fields"], services, first_names)) for c in data["children"]),
+            paragraphs=(CHILDREN_BASIS[data["children_basis"]],)))
     others = data["household"]["other_members"]
     sections.append(PlainSection(
         "Your household", rows=_rows(data["household"]["fields"], services),
-        paragraphs=((f"{len(others)} other adult(s) are recorded in the household; their details are theirs "
+        paragraphs=((f"{len(others)} other member(s) of the household are recorded; their details are theirs "
                      "and are not part of this copy.",) if others else ())))
     sections.append(PlainSection("Consent decisions", paragraphs=tuple(
         f"{c['recorded_at'][:10]}: {names.get(c['person_id'], 'a member of the household')}: {c['decision']} "
@@ -484,11 +550,16 @@ def portability_package(session: DeskSession, household_id: str) -> dict[str, by
     # every required column present, contacts as date and type.
     record: dict[str, Any] = {k: None for k in IMPORT_HOUSEHOLD_KEYS}
     record.update(h.fields)
-    record["members"] = [{**{k: None for k in IMPORT_MEMBER_KEYS}, **m.fields} for m in h.members]
+    # Each member's person_ref is this desk's person id: the answers about each child are keyed
+    # by it, and the receiving desk's import keys them by the ids it gives instead.
+    h = current_shape(h)
+    record["members"] = [{**{k: None for k in IMPORT_MEMBER_KEYS}, **m.fields, PERSON_REF: m.id} for m in h.members]
     record["contacts"] = [{"date": c["date"], "type": c["type"]} for c in contacts]
     files: dict[str, bytes] = {
         "household.json": (json.dumps([record], ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(),
-        "people.csv": _csv([{"person_id": m.id, **m.fields} for m in h.members],
+        # Answers about each child as JSON in their cell, keyed by the person_id column's ids.
+        "people.csv": _csv([{"person_id": m.id, **{k: json.dumps(v, sort_keys=True) if isinstance(v, dict) else v
+                                                   for k, v in m.fields.items()}} for m in h.members],
                            ["person_id", *sorted({k for m in h.members for k in m.fields})]),
         "consents.json": json.dumps([{
             "person_id": e.person_id, "purpose": e.purpose_id, "partner": e.partner_id, "decision": e.decision.value,

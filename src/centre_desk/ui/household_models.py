@@ -14,12 +14,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 
-from centre_desk.domain.household import FieldChange, Household, Member, age_on
+from centre_desk.domain.household import FieldChange, Household, Member
 from centre_desk.domain.rights import BASIS_NAMES, Disclosure
 from centre_desk.formspec.model import FieldDef, FormDefinition
 from centre_desk.services.households import CONTACT_TYPE_LABELS
 
-from .forms.values import choice_label, describe_value, iso_to_uk, yes_no
+from .forms.values import age_words, choice_label, describe_value, iso_to_uk, yes_no
 from .table_model import ID_ROLE, SORT_ROLE, HeaderedTableModel
 from .table_model import Index as _Index
 
@@ -36,16 +36,6 @@ def uk_date(value: date | datetime | str | None) -> str:
     return iso_to_uk(str(value))
 
 
-def age_words(dob: date | None, today: date) -> tuple[str, int]:
-    """("3 years", months) — babies and toddlers in months, which is how centres talk about them."""
-    if dob is None:
-        return "", -1
-    months = (today.year - dob.year) * 12 + today.month - dob.month - (today.day < dob.day)
-    months = max(months, 0)
-    if months < 24:
-        return f"{months} month{'s' if months != 1 else ''}", months
-    years = age_on(dob, today)
-    return f"{years} years", months
 
 
 class _TableModel(HeaderedTableModel):
@@ -176,7 +166,9 @@ def describe_change(change: FieldChange, household: Household | None, form: Form
     f = _field(form, key)
     if f is None:
         return f"{who}: {key}", str(change.old or ""), str(change.new or "")
-    return f"{who}: {f.label}", describe_value(f, change.old), describe_value(f, change.new)
+    names = {m.id: m.first_name for m in household.members} if household is not None else None
+    return (f"{who}: {f.label}", describe_value(f, change.old, people=names),
+            describe_value(f, change.new, people=names))
 
 
 class HistoryModel(_TableModel):

@@ -8,6 +8,8 @@ person opens the same details in ``PersonDialog``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -23,7 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from centre_desk.domain.household import Household, Member
-from centre_desk.formspec.model import FieldDef, FormDefinition
+from centre_desk.formspec.model import FieldDef, FieldType, FormDefinition
+from centre_desk.formspec.per_entry import per_entry_lines
+from centre_desk.formspec.submission import carry_forward
 
 from .a11y import expose
 from .forms.values import describe_value
@@ -36,12 +40,33 @@ ALERT_FIELD = "medical_alert"
 _NOT_LISTED = frozenset({"first_name", "last_name", "preferred_name"})
 
 
-def person_lines(member: Member, form: FormDefinition) -> list[tuple[FieldDef, str]]:
-    """(field, text) for every answer recorded about ``member``, the medical alert first."""
+def person_lines(member: Member, form: FormDefinition,
+                 household: Household | None = None) -> list[tuple[FieldDef, str]]:
+    """(field, text) for every answer recorded about ``member``, the medical alert first.
+
+    Answers about each child (relationship, parental responsibility) are a line per child,
+    "Relationship to Zuzanna", with the field's id as ``children[<child's person id>]``. With the
+    ``household``, an older household's one answer for all the children shows on every child
+    (``formspec.submission.carry_forward``), as the form shows it."""
     section = next((s for s in form.sections if s.repeated), None)
     if section is None:
         return []
-    lines = [(f, describe_value(f, member.get(f.id))) for f in section.fields if f.id not in _NOT_LISTED]
+    fields = dict(member.fields)
+    names: dict[str, str] = {}
+    if household is not None:
+        carried = carry_forward(form, household.submission())
+        entry = next((e for e in carried.get(section.repeat or "") or [] if e.get("id") == member.id), None)
+        fields = {k: v for k, v in (entry or fields).items() if k != "id"}
+        names = {m.id: m.first_name for m in household.members}
+    lines: list[tuple[FieldDef, str]] = []
+    for f in section.fields:
+        if f.id in _NOT_LISTED:
+            continue
+        if f.type is FieldType.PER_ENTRY:
+            lines += [(replace(f, id=f"{f.id}[{pid}]", label=f"Relationship to {name}"), words)
+                      for pid, name, words in per_entry_lines(f, fields.get(f.id), names)]
+            continue
+        lines.append((f, describe_value(f, fields.get(f.id))))
     lines = [(f, text) for f, text in lines if text]
     return sorted(lines, key=lambda line: line[0].id != ALERT_FIELD)
 
@@ -54,6 +79,7 @@ class PersonDetails(QWidget):
         super().__init__(parent)
         self.setObjectName(object_name)
         self.form = form
+        self.household: Household | None = None  # the member's household, for answers about each child
         self.title = heading("", 13, f"{object_name}Name")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.lines = QFormLayout()
@@ -73,7 +99,7 @@ class PersonDetails(QWidget):
             self.title.setText("Choose a person to see their details")
             return
         self.title.setText(member.full_name)
-        lines = person_lines(member, self.form)
+        lines = person_lines(member, self.form, self.household)
         for f, text in lines:
             label = QLabel(f"⚠ {f.label}" if f.id == ALERT_FIELD else f.label)
             label.setStyleSheet(f"font-weight: bold; color: {problem_colour()};" if f.id == ALERT_FIELD
@@ -104,12 +130,14 @@ class PersonDetails(QWidget):
 class PersonDialog(QDialog):
     """A person's details on their own, opened from the People table; Esc or Enter closes it."""
 
-    def __init__(self, member: Member, form: FormDefinition, parent: QWidget | None = None) -> None:
+    def __init__(self, member: Member, form: FormDefinition, parent: QWidget | None = None,
+                 household: Household | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("personDialog")
         self.setAccessibleName(f"Details of {member.full_name}")
         self.setWindowTitle(member.full_name)
         self.details = PersonDetails(form, "personDialogDetails")
+        self.details.household = household
         self.details.show_member(member)
         # Only text inside: the Close button keeps the focus and Page Up/Down, Home and End scroll
         # (keyPressEvent), so there is no focus stop that shows nothing.
@@ -161,6 +189,7 @@ class PeopleOpener(QObject):
         """After the table's model was filled: the first person is shown until one is chosen. (Not
         selected: a selected row looks the same focused or not, which hides where the focus is.)"""
         self.household = household
+        self.details.household = household
         self._follow()
 
     def _first(self) -> Member | None:
@@ -184,7 +213,7 @@ class PeopleOpener(QObject):
         member = self.current()
         if member is None:
             return None
-        dialog = PersonDialog(member, self.form, self.view.window())
+        dialog = PersonDialog(member, self.form, self.view.window(), self.household)
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         dialog.open()
         self.dialog = dialog

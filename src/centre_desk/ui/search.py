@@ -39,7 +39,8 @@ from centre_desk.services.session import DeskSession
 
 from .a11y import announce, expose
 from .errors import describe
-from .household_models import ID_ROLE, SORT_ROLE, age_words, uk_date
+from .forms.values import age_words
+from .household_models import ID_ROLE, SORT_ROLE, uk_date
 from .table_model import HeaderedTableModel
 from .tasks import TaskRunner
 from .widgets import add_keyboard_sorting, comfortable_rows, heading, named

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import time
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt, Signal
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -571,6 +573,149 @@ class ListRow(FieldRow):
         return all(row.is_blank() for row in self.item_rows())
 
 
+class PerEntryRow(FieldRow):
+    """A small table with a row for each other entry the field asks about (each child of the
+    household, named by first name and age) and the field's item fields as its columns (the
+    relationship drop-down, the parental responsibility Yes / No / not known drop-down).
+
+    The rows follow the form: ``set_people`` is called whenever the people in it change, so a child
+    added, renamed, aged or removed on the same page shows at once. Answers are kept by person id,
+    so they survive a reorder or a rename; a child taken off and put back keeps hers until the
+    form is left. Each cell is a FieldRow of its own (``members[0].children[members[2]].relationship``)
+    whose problem appears under it, and whose label for problems names the child.
+    ``rows_changed`` tells the form to find the cells again (for Tab and problems).
+    """
+
+    rows_changed = Signal()
+
+    def make_input(self) -> QWidget:
+        box = QWidget()
+        self._grid = QGridLayout(box)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setHorizontalSpacing(12)
+        self._grid.setVerticalSpacing(2)
+        self._people: list[tuple[str, int, str]] = []  # (person id, position in the entries, words)
+        self._answers: dict[str, dict[str, Any]] = {}  # person id -> answers, also of rows not shown
+        self._cells: list[tuple[str, QLabel, list[FieldRow]]] = []
+        self.empty = QLabel("Nobody in the household has the role Child yet.")
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("color: palette(placeholder-text);")
+        self._headings: list[QLabel] = []
+        box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._build()
+        return box
+
+    def rename(self, path: str, accessible_name: str) -> None:
+        self.path = path
+        self.accessible_name = accessible_name
+        self.input.setObjectName(f"{path}:rows")
+        self.input.setAccessibleName(accessible_name)
+        self._describe()
+        self._name_cells()
+
+    def _describe(self) -> None:
+        if self.field.help:
+            self.input.setAccessibleDescription(self.field.help)
+
+    def set_people(self, people: list[tuple[str, int, str]]) -> None:
+        """(person id, position among the entries, "Zuzanna, 2 years") of each row, in order."""
+        if [(p, i) for p, i, _w in people] == [(p, i) for p, i, _w in self._people]:
+            if [w for *_x, w in people] != [w for *_x, w in self._people]:
+                self._people = list(people)
+                self._name_cells()
+            return
+        self._keep_answers()
+        self._people = list(people)
+        self._build()
+        self.rows_changed.emit()
+
+    def _keep_answers(self) -> None:
+        for person_id, _label, rows in self._cells:
+            self._answers[person_id] = {row.field.id: row.value() for row in rows}
+
+    def _build(self) -> None:
+        for _pid, label, old_rows in self._cells:
+            for widget in (label, *old_rows):
+                self._grid.removeWidget(widget)
+                widget.hide()
+                widget.deleteLater()
+        self._cells = []
+        for heading_label in self._headings:
+            self._grid.removeWidget(heading_label)
+            heading_label.deleteLater()
+        self._headings = []
+        self._grid.removeWidget(self.empty)
+        if not self._people:
+            self._grid.addWidget(self.empty, 0, 0, 1, 1 + len(self.field.item_fields))
+            self.empty.show()
+            return
+        self.empty.hide()
+        for col, words in enumerate(["Child", *(f.label for f in self.field.item_fields)]):
+            head = QLabel(words)
+            head.setStyleSheet("font-weight: bold;")
+            self._headings.append(head)
+            self._grid.addWidget(head, 0, col)
+        for r, (person_id, _position, words) in enumerate(self._people, 1):
+            name = QLabel(words)
+            name.setTextFormat(Qt.TextFormat.PlainText)
+            rows: list[FieldRow] = []
+            saved = self._answers.get(person_id, {})
+            for col, item in enumerate(self.field.item_fields, 1):
+                cell = make_row(item, "", "", ())
+                cell.label.setVisible(False)
+                cell.set_value(saved.get(item.id))
+                cell.changed.connect(self.changed)
+                cell.left.connect(self.left)
+                self._grid.addWidget(cell, r, col, Qt.AlignmentFlag.AlignTop)
+                rows.append(cell)
+            self._grid.addWidget(name, r, 0, Qt.AlignmentFlag.AlignVCenter)
+            self._cells.append((person_id, name, rows))
+            name.show()
+            for cell in rows:
+                cell.show()
+        self._name_cells()
+
+    def _name_cells(self) -> None:
+        words_of = {person_id: (position, words) for person_id, position, words in self._people}
+        repeat = self.path.partition("[")[0]
+        for person_id, label, rows in self._cells:
+            position, words = words_of.get(person_id, (0, ""))
+            label.setText(words)
+            label.setObjectName(f"{self.path}[{repeat}[{position}]]:name")
+            for row in rows:
+                item = next(f for f in self.field.item_fields if f.id == row.field.id)
+                first = words.split(",")[0]
+                # The label problems are worded with: "Relationship for Zuzanna is not one of the choices."
+                row.field = replace(item, label=f"{item.label} for {first}")
+                row.rename(f"{self.path}[{repeat}[{position}]].{item.id}",
+                           f"{self.accessible_name}: {words}: {lower_first(item.label)}")
+
+    def item_rows(self) -> list[FieldRow]:
+        return [row for _pid, _label, rows in self._cells for row in rows]
+
+    def focus_chain(self) -> list[QWidget]:
+        return [row.input for row in self.item_rows()]
+
+    def value(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for person_id, _label, rows in self._cells:
+            answers = {row.field.id: row.value() for row in rows}
+            answers = {k: v for k, v in answers.items() if v is not None and v != ""}
+            if answers:
+                out[person_id] = answers
+        return out
+
+    def set_value(self, value: Any) -> None:
+        self._answers = {str(k): dict(v) for k, v in value.items() if isinstance(v, dict)} \
+            if isinstance(value, dict) else {}
+        for person_id, _label, rows in self._cells:
+            for row in rows:
+                row.set_value(self._answers.get(person_id, {}).get(row.field.id))
+
+    def is_blank(self) -> bool:
+        return not self.value()
+
+
 def make_row(field: FieldDef, path: str, accessible_name: str, services: tuple[Choice, ...]) -> FieldRow:
     """The editor for ``field``; ``services`` are the choices of a ``choices_from: services`` field."""
     match field.type:
@@ -584,5 +729,7 @@ def make_row(field: FieldDef, path: str, accessible_name: str, services: tuple[C
             return BooleanRow(field, path, accessible_name)
         case FieldType.LIST:
             return ListRow(field, path, accessible_name)
+        case FieldType.PER_ENTRY:
+            return PerEntryRow(field, path, accessible_name)
         case _:
             return TextRow(field, path, accessible_name)

@@ -89,7 +89,7 @@ class FormView(QWidget):
         for section in form.sections:
             page: SectionPage
             if section.repeated:
-                entries = EntriesPage(section, choices, self.household)
+                entries = EntriesPage(section, choices, self.household, today=today)
                 entries.changed.connect(self._edited)
                 entries.structure_changed.connect(partial(self._entries_changed, entries))
                 entries.changed.connect(partial(self._entries_changed, entries))

@@ -8,6 +8,7 @@ Fields sit in two columns in the order the definition gives them, read left to r
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
@@ -23,15 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from centre_desk.domain.ids import uuid7
 from centre_desk.formspec.model import Choice, FieldType, Section
 
 from ..style import points, problem_colour
 from ..widgets import heading, keep_focus_in_view, named
 from .conditions import FieldScope
-from .fields import FieldRow, ListRow, make_row
-from .values import lower_first
+from .fields import FieldRow, ListRow, PerEntryRow, make_row
+from .values import child_words, lower_first
 
-_WIDE = (FieldType.MULTILINE, FieldType.LIST, FieldType.MULTICHOICE)
+_WIDE = (FieldType.MULTILINE, FieldType.LIST, FieldType.MULTICHOICE, FieldType.PER_ENTRY)
 MAX_FORM_WIDTH = 1040
 
 
@@ -145,7 +147,7 @@ def _all_rows(rows: Iterable[FieldRow]) -> list[FieldRow]:
     out: list[FieldRow] = []
     for row in rows:
         out.append(row)
-        if isinstance(row, ListRow):
+        if isinstance(row, ListRow | PerEntryRow):
             out += row.item_rows()
     return out
 
@@ -197,7 +199,11 @@ class EntryGroup(QGroupBox):
             "border-radius: 6px;"
             " margin-top: 16px; padding-top: 8px; background: palette(base); }"
             " EntryGroup::title { subcontrol-origin: margin; left: 12px; padding: 0 6px; }")
-        self.entry_id: str | None = None
+        # A person's record id from the start, so that another person's per-child answers can name
+        # someone added on this same form; a new entry's id is sent only once it is filled in
+        # (a blank entry is not saved).
+        self.entry_id: str = uuid7()
+        self.new_entry = True
         self.number = 0
         self.rows = [make_row(f, "", "", services) for f in section.fields]
         layout = QVBoxLayout(self)
@@ -232,12 +238,13 @@ class EntryGroup(QGroupBox):
 
     def values(self) -> dict[str, Any]:
         values = {row.field.id: row.value() for row in self.rows}
-        if self.entry_id:
+        if not (self.new_entry and self.is_blank()):
             values["id"] = self.entry_id
         return values
 
     def set_values(self, data: Mapping[str, Any]) -> None:
-        self.entry_id = str(data["id"]) if data.get("id") else None
+        if data.get("id"):
+            self.entry_id, self.new_entry = str(data["id"]), False
         for row in self.rows:
             row.set_value(data.get(row.field.id))
         self.scope.refresh()
@@ -254,11 +261,13 @@ class EntriesPage(SectionPage):
     remove_requested = Signal(object)
 
     def __init__(self, section: Section, services: tuple[Choice, ...], household: FieldScope | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, today: Callable[[], date] = date.today) -> None:
         super().__init__(section, parent)
         self._services = services
         self._household = household
+        self._today = today
         self.groups: list[EntryGroup] = []
+        self.changed.connect(self.refresh_people)
         self.problem = QLabel()
         self.problem.setObjectName(f"{section.repeat}:problem")
         self.problem.setWordWrap(True)
@@ -301,12 +310,15 @@ class EntriesPage(SectionPage):
         for row in group.rows:
             row.changed.connect(self.changed)
             row.left.connect(self.left)
+            if isinstance(row, PerEntryRow):
+                row.rows_changed.connect(self.structure_changed)
         group.remove_requested.connect(self.remove_requested)
         self.groups.append(group)
         self.entries.addWidget(group)
         # Shown now rather than when the event loop next runs, so that Tab can reach it at once.
         group.show()
         self.add_button.setEnabled(not self.full)
+        self.refresh_people()
         self.structure_changed.emit()
         if values is None:
             self.changed.emit()
@@ -336,6 +348,7 @@ class EntriesPage(SectionPage):
         for i, g in enumerate(self.groups):
             g.renumber(i)
         self.add_button.setEnabled(not self.full)
+        self.refresh_people()
         self.structure_changed.emit()
         self.changed.emit()
         if self.groups:
@@ -344,6 +357,28 @@ class EntriesPage(SectionPage):
             self.reveal(target.rows[0])
         else:
             self.add_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def refresh_people(self) -> None:
+        """Give each per-child table its rows: the entries its ``entries`` condition picks (the
+        children), named by first name and age, as the form stands now. Called after every edit on
+        the page, so the table follows the people as they are typed in."""
+        today = self._today()
+        for group in self.groups:
+            for row in group.rows:
+                if not isinstance(row, PerEntryRow) or row.field.entries is None:
+                    continue
+                condition = row.field.entries
+                people = []
+                for position, other in enumerate(self.groups):
+                    answers = {r.field.id: r for r in other.rows}
+                    chooser = answers.get(condition.field)
+                    if other is group or chooser is None or not condition.holds(chooser.value()):
+                        continue
+                    first = answers.get("first_name")
+                    born = answers.get("date_of_birth")
+                    people.append((other.entry_id, position, child_words(
+                        first.value() if first else "", born.value() if born else "", today)))
+                row.set_people(people)
 
     def group_of(self, widget: QWidget | None) -> EntryGroup | None:
         for group in self.groups:
@@ -382,3 +417,4 @@ class EntriesPage(SectionPage):
         while len(self.groups) < max(1, self.section.min_items or 0):
             self.add_entry({})
         self.add_button.setEnabled(not self.full)
+        self.refresh_people()

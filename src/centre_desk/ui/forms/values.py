@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from centre_desk.domain.household import age_on
 from centre_desk.formspec.model import Choice, FieldDef, FieldType, FormDefinition
+from centre_desk.formspec.per_entry import describe_per_entry
+from centre_desk.formspec.submission import carry_forward
 
 DATE_FORMAT_HINT = "dd/mm/yyyy"
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -77,7 +80,12 @@ def display_field(field: FieldDef, value: Any) -> Any:
 
 
 def display_values(form: FormDefinition, data: Mapping[str, Any]) -> dict[str, Any]:
-    """A saved submission (ISO dates, normalised values) as the form's editors take it."""
+    """A saved submission (ISO dates, normalised values) as the form's editors take it.
+
+    A household saved under an earlier version is shown in this version's shape: version 2's one
+    relationship and parental responsibility answer per adult appears on every child's row
+    (``formspec.submission.carry_forward``), and is saved that way."""
+    data = carry_forward(form, data)
     out: dict[str, Any] = {}
     for section in form.sections:
         if section.repeat is None:
@@ -98,10 +106,19 @@ def display_values(form: FormDefinition, data: Mapping[str, Any]) -> dict[str, A
     return out
 
 
-def describe_value(field: FieldDef, value: Any, services: tuple[Choice, ...] = ()) -> str:
-    """A stored answer in words, for the household view and its history."""
-    if value is None or value == "" or value == []:
+def describe_value(field: FieldDef, value: Any, services: tuple[Choice, ...] = (),
+                   people: Mapping[str, str] | None = None) -> str:
+    """A stored answer in words, for the household view and its history. ``people`` (person id ->
+    name) names the rows of a per_entry answer (relationship to each child); without it, or for
+    someone no longer in the household, the rows are counted instead."""
+    if value is None or value == "" or value == [] or value == {}:
         return ""
+    if field.type is FieldType.PER_ENTRY and isinstance(value, Mapping):
+        said = describe_per_entry(field, value, people or {})
+        if said:
+            return said
+        return f"Answers about {len(value)} {'person' if len(value) == 1 else 'people'} no longer in the household" \
+            if people is not None else f"Answers about {len(value)} {'person' if len(value) == 1 else 'people'}"
     if field.type is FieldType.DATE and isinstance(value, str):
         return iso_to_uk(value)
     if field.type is FieldType.BOOLEAN:
@@ -119,6 +136,36 @@ def describe_value(field: FieldDef, value: Any, services: tuple[Choice, ...] = (
                 parts.append(" — ".join(words))
         return "; ".join(p for p in parts if p)
     return str(value)
+
+
+def age_words(dob: date | None, today: date) -> tuple[str, int]:
+    """("3 years", months) — babies and toddlers in months, which is how centres talk about them."""
+    if dob is None:
+        return "", -1
+    months = (today.year - dob.year) * 12 + today.month - dob.month - (today.day < dob.day)
+    months = max(months, 0)
+    if months < 24:
+        return f"{months} month{'s' if months != 1 else ''}", months
+    years = age_on(dob, today)
+    return f"{years} years", months
+
+
+def child_words(first_name: Any, date_of_birth: Any, today: date) -> str:
+    """How a row of a per-child table names the child: ``Zuzanna, 2 years`` (babies in months);
+    the date of birth as stored (ISO) or as typed (dd/mm/yyyy); just the name without one."""
+    name = str(first_name or "").strip() or "Child not yet named"
+    text = tidy_date(str(date_of_birth or ""))
+    match = _UK.match(text)
+    born = None
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        try:
+            born = date(year, month, day)
+        except ValueError:
+            born = None
+    if born is None or born > today:
+        return name
+    return f"{name}, {age_words(born, today)[0]}"
 
 
 def lower_first(label: str) -> str:
