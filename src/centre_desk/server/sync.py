@@ -487,16 +487,21 @@ def _open_conflicts(s: Session, org_id: str) -> list[dict[str, Any]]:
     return [_conflict_wire(c) for c in rows]
 
 
+def _permitted(by: Member, permission: Permission, refusal: str) -> None:
+    """403 ``not-permitted`` with ``refusal`` unless the member's role has ``permission``."""
+    try:
+        require(StaffMember(by.id, by.username, Role(by.role)), permission)
+    except Exception:
+        raise Refused(403, "not-permitted", refusal) from None
+
+
 def resolve(db: Database, clock: Clock, who: Identity, username: str | None, conflict_id: str,
             value: Any) -> dict[str, Any]:
     """A manager's choice: the value becomes the household's, as a change every device pulls."""
     now = clock.now()
     with db.unit() as s:
         by = member(s, who, username)
-        try:
-            require(StaffMember(by.id, by.username, Role(by.role)), Permission.RESOLVE_CONFLICT)
-        except Exception:
-            raise Refused(403, "not-permitted", "resolving conflicts needs the manager role") from None
+        _permitted(by, Permission.RESOLVE_CONFLICT, "resolving conflicts needs the manager role")
         lock_org(s, "change", who.org_id)
         conflict = s.get(SyncConflict, conflict_id)
         if conflict is None or conflict.org_id != who.org_id:
@@ -542,11 +547,8 @@ def seen(db: Database, clock: Clock, who: Identity, username: str | None, househ
     now = clock.now()
     with db.unit() as s:
         by = member(s, who, username)
-        try:
-            require(StaffMember(by.id, by.username, Role(by.role)), Permission.VIEW_AUDIT)
-        except Exception:
-            raise Refused(403, "not-permitted", "who has seen a household needs the view audit permission "
-                          "(manager or administrator role)") from None
+        _permitted(by, Permission.VIEW_AUDIT, "who has seen a household needs the view audit permission "
+                   "(manager or administrator role)")
         actor = aliased(Staff)
         enroller = aliased(Staff)
         rows = list(s.execute(
