@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 
 from centre_desk.domain.errors import NotFound, ValidationFailed
+from centre_desk.domain.folds import FOLDED, aliases_of, fold_target
 from centre_desk.domain.household import Household, Member
 from centre_desk.domain.rights import RestrictionEvent, restricted_now
 from centre_desk.domain.statistics import ReachReport, consenting, count_reach, reach_report, reach_row
@@ -33,7 +34,7 @@ from .models import Organisation, ServerRecord
 
 PURPOSE = "reach-statistics"
 MEMBERSHIP = "membership"
-KINDS = ("household", "contact", "restriction", "objection", "consent")
+KINDS = ("household", "contact", "restriction", "objection", "consent", FOLDED)
 
 
 def _household(record_id: str, envelope: Mapping[str, Any], body: Mapping[str, Any]) -> Household | None:
@@ -53,11 +54,18 @@ def ethnic_groups() -> dict[str, str]:
 
 
 def _left_out(rows: Iterable[tuple[str, str | None, Mapping[str, Any], Mapping[str, Any]]],
-              everyone: Iterable[tuple[str, str]], needs_consent: bool) -> set[str]:
+              everyone: Iterable[tuple[str, str]], needs_consent: bool,
+              alias: Mapping[str, str] | None = None) -> set[str]:
+    """Who the statistics leave out. ``alias``: folded person id -> the person it reads as now, so a
+    restriction, objection or consent recorded under a folded entry counts for the survivor (as on a
+    device, ``storage.aliases``)."""
     restrictions: dict[str, list[RestrictionEvent]] = {}
     decisions: list[tuple[str, str, Mapping[str, Any]]] = []
     out: set[str] = set()
     for kind, hid, envelope, body in rows:
+        pid = body.get("person_id")
+        if alias and isinstance(pid, str) and pid in alias:
+            body = {**body, "person_id": alias[pid]}
         at = str(envelope.get("created_at") or "")
         if kind == "restriction" and hid:
             restrictions.setdefault(hid, []).append(RestrictionEvent(
@@ -100,8 +108,9 @@ def reach(db: Database, org_id: str, start: date | None, end: date, now: datetim
                     for r in records if r.kind == "contact" and r.household_id]
         needs_consent = any(p.id == PURPOSE and p.needs_consent for p in profile.purposes)
         everyone = [(h.id, m.id) for h in households for m in h.members]
+        alias = aliases_of({r.id: target for r in records if r.kind == FOLDED and (target := fold_target(r.body))})
         left_out = _left_out(((r.kind, r.household_id, r.envelope or {}, r.body or {}) for r in records
-                              if r.kind in ("restriction", "objection", "consent")), everyone, needs_consent)
+                              if r.kind in ("restriction", "objection", "consent")), everyone, needs_consent, alias)
         under = min(profile.reach_statistics_age_limit or 5, 11)
         report = reach_report(count_reach(rows, contacts, start, end, under, left_out), start, end,
                               ethnic_groups=ethnic_groups(), under=under)

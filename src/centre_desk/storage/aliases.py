@@ -19,10 +19,9 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from .models import RecordRow
+from centre_desk.domain.folds import FOLDED, MAX_HOPS, aliases_of
 
-FOLDED = "person-folded"
-MAX_HOPS = 32
+from .models import RecordRow
 
 
 def aliases(session: Session, household_id: str | None = None) -> dict[str, str]:
@@ -41,17 +40,7 @@ def aliases(session: Session, household_id: str | None = None) -> dict[str, str]
             row = session.get(RecordRow, target)
             if row is not None and row.kind == FOLDED and not row.deleted:
                 direct[target] = str(json.loads(row.body)["folded_into"])
-    return {pid: _follow(direct, pid) for pid in direct}
-
-
-def _follow(direct: Mapping[str, str], pid: str) -> str:
-    current = pid
-    for _ in range(MAX_HOPS):
-        nxt = direct.get(current)
-        if nxt is None or nxt == pid:
-            return current
-        current = nxt
-    return current
+    return aliases_of(direct)
 
 
 def resolve(session: Session, person_id: str) -> str:

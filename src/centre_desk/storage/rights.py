@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
+from centre_desk.domain.folds import FOLDED
 from centre_desk.domain.household import Household
 from centre_desk.domain.rights import KEPT_THROUGH_ERASURE, RIGHTS_REQUEST
 
-from .aliases import FOLDED, aliases, folded_ids, mapped, resolve
+from .aliases import aliases, folded_ids, mapped, resolve
 from .consents import CONSENT
 from .households import CHANGE, HOUSEHOLD, _body
 from .models import DraftRow, RecordRow
