@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDialog,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -323,20 +324,24 @@ class RecordConsentDialog(QDialog):
         marks.addWidget(self.given_button)
         marks.addWidget(self.refused_button)
         marks.addWidget(self.clear_button)
-        marks.addSpacing(24)
-        marks.addWidget(decided_by_label)
-        marks.addWidget(self.decided_by, 1)
-        partners = QHBoxLayout()
-        partners.setSpacing(8)
-        partners.addWidget(self.partner_label)
-        partners.addWidget(self.partner_choice, 1)
-        partners.addWidget(self.add_partner)
+        marks.addStretch(1)
+        # Who decided for a child and the sharing partner on rows of their own, labels aligned:
+        # side by side with the buttons they made the dialog wider than a 1024 px screen.
+        choices = QGridLayout()
+        choices.setHorizontalSpacing(8)
+        choices.setVerticalSpacing(8)
+        choices.addWidget(decided_by_label, 0, 0)
+        choices.addWidget(self.decided_by, 0, 1)
+        choices.addWidget(self.partner_label, 1, 0)
+        choices.addWidget(self.partner_choice, 1, 1)
+        choices.addWidget(self.add_partner, 1, 2)
+        choices.setColumnStretch(1, 1)
         box = QVBoxLayout(page)
         box.setContentsMargins(8, 8, 8, 8)
         box.setSpacing(8)
         box.addWidget(self.table, 1)
         box.addLayout(marks)
-        box.addLayout(partners)
+        box.addLayout(choices)
         return page
 
     def _basis_page(self) -> QWidget:
