@@ -187,3 +187,12 @@ def test_erasing_a_child_takes_the_answers_about_her_off_the_adults(admin_sessio
     for adult in (zofia.id, dariusz.id):
         assert set(after.member(adult).fields["children"]) == {zuzanna.id}
     assert kacper.id not in json.dumps(after.submission())
+    # The adults' change history held their answers about him (the edit that recorded them): gone,
+    # and their answers about Zuzanna are still there.
+    from centre_desk.services.households import household_history
+
+    history = [(c.field, c.old, c.new) for _at, _by, changes in household_history(admin_session, h.id)
+               for c in changes]
+    assert kacper.id not in json.dumps(history, default=str)
+    assert any(field.endswith(".children") and isinstance(new, dict) and zuzanna.id in new
+               for field, _old, new in history)

@@ -183,7 +183,10 @@ class SqlRightsRepository:
                 kept = [c for c in items if not (c["field"] in prefixes
                                                  or c["field"].startswith(tuple(p + "." for p in prefixes))
                                                  or c["field"] in cleared)]
-                if len(kept) == len(items):
+                # Another adult's per-child answers (form v3 ``children``: child id -> answers)
+                # about the erased child go from that adult's history too.
+                kept, about_them = _without_answers_about(kept, ids)
+                if len(kept) == len(items) and not about_them:
                     continue
                 if kept:
                     self._rewrite(r, {**body, "changes": kept}, actor, at)
@@ -220,3 +223,24 @@ class SqlRightsRepository:
         counts["drafts"] = self.drop_drafts(hid)
         self.s.flush()
         return counts
+
+
+def _without_answers_about(items: list[dict[str, Any]], ids: set[str]) -> tuple[list[dict[str, Any]], bool]:
+    """Change items with the per-child answers about ``ids`` taken out of their old and new values
+    (an item left with no difference goes); whether any was touched."""
+    out: list[dict[str, Any]] = []
+    touched = False
+    for c in items:
+        old, new = c.get("old"), c.get("new")
+        if not (c["field"].endswith(".children") and (isinstance(old, dict) or isinstance(new, dict))):
+            out.append(c)
+            continue
+        trimmed = [({k: v for k, v in x.items() if k not in ids} if isinstance(x, dict) else x) for x in (old, new)]
+        if trimmed == [old, new]:
+            out.append(c)
+            continue
+        touched = True
+        if trimmed[0] != trimmed[1]:
+            out.append({**c, "old": trimmed[0], "new": trimmed[1]})
+    return out, touched
+
