@@ -126,3 +126,19 @@ def test_duplicates_drafts_and_sections_models(qtmodeltester) -> None:  # type: 
     sections.set_problems([0, 2])
     assert sections.index(1).data() == "People in your household\n2 to check"
     assert sections.index(1).data(Qt.ItemDataRole.AccessibleTextRole) == "People in your household, 2 to check"
+
+
+def test_history_written_under_form_version_2_reads_in_words() -> None:
+    # Version 3 replaced the one relationship to all the children by one per child; the old
+    # history lines still name the retired fields.
+    model = HistoryModel()
+    at = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
+    model.set_history([(at, "rita", [
+        FieldChange("member:p1.relationship_to_children", None, "step-parent"),
+        FieldChange("member:p1.parental_responsibility", None, False),
+    ])], _household(), FORM)
+    rows = [(r.what, r.after) for r in model.rows()]
+    assert rows == [
+        ("Ioana Rădulescu: Relationship (to all the children, as recorded before form version 3)", "Step-parent"),
+        ("Ioana Rădulescu: Parental responsibility (to all the children, as recorded before form version 3)", "No"),
+    ]

@@ -8,7 +8,7 @@ accessible text per cell, and is tested with ``qtmodeltester``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -111,10 +111,18 @@ class HistoryRow:
 
 
 def _field(form: FormDefinition, field_id: str) -> FieldDef | None:
+    """The field, or the answer that replaced a retired one (``carried_from``: version 2's one
+    relationship to the children is version 3's relationship to each child), so older history
+    lines read in words too."""
     try:
         return form.field(field_id)
     except KeyError:
-        return None
+        pass
+    for f in form.all_fields():
+        for item in f.item_fields:
+            if item.carried_from == field_id:
+                return replace(item, label=f"{item.label} (to all the children, as recorded before form version 3)")
+    return None
 
 
 HOUSEHOLD_LEVEL = {"merged_from": "Merged with another household (its old id)",
