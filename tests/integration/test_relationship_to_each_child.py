@@ -19,7 +19,7 @@ from centre_desk.services.family_documents import print_household_summary
 from centre_desk.services.households import open_household, register_household, update_household
 from centre_desk.services.importing import import_households, parse_import
 from centre_desk.services.subject_access import (
-    CHILDREN_BASIS,
+    CHILDREN_IN_COPY,
     EXEMPT_THIRD_PARTY,
     PR_PRESUMED,
     PR_RECORDED,
@@ -79,7 +79,10 @@ def test_a_step_parents_pack_holds_only_the_child_he_has_parental_responsibility
     text = pdf_text(released.pdf)
     assert "Zuzanna Wójcik" in text and "Little Acorns Nursery" in text
     assert "Relationship to Zuzanna Birth parent, parental responsibility: yes" in text
-    assert " ".join(CHILDREN_BASIS[PR_SOME].split()[:8]) in text
+    assert " ".join(CHILDREN_IN_COPY[PR_SOME].split()[:8]) in text
+    # The change history in words: the label and the child's name, never a field name or an id.
+    assert "Relationship to Zuzanna: (empty) → Birth parent" in " ".join(text.split())
+    assert "member:" not in text and zuzanna.id not in text
     for absent in ("Kacper", "Oakfield Primary", "Wiśniewski", "Step-parent"):
         assert absent not in text, absent
 

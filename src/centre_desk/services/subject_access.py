@@ -94,6 +94,18 @@ CHILDREN_BASIS = {
                  "information is not part of their copy.",
     PR_EXCLUDED: "The reviewer left the children's information out of this copy.",
 }
+# The same, as the family reads it in their copy (CHILDREN_BASIS is the reviewer's wording).
+CHILDREN_IN_COPY = {
+    PR_RECORDED: "You are recorded as holding parental responsibility for these children, so their information "
+                 "is part of this copy.",
+    PR_PRESUMED: "As a parent or carer living with these children you are taken to hold parental responsibility "
+                 "for them, so their information is part of this copy.",
+    PR_SOME: "You hold parental responsibility for some of the household's children only: only their information "
+             "is part of this copy.",
+    PR_NOT_HELD: "You are not recorded as holding parental responsibility for the children, so their information "
+                 "is not part of this copy.",
+    PR_EXCLUDED: "The children's information is not part of this copy.",
+}
 # The membership form's answers about each child (version 3): relationship and parental responsibility.
 PER_CHILD_FIELD = "children"
 PR_ITEM = "parental_responsibility"
@@ -385,6 +397,19 @@ def _rows(fields: Mapping[str, Any], services: Mapping[str, str] | None = None,
     return tuple(out)
 
 
+def _change_lines(on: str, change: Mapping[str, Any], services: Mapping[str, str],
+                  names: Mapping[str, str]) -> list[str]:
+    """One change to the requester's details in words, as the rest of the pack says them: the
+    field's label and its values ("Relationship to Zuzanna: (empty) → Birth parent, ..."), never
+    the stored field name or an id."""
+    field = str(change["field"])
+    key = field.rpartition(".")[2] if field.startswith("member:") else field
+    before = dict(_rows({key: change.get("old")}, services, names))
+    after = dict(_rows({key: change.get("new")}, services, names))
+    return [f"{on}: {label}: {before.get(label, '(empty)')} → {after.get(label, '(empty)')}"
+            for label in dict.fromkeys([*before, *after])]
+
+
 def _show(value: Any) -> str:
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
@@ -412,7 +437,7 @@ def _document(org: Organisation, now: datetime, data: dict[str, Any], h: Househo
     if data["children"]:
         sections.append(PlainSection("Your children", parts=tuple(
             PlainSection(names[c["id"]], rows=_rows(c["fields"], services, first_names)) for c in data["children"]),
-            paragraphs=(CHILDREN_BASIS[data["children_basis"]],)))
+            paragraphs=(CHILDREN_IN_COPY[data["children_basis"]],)))
     others = data["household"]["other_members"]
     sections.append(PlainSection(
         "Your household", rows=_rows(data["household"]["fields"], services),
@@ -436,8 +461,8 @@ def _document(org: Organisation, now: datetime, data: dict[str, Any], h: Househo
         )) for d in data["disclosures"]), paragraphs=() if data["disclosures"] else ("No sharing recorded.",)))
     if data["history"]:
         sections.append(PlainSection("Changes to your details", paragraphs=tuple(
-            f"{e['at'][:10]}: {c['field']}: {_show(c['old']) or '(empty)'} → {_show(c['new']) or '(empty)'}"
-            for e in data["history"] for c in e["changes"])))
+            line for e in data["history"] for c in e["changes"]
+            for line in _change_lines(e["at"][:10], c, services, first_names))))
     sections.append(PlainSection("Where your information came from", paragraphs=tuple(data["sources"])))
     sections.append(PlainSection("What this copy leaves out", paragraphs=tuple(data["withheld"]) or (
         "Nothing was withheld.",)))
